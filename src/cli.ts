@@ -1,0 +1,162 @@
+import { renderUsage } from "citty";
+import { parseCommandArgs } from "./cli-args.ts";
+import { commands } from "./commands/index.ts";
+import type { CommandTable, DtCommand, DtGroup } from "./commands/_define.ts";
+import { globalFlags } from "./commands/_shared.ts";
+import { DtError, ExitCode, isDtError, usageError } from "./core/errors.ts";
+import { suggestion } from "./core/did-you-mean.ts";
+import { c, settings } from "./ui/output.ts";
+import { DT_VERSION } from "./version.ts";
+
+interface Resolved {
+  path: string[];
+  node: DtCommand<any> | DtGroup | undefined;
+  table: CommandTable;
+  tokens: string[];
+}
+
+/** Takes the global flags out of argv (before `--`) and applies them. */
+export function takeGlobalFlags(argv: string[]): { tokens: string[]; help: boolean } {
+  const tokens: string[] = [];
+  let help = false;
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i]!;
+    if (token === "--") {
+      tokens.push(...argv.slice(i));
+      break;
+    }
+    if (token === "--verbose") settings.verbose = true;
+    else if (token === "--quiet" || token === "-q") settings.quiet = true;
+    else if (token === "--no-color") settings.color = false;
+    else if (token === "--color") settings.color = true;
+    else if (token === "--help" || token === "-h") help = true;
+    else tokens.push(token);
+  }
+  return { tokens, help };
+}
+
+/** Walks command names from the front of argv down to the command that will run. */
+export async function resolveCommand(tokens: string[]): Promise<Resolved> {
+  let table = commands;
+  let node: DtCommand<any> | DtGroup | undefined;
+  const path: string[] = [];
+  let rest = [...tokens];
+  while (rest.length > 0 && (node === undefined || node.kind === "group")) {
+    const name = rest[0]!;
+    if (name.startsWith("-")) break;
+    const entry = table[name];
+    if (!entry) {
+      if (node?.kind === "group" && node.self) break;
+      const where = path.length ? `dt ${path.join(" ")}` : "dt";
+      throw usageError(`unknown command '${name}' for '${where}'.${suggestion(name, Object.keys(table))}`, {
+        hint: `see '${where} --help'`,
+      });
+    }
+    node = await entry.load();
+    path.push(name);
+    rest = rest.slice(1);
+    if (node.kind === "group") table = node.subCommands;
+  }
+  return { path, node, table, tokens: rest };
+}
+
+const strip = (s: string) => (settings.color ? s : s.replace(/\x1b\[[0-9;]*m/g, ""));
+
+function renderTable(title: string, table: CommandTable): string {
+  const names = Object.keys(table);
+  const width = Math.max(...names.map((n) => n.length));
+  return [c.bold(title), ...names.map((n) => `  ${c.cyan(n.padEnd(width))}  ${table[n]!.description}`)].join("\n");
+}
+
+function renderGlobals(): string {
+  const flags = Object.entries(globalFlags).map(([f, d]) => [`--${f}`, d] as const);
+  const width = Math.max(...flags.map(([f]) => f.length));
+  return [c.bold("GLOBAL OPTIONS"), ...flags.map(([f, d]) => `  ${c.cyan(f.padEnd(width))}  ${d}`)].join("\n");
+}
+
+export async function renderHelp(resolved: Resolved): Promise<string> {
+  const { node, path } = resolved;
+  const name = ["dt", ...path].join(" ");
+  if (node === undefined) {
+    return [
+      `dt ${DT_VERSION}: the development toolchain for composed Python repos with per-directory containers`,
+      "",
+      `${c.bold("USAGE")} dt [--verbose] [--quiet] [--no-color] COMMAND [OPTIONS]`,
+      "",
+      renderTable("COMMANDS", commands),
+      "",
+      renderGlobals(),
+      "",
+      `Run 'dt COMMAND --help' for a command's options. Exit codes: 0 ok, 1 the work failed, 2 usage or input error, 3 environment error, 130 interrupted.`,
+    ].join("\n");
+  }
+  if (node.kind === "group" && !node.self) {
+    return [`${node.meta.description}`, "", `${c.bold("USAGE")} ${name} COMMAND [OPTIONS]`, "", renderTable("COMMANDS", node.subCommands)].join("\n");
+  }
+  const command = node.kind === "group" ? node.self! : node;
+  const usage = strip(await renderUsage({ meta: { ...command.meta, name: path.at(-1) }, args: command.args }, path.length > 1 ? { meta: { name: ["dt", ...path.slice(0, -1)].join(" ") } } : { meta: { name: "dt" } }));
+  const parts = [usage.trimEnd()];
+  if (command.meta.usage) parts.push("", command.meta.usage);
+  if (node.kind === "group") parts.push("", renderTable("COMMANDS", node.subCommands));
+  parts.push("", renderGlobals());
+  return parts.join("\n").replace(/[ \t]+$/gm, "");
+}
+
+/** Runs dt with argv (without the program name) and returns the exit code. */
+export async function runCli(argv: string[]): Promise<number> {
+  if (argv[0] === "__complete") {
+    const { completions } = await import("./complete.ts");
+    process.stdout.write(`${(await completions(argv.slice(1))).join("\n")}\n`);
+    return ExitCode.ok;
+  }
+  const { tokens, help } = takeGlobalFlags(argv);
+  if (tokens[0] === "--version" || tokens[0] === "-v") {
+    process.stdout.write(`${DT_VERSION}\n`);
+    return ExitCode.ok;
+  }
+  const resolved = await resolveCommand(tokens);
+  if (help || resolved.node === undefined) {
+    process.stdout.write(`${await renderHelp(resolved)}\n`);
+    return help ? ExitCode.ok : ExitCode.usage;
+  }
+  const command = resolved.node.kind === "group" ? resolved.node.self : resolved.node;
+  if (!command) {
+    process.stderr.write(`${await renderHelp(resolved)}\n`);
+    return ExitCode.usage;
+  }
+  const name = ["dt", ...resolved.path].join(" ");
+  const parsed = parseCommandArgs(command.args, resolved.tokens, {
+    repeatable: command.repeatable,
+    variadic: command.variadic,
+    command: name,
+  });
+  const code = await command.run({
+    args: { _: parsed.extra, ...parsed.args } as never,
+    rest: parsed.rest,
+    extra: parsed.extra,
+    cwd: process.cwd(),
+  });
+  return code ?? ExitCode.ok;
+}
+
+/** Prints an error once, the SPEC's way: what and where, then how to fix it. */
+export function reportError(error: unknown): number {
+  if (isDtError(error)) {
+    process.stderr.write(`${c.red("error:")} ${error.where ? `${error.where}: ` : ""}${error.message}\n`);
+    if (error.hint) process.stderr.write(`  ${c.dim("fix:")} ${error.hint}\n`);
+    if (settings.verbose && error.cause) process.stderr.write(`${c.dim(formatCause(error.cause))}\n`);
+    if (settings.verbose && error.stack) process.stderr.write(`${c.dim(error.stack)}\n`);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`${c.red("internal error:")} ${message}\n`);
+  if (settings.verbose && error instanceof Error && error.stack) process.stderr.write(`${c.dim(error.stack)}\n`);
+  else process.stderr.write(`  ${c.dim("fix:")} run again with --verbose for details, and report it\n`);
+  return ExitCode.failed;
+}
+
+function formatCause(cause: unknown): string {
+  return cause instanceof Error ? `caused by: ${cause.stack ?? cause.message}` : `caused by: ${String(cause)}`;
+}
+
+export { DtError };

@@ -1,0 +1,21 @@
+import { defineCommand } from "./_define.ts";
+
+export default defineCommand({
+  meta: {
+    name: "completion",
+    description: "Print the shell completion script",
+    usage: "Load it with: source <(dt completion bash)  |  source <(dt completion zsh)  |  dt completion fish | source",
+  },
+  args: {
+    shell: { type: "positional", required: true, description: "bash, zsh or fish" },
+  },
+  async run({ args }) {
+    const { usageError } = await import("../core/errors.ts");
+    const shell = args.shell;
+    if (shell !== "bash" && shell !== "zsh" && shell !== "fish") {
+      throw usageError(`no completion for shell '${shell}'`, { hint: "use bash, zsh or fish" });
+    }
+    const { asset } = await import("../core/assets.ts");
+    process.stdout.write(asset(`completion/dt.${shell}`));
+  },
+});

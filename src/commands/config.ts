@@ -1,0 +1,40 @@
+import { defineCommand } from "./_define.ts";
+import { dirArgs, jsonArgs } from "./_shared.ts";
+
+export default defineCommand({
+  meta: { name: "config", description: "Resolved configuration of the target dir, with the source of each value" },
+  args: {
+    ...jsonArgs,
+    ...dirArgs,
+    schema: { type: "boolean", description: "Print the JSON schema of dt.yaml (for editors) instead" },
+  },
+  async run({ args, cwd }) {
+    const { outJson, out, table, c, info } = await import("../ui/output.ts");
+    if (args.schema) {
+      const { DT_YAML_SCHEMA, toJsonSchema } = await import("../core/config-schema.ts");
+      outJson({ $schema: "https://json-schema.org/draft/2020-12/schema", title: "dt.yaml", ...toJsonSchema(DT_YAML_SCHEMA) });
+      return;
+    }
+    const { findWorkspaceRoot, resolveTargetDir } = await import("../core/workspace.ts");
+    const { loadConfig, configRows } = await import("../core/config.ts");
+    // Outside any runnable dir the root's configuration is still worth showing.
+    const target = args.dir !== undefined ? await resolveTargetDir(cwd, args.dir) : await resolveTargetDir(cwd).catch(() => undefined);
+    const root = target?.root ?? findWorkspaceRoot(cwd);
+    const dir = target?.path ?? ".";
+    const resolved = loadConfig(root, dir);
+    for (const notice of resolved.notices) info(notice);
+    const rows = configRows(resolved);
+    if (args.json) {
+      outJson({ root, dir, files: resolved.files, config: resolved.config, values: rows });
+      return;
+    }
+    out(`${c.bold("config of")} ${dir === "." ? root : `${dir} (in ${root})`}`);
+    out(table(["KEY", "VALUE", "SOURCE"], rows.map((r) => [r.key, formatValue(r.value), c.dim(r.source)])));
+  },
+});
+
+function formatValue(value: unknown): string {
+  if (value === null) return "-";
+  if (typeof value === "string") return value;
+  return JSON.stringify(value);
+}

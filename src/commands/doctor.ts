@@ -1,0 +1,27 @@
+import { ExitCode } from "../core/errors.ts";
+import { defineCommand } from "./_define.ts";
+import { jsonArgs } from "./_shared.ts";
+
+export default defineCommand({
+  meta: {
+    name: "doctor",
+    description: "Check git, the engine (reachable, version, arch), QEMU for the configured platforms, registry credentials, dt.yaml, changelogs and sub-repos",
+  },
+  args: { ...jsonArgs },
+  async run({ args, cwd }) {
+    const { runDoctor } = await import("../core/doctor.ts");
+    const { out, outJson, c } = await import("../ui/output.ts");
+    const checks = await runDoctor(cwd);
+    const failed = checks.some((ch) => ch.status === "fail");
+    if (args.json) {
+      outJson({ ok: !failed, checks });
+    } else {
+      const mark = { ok: c.green("✓"), warn: c.yellow("!"), fail: c.red("✗") } as const;
+      for (const ch of checks) {
+        out(`${mark[ch.status]} ${c.bold(ch.name)}: ${ch.detail}`);
+        if (ch.fix && ch.status !== "ok") out(`    ${c.dim("fix:")} ${ch.fix}`);
+      }
+    }
+    return failed ? ExitCode.environment : ExitCode.ok;
+  },
+});

@@ -1,0 +1,11 @@
+import { lazy, type CommandTable } from "./_define.ts";
+
+/** Every top-level command, loaded only when it runs. */
+export const commands: CommandTable = {
+  init: { description: "Make this dir runnable (or a workspace root), or write an example workspace", load: lazy(() => import("./init.ts")) },
+  ls: { description: "The workspace: root, sub-repos and runnable dirs", load: lazy(() => import("./ls.ts")) },
+  config: { description: "Resolved configuration of the target dir, with the source of each value", load: lazy(() => import("./config.ts")) },
+  doctor: { description: "Check git, the engine, QEMU, credentials, config and changelogs", load: lazy(() => import("./doctor.ts")) },
+  version: { description: "The target dir's version; bump it", load: lazy(() => import("./version/index.ts")) },
+  completion: { description: "Shell completion script for bash, zsh or fish", load: lazy(() => import("./completion.ts")) },
+};

@@ -1,0 +1,45 @@
+import { defineCommand } from "./_define.ts";
+import { jsonArgs } from "./_shared.ts";
+
+export default defineCommand({
+  meta: { name: "ls", description: "The workspace: root, sub-repos (path, url, commit, branch, dirty) and runnable dirs (path, image, version)" },
+  args: { ...jsonArgs },
+  async run({ args, cwd }) {
+    const { scanWorkspace } = await import("../core/workspace.ts");
+    const { summarizeRunnable } = await import("../core/runnable-info.ts");
+    const { out, outJson, table, c } = await import("../ui/output.ts");
+    const ws = await scanWorkspace(cwd);
+    const runnable = ws.runnableDirs.map((d) => ({ ...summarizeRunnable(ws.root, d), repo: d.repo }));
+    if (args.json) {
+      outJson({ root: ws.root, subRepos: ws.subRepos, runnableDirs: runnable });
+      return;
+    }
+    out(`${c.bold("workspace")} ${ws.root}`);
+    out("");
+    if (ws.subRepos.length > 0) {
+      out(
+        table(
+          ["SUB-REPO", "COMMIT", "BRANCH", "STATE", "URL"],
+          ws.subRepos.map((s) => [
+            s.path,
+            s.commit?.slice(0, 10) ?? "-",
+            s.branch ?? (s.initialised ? "(detached)" : "-"),
+            !s.initialised ? c.yellow("not initialised") : s.dirty ? c.yellow("dirty") : "clean",
+            s.url ?? "-",
+          ]),
+        ),
+      );
+      out("");
+    }
+    if (runnable.length === 0) {
+      out("no runnable dirs (a runnable dir has changelog.txt and devops/; 'dt init' makes one)");
+      return;
+    }
+    out(
+      table(
+        ["RUNNABLE DIR", "IMAGE", "VERSION"],
+        runnable.map((r) => [r.path, r.image, r.version ?? c.red(r.problem ?? "?")]),
+      ),
+    );
+  },
+});

@@ -1,0 +1,28 @@
+import { defineCommand } from "../_define.ts";
+import { dirArgs, jsonArgs } from "../_shared.ts";
+
+export default defineCommand({
+  meta: { name: "bump", description: "Prepend a changelog entry and print the new version (atomic write)" },
+  args: {
+    part: { type: "positional", required: true, description: "major, minor or patch" },
+    message: { type: "string", alias: "m", description: "What changed (repeatable, one line each)", valueHint: "MSG" },
+    date: { type: "string", description: "Entry date (default: today)", valueHint: "YYYY-MM-DD" },
+    ...dirArgs,
+    ...jsonArgs,
+  },
+  repeatable: ["message"],
+  async run({ args, cwd }) {
+    const { usageError } = await import("../../core/errors.ts");
+    const part = args.part;
+    if (part !== "major" && part !== "minor" && part !== "patch") {
+      throw usageError(`'${part}' is not a version part`, { hint: "use major, minor or patch, e.g. 'dt version bump minor -m \"Add pyarrow\"'" });
+    }
+    const { resolveTargetDir } = await import("../../core/workspace.ts");
+    const { bumpVersion } = await import("../../core/version.ts");
+    const { out, outJson } = await import("../../ui/output.ts");
+    const target = await resolveTargetDir(cwd, args.dir);
+    const version = bumpVersion(target, part, args.message as unknown as string[], args.date);
+    if (args.json) outJson({ dir: target.path, version });
+    else out(version);
+  },
+});

@@ -1,0 +1,24 @@
+import { defineCommand, defineGroup, lazy } from "../_define.ts";
+import { dirArgs, jsonArgs } from "../_shared.ts";
+
+const show = defineCommand({
+  meta: { name: "version", description: "The target dir's version (the changelog's newest entry)" },
+  args: { ...jsonArgs, ...dirArgs },
+  async run({ args, cwd }) {
+    const { resolveTargetDir } = await import("../../core/workspace.ts");
+    const { readChangelog } = await import("../../core/version.ts");
+    const { out, outJson } = await import("../../ui/output.ts");
+    const target = await resolveTargetDir(cwd, args.dir);
+    const newest = readChangelog(target)[0]!;
+    if (args.json) outJson({ dir: target.path, name: newest.name, version: newest.version, date: newest.date, notes: newest.notes });
+    else out(newest.version);
+  },
+});
+
+export default defineGroup({
+  meta: { name: "version", description: "The target dir's version; bump it" },
+  self: show,
+  subCommands: {
+    bump: { description: "Prepend a changelog entry (major|minor|patch) and print the new version", load: lazy(() => import("./bump.ts")) },
+  },
+});

@@ -1,0 +1,176 @@
+/**
+ * The shape of dt.yaml, as data: validation (config.ts), defaults and the JSON schema for
+ * editors all come from this one description.
+ */
+export type Schema =
+  | { kind: "string"; description?: string; enum?: readonly string[]; pattern?: RegExp; expected?: string }
+  | { kind: "boolean"; description?: string }
+  | { kind: "number"; description?: string; min?: number }
+  | { kind: "list"; description?: string; item: Schema }
+  | { kind: "map"; description?: string; key?: { pattern: RegExp; expected: string }; value: Schema }
+  | { kind: "object"; description?: string; fields: Record<string, Schema> }
+  | { kind: "either"; description?: string; options: readonly Schema[]; expected: string };
+
+const str = (description: string, extra: Partial<Extract<Schema, { kind: "string" }>> = {}): Schema => ({
+  kind: "string",
+  description,
+  ...extra,
+});
+const strList = (description: string, item: Schema = { kind: "string" }): Schema => ({ kind: "list", description, item });
+
+const IMAGE_NAME = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/;
+export const PLATFORM = /^[a-z0-9]+\/[a-z0-9_]+(?:\/v[0-9]+)?$/;
+const platform = str("os/arch, e.g. linux/amd64", { pattern: PLATFORM, expected: "a platform like linux/amd64" });
+
+export const SUITE_SCHEMA: Schema = {
+  kind: "object",
+  fields: {
+    marker: str("pytest marker expression selecting the suite's tests"),
+    timeout: { kind: "number", min: 0, description: "per-test timeout in seconds" },
+  },
+};
+
+export const DT_YAML_SCHEMA = {
+  kind: "object",
+  fields: {
+    name: str("short name of the repo (default: root dir name)", { pattern: IMAGE_NAME, expected: "a lowercase name like cmamp" }),
+    image: str("image base name (default: name; per runnable dir: dir name)", {
+      pattern: IMAGE_NAME,
+      expected: "a lowercase image name like cmamp or team/cmamp",
+    }),
+    registry: str("default registry prefix (env DT_REGISTRY overrides)"),
+    registries: { kind: "map", description: "named registries for push/release (--registry NAME)", value: str("registry prefix") },
+    platforms: strList("platforms for multi-arch builds and releases", platform),
+    builders: {
+      kind: "map",
+      description: "a native engine per platform (DOCKER_HOST syntax)",
+      key: { pattern: PLATFORM, expected: "a platform like linux/arm64" },
+      value: str("DOCKER_HOST of the builder"),
+    },
+    base_image: str("FROM of the embedded dev template"),
+    version_policy: str("code vs container version match", { enum: ["exact", "minor", "major"] }),
+    docker: {
+      kind: "object",
+      fields: {
+        mount: str("where the workspace is mounted: same-path or an absolute path", {
+          pattern: /^(same-path|\/.*)$/,
+          expected: "same-path or an absolute path like /app",
+        }),
+        sibling: { kind: "boolean", description: "mount the engine socket so the container can start siblings" },
+        dind: { kind: "boolean", description: "privileged container running its own engine" },
+        env: strList("host variables passed through (globs allowed)"),
+        volumes: strList("extra volumes, HOST:CONTAINER[:ro]"),
+      },
+    },
+    test: {
+      kind: "object",
+      fields: {
+        suites: { kind: "map", description: "test suites by name", value: SUITE_SCHEMA },
+        depends_on: strList("paths whose changes affect every runnable dir (--changed)"),
+      },
+    },
+    setenv: {
+      kind: "object",
+      fields: {
+        path: strList("dirs put on PATH (relative to each repo root)"),
+        pythonpath: strList("dirs put on PYTHONPATH (relative to each repo root)"),
+      },
+    },
+    sync: {
+      kind: "object",
+      fields: {
+        from: str("sub-repo that is the source of common files"),
+        files: strList("files copied from the source sub-repo"),
+      },
+    },
+    tasks: {
+      kind: "map",
+      description: "dt run NAME",
+      value: {
+        kind: "either",
+        options: [{ kind: "string" }, { kind: "list", item: { kind: "string" } }],
+        expected: "a command string or a list of command strings",
+      },
+    },
+  },
+} as const satisfies Schema;
+
+export interface Suite {
+  marker: string;
+  timeout: number;
+}
+
+export interface DtConfig {
+  name: string;
+  image: string;
+  registry: string | null;
+  registries: Record<string, string>;
+  platforms: string[];
+  builders: Record<string, string>;
+  base_image: string;
+  version_policy: "exact" | "minor" | "major";
+  docker: { mount: string; sibling: boolean; dind: boolean; env: string[]; volumes: string[] };
+  test: { suites: Record<string, Suite>; depends_on: string[] };
+  setenv: { path: string[]; pythonpath: string[] };
+  sync: { from: string | null; files: string[] };
+  tasks: Record<string, string | string[]>;
+}
+
+export const DEFAULT_SUITES: Record<string, Suite> = {
+  fast: { marker: "not slow and not superslow", timeout: 5 },
+  slow: { marker: "slow and not superslow", timeout: 30 },
+  superslow: { marker: "superslow", timeout: 3600 },
+};
+
+/** Defaults of the SPEC; `name` and `image` depend on the workspace and are filled in by config.ts. */
+export function defaults(): Omit<DtConfig, "name" | "image"> {
+  return {
+    registry: null,
+    registries: {},
+    platforms: [],
+    builders: {},
+    base_image: "python:3.12-slim",
+    version_policy: "minor",
+    docker: { mount: "same-path", sibling: false, dind: false, env: [], volumes: [] },
+    test: { suites: structuredClone(DEFAULT_SUITES), depends_on: [] },
+    setenv: { path: ["dev_scripts"], pythonpath: ["."] },
+    sync: { from: null, files: [] },
+    tasks: {},
+  };
+}
+
+/** JSON Schema (draft 2020-12) for editors, generated from the same description. */
+export function toJsonSchema(schema: Schema): Record<string, unknown> {
+  const base: Record<string, unknown> = schema.description ? { description: schema.description } : {};
+  switch (schema.kind) {
+    case "string":
+      return {
+        ...base,
+        type: "string",
+        ...(schema.enum ? { enum: schema.enum } : {}),
+        ...(schema.pattern ? { pattern: schema.pattern.source } : {}),
+      };
+    case "boolean":
+      return { ...base, type: "boolean" };
+    case "number":
+      return { ...base, type: "number", ...(schema.min !== undefined ? { minimum: schema.min } : {}) };
+    case "list":
+      return { ...base, type: "array", items: toJsonSchema(schema.item) };
+    case "map":
+      return {
+        ...base,
+        type: "object",
+        ...(schema.key ? { propertyNames: { pattern: schema.key.pattern.source } } : {}),
+        additionalProperties: toJsonSchema(schema.value),
+      };
+    case "object":
+      return {
+        ...base,
+        type: "object",
+        additionalProperties: false,
+        properties: Object.fromEntries(Object.entries(schema.fields).map(([k, v]) => [k, toJsonSchema(v)])),
+      };
+    case "either":
+      return { ...base, oneOf: schema.options.map(toJsonSchema) };
+  }
+}

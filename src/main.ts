@@ -1,0 +1,35 @@
+#!/usr/bin/env bun
+// The launcher: only what every command needs. Commands and heavy modules load lazily.
+import { ExitCode } from "./core/errors.ts";
+import { markInterrupted, runCleanups } from "./core/lifecycle.ts";
+
+async function finish(code: number): Promise<never> {
+  await runCleanups();
+  process.exit(code);
+}
+
+for (const [signal, code] of [
+  ["SIGINT", ExitCode.interrupted],
+  ["SIGTERM", ExitCode.terminated],
+] as const) {
+  process.on(signal, () => {
+    markInterrupted(signal);
+    void finish(code);
+  });
+}
+
+const argv = process.argv.slice(2);
+if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {
+  const { DT_VERSION } = await import("./version.ts");
+  process.stdout.write(`${DT_VERSION}\n`);
+  process.exit(0);
+}
+
+const { runCli, reportError } = await import("./cli.ts");
+let code: number;
+try {
+  code = await runCli(argv);
+} catch (error) {
+  code = reportError(error);
+}
+await finish(code);
