@@ -1,0 +1,116 @@
+// dt init and dt init --example, from the compiled binary alone.
+import { afterAll, describe, expect, test } from "bun:test";
+import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { cleanupAll, git, makeRepo, testdir } from "../support/fixtures.ts";
+import { dt, dtArgv, dtJson } from "../support/dt.ts";
+
+afterAll(cleanupAll);
+
+const TEMPLATE_FILES = [
+  "changelog.txt",
+  "pytest.ini",
+  "devops/docker_build/dev.Dockerfile",
+  "devops/docker_build/prod.Dockerfile",
+  "devops/docker_build/install.sh",
+  "devops/docker_build/os_packages.txt",
+  "devops/docker_build/dockerignore.dev",
+  "devops/docker_build/dockerignore.prod",
+  "devops/docker_run/entrypoint.sh",
+];
+
+describe("dt init", () => {
+  test("a binary copied alone into an empty dir writes every template", async () => {
+    const lonely = testdir().path;
+    const bin = join(lonely, "dt");
+    copyFileSync(dtArgv()[0]!, bin);
+    Bun.spawnSync(["chmod", "755", bin]);
+    const ws = makeRepo(join(testdir().path, "acme"), { "README.md": "x\n" });
+    const r = Bun.spawnSync([bin, "init", "--base-image", "debian:12"], { cwd: ws, env: { ...process.env, NO_COLOR: "1" } });
+    expect(r.exitCode).toBe(0);
+    for (const f of [...TEMPLATE_FILES, "dt.yaml"]) expect(existsSync(join(ws, f))).toBe(true);
+    expect(readFileSync(join(ws, "changelog.txt"), "utf8")).toMatch(/^# acme-0\.1\.0\n- \d{4}-\d{2}-\d{2}\n/);
+    expect(readFileSync(join(ws, "dt.yaml"), "utf8")).toContain("base_image: debian:12");
+    expect(readFileSync(join(ws, "devops/docker_build/dev.Dockerfile"), "utf8")).toContain("FROM ${BASE_IMAGE}");
+    expect(statSync(join(ws, "devops/docker_run/entrypoint.sh")).mode & 0o111).toBeTruthy();
+    expect(r.stdout.toString()).toContain("wrote devops/docker_build/dev.Dockerfile");
+  });
+
+  test("never overwrites without --force, and says what it kept", async () => {
+    const ws = makeRepo(join(testdir().path, "svc"), { "README.md": "x\n" });
+    await dt(["init"], { cwd: ws });
+    writeFileSync(join(ws, "changelog.txt"), "# svc-2.0.0\n- 2026-01-01\n- mine\n");
+    const again = await dt(["init"], { cwd: ws });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain("kept  changelog.txt");
+    expect(readFileSync(join(ws, "changelog.txt"), "utf8")).toContain("svc-2.0.0");
+    const forced = await dt(["init", "--force"], { cwd: ws });
+    expect(forced.stdout).toContain("wrote changelog.txt");
+    expect(readFileSync(join(ws, "changelog.txt"), "utf8")).toContain("svc-0.1.0");
+  });
+
+  test("in a sub dir: the dir becomes runnable and dt.yaml goes to the root", async () => {
+    const ws = makeRepo(join(testdir().path, "mono"), { "README.md": "x\n" });
+    const sub = join(ws, "apps", "api");
+    require("node:fs").mkdirSync(sub, { recursive: true });
+    const r = await dt(["init", "--image", "api-server"], { cwd: sub });
+    expect(r.code).toBe(0);
+    expect(existsSync(join(ws, "dt.yaml"))).toBe(true);
+    expect(readFileSync(join(sub, "dt.yaml"), "utf8")).toBe("image: api-server\n");
+    const { json } = await dtJson(["ls", "--json"], { cwd: ws });
+    expect(json.runnableDirs).toEqual([{ path: "apps/api", image: "api-server", version: "0.1.0", problem: null, repo: "." }]);
+  });
+});
+
+describe("dt init --example", () => {
+  test("writes a super-repo with a real sub-repo, three runnable dirs and fast and slow tests", async () => {
+    const dir = join(testdir().path, "demo");
+    const r = await dt(["init", "--example", dir, "--base-image", "dt-test/pybase:latest"], { cwd: testdir().path });
+    expect(r.code).toBe(0);
+    const { json } = await dtJson(["ls", "--json"], { cwd: join(dir, "apps", "pricer") });
+    expect(json.root).toBe(dir);
+    expect(json.subRepos.map((s: any) => [s.path, s.initialised, s.dirty])).toEqual([["helpers_root", true, false]]);
+    expect(json.runnableDirs.map((d: any) => d.path)).toEqual(["apps/pricer", "apps/reporter", "helpers_root"]);
+    expect(git(dir, ["status", "--porcelain"])).toBe("");
+    expect(git(dir, ["submodule", "status"])).toMatch(/^[0-9a-f]{40} helpers_root/);
+    const tests = readFileSync(join(dir, "apps/pricer/tests/test_pricer.py"), "utf8");
+    expect(tests).toContain("@pytest.mark.slow");
+    expect(readFileSync(join(dir, "dt.yaml"), "utf8")).toContain("base_image: dt-test/pybase:latest");
+    const doctor = await dt(["doctor", "--json"], { cwd: dir });
+    const checks = JSON.parse(doctor.stdout).checks;
+    expect(checks.filter((c: any) => c.status === "fail" && c.name !== "engine")).toEqual([]);
+  });
+
+  test("refuses a non-empty dir and leaves it as it was", async () => {
+    const dir = testdir({ "keep.txt": "mine\n" }).path;
+    const r = await dt(["init", "--example", dir], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("not empty");
+    expect(readFileSync(join(dir, "keep.txt"), "utf8")).toBe("mine\n");
+  });
+});
+
+describe("dt completion", () => {
+  test("bash: the script completes commands and flags in a real bash", async () => {
+    const binDir = testdir().path;
+    const bin = join(binDir, "dt");
+    copyFileSync(dtArgv()[0]!, bin);
+    Bun.spawnSync(["chmod", "755", bin]);
+    const script = [
+      'source <(dt completion bash)',
+      'COMP_WORDS=(dt ver); COMP_CWORD=1; _dt_complete; echo "1:${COMPREPLY[*]}"',
+      'COMP_WORDS=(dt version b); COMP_CWORD=2; _dt_complete; echo "2:${COMPREPLY[*]}"',
+      'COMP_WORDS=(dt ls --j); COMP_CWORD=2; _dt_complete; echo "3:${COMPREPLY[*]}"',
+    ].join("\n");
+    const r = Bun.spawnSync(["bash", "-c", script], { env: { ...process.env, PATH: `${binDir}:${process.env.PATH}` } });
+    const out = r.stdout.toString();
+    expect(out).toContain("1:version");
+    expect(out).toContain("2:bump");
+    expect(out).toContain("3:--json");
+  });
+
+  test("an unknown shell is exit 2", async () => {
+    const r = await dt(["completion", "tcsh"], { cwd: testdir().path });
+    expect(r.code).toBe(2);
+  });
+});
