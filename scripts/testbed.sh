@@ -1,0 +1,395 @@
+#!/usr/bin/env bash
+# Test bed for dt's test suite: a real Docker engine, two loopback registries
+# (open and htpasswd-protected), QEMU for arm64, and offline base images.
+#
+#   bash scripts/testbed.sh        set up (idempotent: reuses what already answers)
+#   bash scripts/testbed.sh stop   stop only the dockerd/registries this script started
+#
+# State lives in $DT_TESTBED_DIR (default /tmp/dt-testbed); the result is written to
+# $DT_TESTBED_DIR/env (shell KEY=value) and $DT_TESTBED_DIR/testbed.json.
+# The machine has no internet except the Debian mirror and npm, so every image is
+# built locally from Debian packages and cached under a key of its recipe.
+set -euo pipefail
+
+STATE=${DT_TESTBED_DIR:-/tmp/dt-testbed}
+LOGS=$STATE/logs
+REGISTRY_PORT=5000
+AUTH_REGISTRY_PORT=5001
+AUTH_USER=dtuser
+AUTH_PASSWORD=dt-secret-pw-42
+APT_PACKAGES=(docker.io debootstrap docker-registry apache2-utils hyperfine zsh fish
+  qemu-user-static binfmt-support git file python3 curl ca-certificates)
+PYBASE_INCLUDE=python3,python3-pytest,python3-venv,git,ca-certificates
+# The product talks to the engine's API, but the bed may use the CLI. The client here has
+# no buildx plugin, so ask for the classic builder explicitly (also what arm64 needs).
+export DOCKER_BUILDKIT=0
+export DEBIAN_FRONTEND=noninteractive
+# Another apt/dpkg may be running (e.g. a provisioning step): wait for its lock, don't fail.
+APT_OPTS=(-o DPkg::Lock::Timeout=900 -o Acquire::Retries=2)
+APT_UPDATED=0
+
+log() { printf 'testbed: %s\n' "$*" >&2; }
+warn() { printf 'testbed: WARNING: %s\n' "$*" >&2; }
+die() {
+  printf 'testbed: ERROR: %s\n' "$*" >&2
+  exit 1
+}
+
+# Run a noisy command with its output in $LOGS/NAME.log; on failure show the tail.
+run_logged() {
+  local name=$1
+  shift
+  "$@" >"$LOGS/$name.log" 2>&1 && return 0
+  local rc=$?
+  warn "'$*' failed (exit $rc); last lines of $LOGS/$name.log:"
+  tail -n 20 "$LOGS/$name.log" >&2 || true
+  return "$rc"
+}
+
+# First 12 hex chars of the sha256 of a recipe text: the image cache key.
+recipe_key() { printf '%s' "$1" | sha256sum | cut -c1-12; }
+
+# ---------------------------------------------------------------- packages
+
+apt_update_once() {
+  [ "$APT_UPDATED" = 1 ] && return 0
+  log "apt-get update"
+  # Third-party sources on these machines are unreachable; apt then exits non-zero
+  # although the Debian lists were refreshed. Judge by what we install next instead.
+  run_logged apt-update apt-get "${APT_OPTS[@]}" update || warn "apt-get update reported errors; continuing"
+  APT_UPDATED=1
+}
+
+is_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+
+install_packages() {
+  local missing=() p
+  for p in "${APT_PACKAGES[@]}"; do is_installed "$p" || missing+=("$p"); done
+  if [ "${#missing[@]}" -eq 0 ]; then
+    log "packages: all present"
+    return 0
+  fi
+  log "packages: installing ${missing[*]}"
+  apt_update_once
+  run_logged apt-install apt-get "${APT_OPTS[@]}" install -y --no-install-recommends "${missing[@]}" ||
+    die "apt-get install failed"
+}
+
+# ---------------------------------------------------------------- processes
+
+# Is PID alive and running the program NAME? Guards against killing a recycled pid.
+pid_is() {
+  local pid=$1 name=$2
+  [ -n "$pid" ] && [ -r "/proc/$pid/comm" ] && [ "$(cat "/proc/$pid/comm")" = "$name" ]
+}
+
+# Start a long-lived daemon detached from this script: own session (survives the
+# script and its terminal), no inherited stdio (a `| tee` in test.sh would otherwise
+# never see EOF) and no inherited lock fd 9 (it would hold our flock forever).
+spawn_daemon() {
+  local pidfile=$1 logfile=$2
+  shift 2
+  setsid nohup "$@" </dev/null >"$logfile" 2>&1 9>&- &
+  echo $! >"$pidfile"
+}
+
+# Stop a daemon this script started, by its recorded pid only.
+stop_recorded() {
+  local pidfile=$1 name=$2 pid i
+  [ -f "$pidfile" ] || return 0
+  pid=$(cat "$pidfile")
+  if pid_is "$pid" "$name"; then
+    log "stopping $name (pid $pid)"
+    kill -TERM "$pid" 2>/dev/null || true
+    for i in $(seq 1 30); do
+      pid_is "$pid" "$name" || break
+      sleep 1
+    done
+    if pid_is "$pid" "$name"; then
+      warn "$name (pid $pid) ignored SIGTERM; sending SIGKILL"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  fi
+  rm -f "$pidfile"
+}
+
+# ---------------------------------------------------------------- engine
+
+engine_answers() { timeout 5 docker info >/dev/null 2>&1; }
+
+start_engine() {
+  if engine_answers; then
+    log "engine: reusing the one that answers"
+    return 0
+  fi
+  # A dockerd killed hard leaves its pid file behind and the next one refuses to start.
+  if [ -f /var/run/docker.pid ] && ! pid_is "$(cat /var/run/docker.pid)" dockerd; then
+    rm -f /var/run/docker.pid
+  fi
+  log "engine: starting dockerd (log: $STATE/dockerd.log)"
+  # --bridge=none: these machines must never create bridge networks on private ranges.
+  spawn_daemon "$STATE/dockerd.pid" "$STATE/dockerd.log" \
+    dockerd --bridge=none --iptables=false --ip6tables=false
+  local pid i
+  pid=$(cat "$STATE/dockerd.pid")
+  for i in $(seq 1 60); do
+    engine_answers && { log "engine: up (pid $pid) after ${i}s"; return 0; }
+    if ! kill -0 "$pid" 2>/dev/null; then
+      tail -n 20 "$STATE/dockerd.log" >&2 || true
+      die "dockerd exited during start-up; see $STATE/dockerd.log"
+    fi
+    sleep 1
+  done
+  tail -n 20 "$STATE/dockerd.log" >&2 || true
+  die "dockerd did not answer 'docker info' within 60 s; see $STATE/dockerd.log"
+}
+
+# ---------------------------------------------------------------- qemu
+
+qemu_aarch64_enabled() { grep -qx enabled /proc/sys/fs/binfmt_misc/qemu-aarch64 2>/dev/null; }
+
+# Prints 1 if arm64 binaries can run through QEMU, else 0. Never fails the bed.
+setup_qemu() {
+  if [ ! -e /proc/sys/fs/binfmt_misc/status ]; then
+    mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc 2>/dev/null ||
+      warn "cannot mount binfmt_misc; arm64 images will not run"
+  fi
+  if ! qemu_aarch64_enabled; then
+    update-binfmts --enable >/dev/null 2>&1 || warn "update-binfmts --enable failed"
+  fi
+  if qemu_aarch64_enabled; then
+    log "qemu: aarch64 binfmt enabled"
+    echo 1
+  else
+    warn "qemu: aarch64 binfmt not available; arm64 tests will not run"
+    echo 0
+  fi
+}
+
+# ---------------------------------------------------------------- registries
+
+http_code() { curl -s -o /dev/null -m 5 -w '%{http_code}' "$@" || true; }
+
+write_registry_config() {
+  local port=$1 config=$2 auth=$3
+  mkdir -p "$STATE/registry-$port"
+  {
+    printf 'version: 0.1\nlog:\n  level: warn\n'
+    printf 'storage:\n  filesystem:\n    rootdirectory: %s\n  delete:\n    enabled: true\n' "$STATE/registry-$port"
+    printf 'http:\n  addr: 127.0.0.1:%s\n  secret: dt-testbed-%s\n' "$port" "$port"
+    if [ "$auth" = auth ]; then
+      printf 'auth:\n  htpasswd:\n    realm: dt-testbed\n    path: %s\n' "$STATE/htpasswd"
+    fi
+  } >"$config"
+}
+
+# Start a registry on PORT unless one already answers as expected.
+# Expected: open registry -> 200 on /v2/; auth registry -> 401 anonymous, 200 with our user.
+start_registry() {
+  local port=$1 auth=$2 url="http://127.0.0.1:$1/v2/"
+  if registry_ready "$port" "$auth"; then
+    log "registry :$port: reusing the one that answers"
+    return 0
+  fi
+  [ "$(http_code "$url")" = 000 ] ||
+    die "127.0.0.1:$port is taken by something that is not the expected registry"
+  if [ "$auth" = auth ]; then
+    htpasswd -Bbc "$STATE/htpasswd" "$AUTH_USER" "$AUTH_PASSWORD" 2>/dev/null
+  fi
+  local config=$STATE/registry-$port.yml i
+  write_registry_config "$port" "$config" "$auth"
+  log "registry :$port: starting ($auth)"
+  spawn_daemon "$STATE/registry-$port.pid" "$STATE/registry-$port.log" docker-registry serve "$config"
+  for i in $(seq 1 50); do
+    registry_ready "$port" "$auth" && return 0
+    sleep 0.2
+  done
+  tail -n 20 "$STATE/registry-$port.log" >&2 || true
+  die "registry on 127.0.0.1:$port did not come up; see $STATE/registry-$port.log"
+}
+
+registry_ready() {
+  local port=$1 auth=$2 url="http://127.0.0.1:$1/v2/"
+  if [ "$auth" = auth ]; then
+    [ "$(http_code "$url")" = 401 ] && [ "$(http_code -u "$AUTH_USER:$AUTH_PASSWORD" "$url")" = 200 ]
+  else
+    [ "$(http_code "$url")" = 200 ]
+  fi
+}
+
+# ---------------------------------------------------------------- images
+
+image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
+
+# Path of the cached busybox-static .deb for ARCH in DIR, or nothing.
+cached_deb() {
+  local debs=("$1"/busybox-static_*_"$2".deb)
+  [ -f "${debs[0]}" ] && echo "${debs[0]}"
+}
+
+# Fetch the busybox-static .deb for ARCH into the state dir (cached); prints its path.
+fetch_busybox_deb() {
+  local arch=$1 dir=$STATE/debs/$1
+  mkdir -p "$dir"
+  cached_deb "$dir" "$arch" && return 0
+  if [ "$arch" = arm64 ] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    dpkg --add-architecture arm64 || return 1
+    APT_UPDATED=0 # the arm64 lists only come with a fresh update
+  fi
+  # Lists may be missing on a fresh machine, or lack the arm64 ones: update once, retry.
+  if ! (cd "$dir" && apt-get download "busybox-static:$arch" >"$LOGS/download-busybox-$arch.log" 2>&1); then
+    apt_update_once
+    (cd "$dir" && run_logged "download-busybox-$arch" apt-get download "busybox-static:$arch") || return 1
+  fi
+  cached_deb "$dir" "$arch"
+}
+
+busybox_dockerfile() {
+  # /tmp is not part of busybox --install but nearly every tool expects it.
+  cat <<'EOF'
+FROM scratch
+COPY busybox /bin/busybox
+RUN ["/bin/busybox", "sh", "-c", "/bin/busybox --install -s /bin && mkdir -p /tmp && chmod 1777 /tmp"]
+EOF
+}
+
+# Build dt-test/NAME:KEY from busybox-static:ARCH; prints the image ref.
+build_busybox() {
+  local name=$1 arch=$2 key ref ctx deb
+  key=$(recipe_key "busybox-static:$arch
+$(busybox_dockerfile)")
+  ref=dt-test/$name:$key
+  if image_exists "$ref"; then
+    log "image $ref: cached"
+  else
+    log "image $ref: building from busybox-static:$arch"
+    deb=$(fetch_busybox_deb "$arch") || return 1
+    ctx=$STATE/build/$name
+    rm -rf "$ctx" && mkdir -p "$ctx/deb"
+    # errexit is off inside $(...) || ..., hence the explicit checks.
+    dpkg-deb -x "$deb" "$ctx/deb" && cp "$ctx/deb/bin/busybox" "$ctx/busybox" || return 1
+    rm -rf "$ctx/deb"
+    busybox_dockerfile >"$ctx/Dockerfile"
+    run_logged "build-$name" docker build --platform "linux/$arch" -t "$ref" "$ctx" || return 1
+    rm -rf "$ctx"
+  fi
+  docker tag "$ref" "dt-test/$name:latest" || return 1
+  echo "$ref"
+}
+
+# The Debian mirror apt uses on this machine (debootstrap must use the same: it is the
+# only one reachable). Reads both deb822 .sources and one-line .list formats.
+debian_mirror() {
+  local url
+  url=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+    awk '$1 == "deb" && $0 ~ / bookworm / { for (i = 2; i <= NF; i++) if ($i ~ /^https?:/) { print $i; exit } }')
+  if [ -z "$url" ]; then
+    url=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '
+      /^URIs:/ { uri = $2 }
+      /^Suites:/ { for (i = 2; i <= NF; i++) if ($i == "bookworm") { print uri; exit } }')
+  fi
+  echo "${url:-http://deb.debian.org/debian}"
+}
+
+PYBASE_CHANGES=('ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' 'ENV LANG=C.UTF-8' 'CMD ["/bin/bash"]')
+
+build_pybase() {
+  local key ref rootfs mirror change_args=() c
+  # The mirror is left out of the key on purpose: any mirror yields the same image.
+  key=$(recipe_key "debootstrap --variant=minbase --include=$PYBASE_INCLUDE bookworm
+${PYBASE_CHANGES[*]}")
+  ref=dt-test/pybase:$key
+  if image_exists "$ref"; then
+    log "image $ref: cached"
+  else
+    mirror=$(debian_mirror)
+    rootfs=$STATE/build/pybase-rootfs
+    log "image $ref: debootstrap from $mirror (about 90 s)"
+    rm -rf "$rootfs" && mkdir -p "$rootfs"
+    run_logged debootstrap debootstrap --variant=minbase --include="$PYBASE_INCLUDE" \
+      bookworm "$rootfs" "$mirror" || die "debootstrap failed"
+    # Leave nothing of the build machine's apt cache in the image.
+    rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+    for c in "${PYBASE_CHANGES[@]}"; do change_args+=(--change "$c"); done
+    log "image $ref: importing"
+    tar -C "$rootfs" -c . | docker import "${change_args[@]}" - "$ref" >/dev/null ||
+      die "docker import of the pybase rootfs failed"
+    rm -rf "$rootfs"
+  fi
+  docker tag "$ref" dt-test/pybase:latest || return 1
+  echo "$ref"
+}
+
+# ---------------------------------------------------------------- outputs
+
+json_string() {
+  local s=${1//\\/\\\\}
+  printf '"%s"' "${s//\"/\\\"}"
+}
+
+# Write env and testbed.json from the KEY=value pairs given; atomically, so a test
+# starting meanwhile never reads half a file.
+write_outputs() {
+  local pair sep='' env_tmp=$STATE/env.tmp json_tmp=$STATE/testbed.json.tmp
+  : >"$env_tmp"
+  printf '{\n' >"$json_tmp"
+  for pair in "$@"; do
+    printf '%s\n' "$pair" >>"$env_tmp"
+    printf '%s  %s: %s' "$sep" "$(json_string "${pair%%=*}")" "$(json_string "${pair#*=}")" >>"$json_tmp"
+    sep=$',\n'
+  done
+  printf '\n}\n' >>"$json_tmp"
+  mv "$env_tmp" "$STATE/env"
+  mv "$json_tmp" "$STATE/testbed.json"
+}
+
+# ---------------------------------------------------------------- main
+
+cmd_stop() {
+  stop_recorded "$STATE/registry-$AUTH_REGISTRY_PORT.pid" docker-registry
+  stop_recorded "$STATE/registry-$REGISTRY_PORT.pid" docker-registry
+  stop_recorded "$STATE/dockerd.pid" dockerd
+}
+
+cmd_up() {
+  local started=$SECONDS qemu busybox busybox_arm64='' pybase
+  install_packages
+  start_engine
+  qemu=$(setup_qemu)
+  start_registry "$REGISTRY_PORT" open
+  start_registry "$AUTH_REGISTRY_PORT" auth
+  busybox=$(build_busybox busybox amd64) || die "cannot build the busybox image"
+  if [ "$qemu" = 1 ]; then
+    busybox_arm64=$(build_busybox busybox-arm64 arm64) || { warn "no arm64 busybox image"; busybox_arm64=''; }
+  fi
+  pybase=$(build_pybase) || die "cannot build the pybase image"
+  local outputs=(
+    "DT_TESTBED_DIR=$STATE"
+    "DT_TEST_REGISTRY=127.0.0.1:$REGISTRY_PORT"
+    "DT_TEST_AUTH_REGISTRY=127.0.0.1:$AUTH_REGISTRY_PORT"
+    "DT_TEST_AUTH_USER=$AUTH_USER"
+    "DT_TEST_AUTH_PASSWORD=$AUTH_PASSWORD"
+    "DT_TEST_BUSYBOX=$busybox"
+    "DT_TEST_BUSYBOX_ARM64=$busybox_arm64"
+    "DT_TEST_PYBASE=$pybase"
+    "DT_TEST_QEMU=$qemu"
+  )
+  # Only when the engine is not on the default socket.
+  [ -n "${DOCKER_HOST:-}" ] && outputs=("DOCKER_HOST=$DOCKER_HOST" "${outputs[@]}")
+  write_outputs "${outputs[@]}"
+  log "ready in $((SECONDS - started))s: $STATE/env"
+}
+
+main() {
+  mkdir -p "$STATE" "$LOGS"
+  # One bed at a time: a second run waits instead of racing on ports and builds.
+  exec 9>"$STATE/lock"
+  flock 9
+  case "${1:-up}" in
+    up) cmd_up ;;
+    stop) cmd_stop ;;
+    *) die "usage: $0 [up|stop]" ;;
+  esac
+}
+
+main "$@"

@@ -1,0 +1,95 @@
+// The test bed that scripts/testbed.sh sets up: a real Docker engine, two loopback
+// registries and offline base images. Tests that need it import `testbed()`; when the
+// bed is missing they fail loudly with the command to run, they never skip.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+
+/** testbed.json as written by scripts/testbed.sh: the env lines, all strings. */
+export interface TestbedEnv {
+  DOCKER_HOST?: string;
+  DT_TESTBED_DIR: string;
+  DT_TEST_REGISTRY: string;
+  DT_TEST_AUTH_REGISTRY: string;
+  DT_TEST_AUTH_USER: string;
+  DT_TEST_AUTH_PASSWORD: string;
+  DT_TEST_BUSYBOX: string;
+  DT_TEST_BUSYBOX_ARM64: string;
+  DT_TEST_PYBASE: string;
+  DT_TEST_QEMU: string;
+}
+
+export interface Testbed {
+  /** Directory holding the bed's state, logs and env files. */
+  dir: string;
+  /** Set only when the engine is not on the default socket. */
+  dockerHost: string | undefined;
+  /** Open registry, "127.0.0.1:5000". */
+  registry: string;
+  /** Registry with htpasswd auth, "127.0.0.1:5001". */
+  authRegistry: string;
+  auth: { username: string; password: string };
+  images: {
+    /** Tiny amd64 image with busybox applets in /bin. */
+    busybox: string;
+    /** Same for arm64; null when the machine could not build it (no QEMU). */
+    busyboxArm64: string | null;
+    /** Debian bookworm with python3, pytest, venv, git. */
+    pybase: string;
+  };
+  /** arm64 binaries run through QEMU binfmt. */
+  qemu: boolean;
+  /** The raw variables, to pass to child processes (`{ ...process.env, ...tb.env }`). */
+  env: TestbedEnv;
+}
+
+export function testbedDir(): string {
+  return process.env.DT_TESTBED_DIR || "/tmp/dt-testbed";
+}
+
+const REQUIRED: (keyof TestbedEnv)[] = [
+  "DT_TEST_REGISTRY",
+  "DT_TEST_AUTH_REGISTRY",
+  "DT_TEST_AUTH_USER",
+  "DT_TEST_AUTH_PASSWORD",
+  "DT_TEST_BUSYBOX",
+  "DT_TEST_PYBASE",
+];
+
+function readEnv(file: string): TestbedEnv {
+  if (!existsSync(file)) {
+    throw new Error(
+      `Test bed not found at ${file}. Run \`bash scripts/testbed.sh\` first ` +
+        "(it starts the Docker engine and registries and builds the base images).",
+    );
+  }
+  const env = JSON.parse(readFileSync(file, "utf8")) as TestbedEnv;
+  const missing = REQUIRED.filter((k) => !env[k]);
+  if (missing.length > 0) {
+    throw new Error(`${file} lacks ${missing.join(", ")}; re-run \`bash scripts/testbed.sh\`.`);
+  }
+  return env;
+}
+
+let cached: Testbed | undefined;
+
+/** The test bed, read once from $DT_TESTBED_DIR/testbed.json. Throws if it is missing. */
+export function testbed(): Testbed {
+  if (cached) return cached;
+  const dir = testbedDir();
+  const env = readEnv(join(dir, "testbed.json"));
+  cached = {
+    dir,
+    dockerHost: env.DOCKER_HOST || undefined,
+    registry: env.DT_TEST_REGISTRY,
+    authRegistry: env.DT_TEST_AUTH_REGISTRY,
+    auth: { username: env.DT_TEST_AUTH_USER, password: env.DT_TEST_AUTH_PASSWORD },
+    images: {
+      busybox: env.DT_TEST_BUSYBOX,
+      busyboxArm64: env.DT_TEST_BUSYBOX_ARM64 || null,
+      pybase: env.DT_TEST_PYBASE,
+    },
+    qemu: env.DT_TEST_QEMU === "1",
+    env,
+  };
+  return cached;
+}
