@@ -53,7 +53,7 @@ export function parseChangelog(text: string, file = "changelog.txt"): ChangelogE
       continue;
     }
     if (!current) throw fail(file, n, "text before the first version heading", "the file to start with '# NAME-X.Y.Z'");
-    const item = /^\s*-\s?(.*)$/.exec(line);
+    const item = /^\s*-\s?(.*)$/s.exec(line);
     if (expectDate) {
       const date = item?.[1]?.trim() ?? "";
       if (!item || !DATE.test(date) || !isRealDate(date)) {
@@ -64,7 +64,7 @@ export function parseChangelog(text: string, file = "changelog.txt"): ChangelogE
       continue;
     }
     if (item && !/^\s/.test(line)) current.notes.push(item[1]!.trim());
-    else if (current.notes.length > 0) current.notes[current.notes.length - 1] += ` ${line.trim()}`;
+    else if (current.notes.length > 0) current.notes[current.notes.length - 1] = `${current.notes.at(-1)} ${line.trim()}`.trimStart();
     else throw fail(file, n, "note without a leading '- '", "'- NOTE'");
   }
   if (expectDate && current) throw fail(file, current.line, `entry ${current.version} has no date`, "'- YYYY-MM-DD' after the heading");
@@ -95,6 +95,9 @@ export function bumpChangelog(text: string, kind: BumpKind, notes: readonly stri
   if (!DATE.test(date) || !isRealDate(date)) throw usageError(`--date ${date} is not a date`, { hint: "use YYYY-MM-DD" });
   if (notes.length === 0 || notes.some((n) => n.trim() === "")) {
     throw usageError("a version bump needs a message", { hint: "add -m 'what changed' (repeatable)" });
+  }
+  if (notes.some((n) => /[\r\n\u2028\u2029]/.test(n))) {
+    throw usageError("a changelog message is one line", { hint: "give each line its own -m" });
   }
   const entries = parseChangelog(text, file);
   const newest = entries[0]!;

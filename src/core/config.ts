@@ -55,6 +55,7 @@ interface Walk {
 }
 
 const describe = (node: unknown): string => {
+  if (node === null || node === undefined) return "nothing";
   if (isMap(node)) return "a mapping";
   if (isSeq(node)) return "a list";
   if (isScalar(node)) return node.value === null ? "nothing" : JSON.stringify(node.value);
@@ -79,13 +80,17 @@ function expectedOf(schema: Schema): string {
   }
 }
 
-function validate(node: Node | null | undefined, schema: Schema, key: string, walk: Walk): unknown {
-  const offset = node?.range?.[0];
+/** A key as shown in messages: one line, whatever it contains. */
+const keyLabel = (name: string) => (/[\u0000-\u001f\u007f\u2028\u2029]/.test(name) ? JSON.stringify(name) : name);
+
+function validate(node: Node | null | undefined, schema: Schema, key: string, walk: Walk, fallbackOffset?: number): unknown {
+  // A pair without a value (`{key}`, `? key`) has no node: point at its key instead.
+  const offset = node?.range?.[0] ?? fallbackOffset;
   const fail = (message: string, hint?: string) => {
     walk.problems.push(usageError(message, { where: walk.at(offset), hint }));
     return undefined;
   };
-  const wrongType = () => fail(`${key}: expected ${expectedOf(schema)}, got ${describe(node)}`);
+  const wrongType = () => fail(`${key || "dt.yaml"}: expected ${expectedOf(schema)}, got ${describe(node)}`);
   const record = () => {
     walk.sources[key] = `${walk.file}:${walk.lineCounter.linePos(offset ?? 0).line}`;
   };
@@ -119,7 +124,7 @@ function validate(node: Node | null | undefined, schema: Schema, key: string, wa
     case "either": {
       const before = walk.problems.length;
       for (const option of schema.options) {
-        const value = validate(node, option, key, walk);
+        const value = validate(node, option, key, walk, offset);
         if (walk.problems.length === before) return value;
         walk.problems.length = before;
       }
@@ -133,7 +138,7 @@ function validate(node: Node | null | undefined, schema: Schema, key: string, wa
         const keyNode = pair.key as Node | null;
         const name = isScalar(keyNode) ? String(keyNode.value) : undefined;
         const keyOffset = keyNode?.range?.[0] ?? offset;
-        const dotted = key ? `${key}.${name}` : String(name);
+        const dotted = key ? `${key}.${keyLabel(String(name))}` : keyLabel(String(name));
         if (name === undefined || (isScalar(keyNode) && keyNode.value === null)) {
           walk.problems.push(usageError(`${key || "dt.yaml"}: a key is missing`, { where: walk.at(keyOffset), hint: "write 'key: value'" }));
           continue;
@@ -158,7 +163,7 @@ function validate(node: Node | null | undefined, schema: Schema, key: string, wa
           }
           fieldSchema = schema.value;
         }
-        const value = validate(pair.value as Node, fieldSchema, dotted, walk);
+        const value = validate(pair.value as Node, fieldSchema, dotted, walk, keyOffset);
         if (value !== undefined) out[name] = value;
       }
       return out;

@@ -9,8 +9,10 @@ export interface SubmoduleDecl {
   line: number;
 }
 
-const SECTION = /^\[\s*submodule\s+"((?:[^"\\]|\\.)*)"\s*\]\s*$/;
-const OTHER_SECTION = /^\[[^\]]*\]\s*$/;
+// Section names are case-insensitive in git config ([Submodule "x"] is a submodule section).
+const SECTION = /^\[\s*submodule\s+"((?:[^"\\]|\\.)*)"\s*\]\s*$/i;
+// Any other well-formed section header (git syntax: name, optional quoted subsection).
+const OTHER_SECTION = /^\[\s*[A-Za-z0-9.-]+(?:\s+"(?:[^"\\]|\\.)*")?\s*\]\s*$/;
 const ENTRY = /^([A-Za-z][A-Za-z0-9-]*)\s*(?:=\s*(.*))?$/;
 
 /**
@@ -21,6 +23,7 @@ export function parseGitmodules(text: string, file = ".gitmodules"): SubmoduleDe
   const modules: SubmoduleDecl[] = [];
   let current: SubmoduleDecl | undefined;
   let inOtherSection = false;
+  const pathLines = new Map<SubmoduleDecl, number>();
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i]!;
@@ -49,8 +52,10 @@ export function parseGitmodules(text: string, file = ".gitmodules"): SubmoduleDe
     if (!current) continue;
     const key = entry[1]!.toLowerCase();
     const value = unquote(entry[2] ?? "", where);
-    if (key === "path") current.path = value;
-    else if (key === "url") current.url = value;
+    if (key === "path") {
+      current.path = value;
+      pathLines.set(current, i + 1);
+    } else if (key === "url") current.url = value;
     else if (key === "branch") current.branch = value;
   }
   for (const m of modules) {
@@ -62,7 +67,7 @@ export function parseGitmodules(text: string, file = ".gitmodules"): SubmoduleDe
     }
     if (m.path.startsWith("/") || m.path.split("/").includes("..")) {
       throw usageError(`submodule "${m.name}" has a path outside the repository: ${m.path}`, {
-        where: `${file}:${m.line}`,
+        where: `${file}:${pathLines.get(m) ?? m.line}`,
         hint: "submodule paths are relative to the repository root and stay inside it",
       });
     }
