@@ -1,5 +1,5 @@
 import { basename, join } from "node:path";
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
 import { DtError, DtErrors, usageError } from "./errors.ts";
 import { suggestion } from "./did-you-mean.ts";
 import { DT_YAML_SCHEMA, defaults, type DtConfig, type Schema } from "./config-schema.ts";
@@ -40,7 +40,7 @@ export function parseConfigText(text: string, file: string): ConfigLayer {
   if (problems.length > 0) throw new DtErrors(problems);
   const layer: ConfigLayer = { values: {}, sources: {} };
   if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) return layer;
-  const value = validate(doc.contents, DT_YAML_SCHEMA, "", { at, problems, sources: layer.sources, file, lineCounter });
+  const value = validate(doc.contents, DT_YAML_SCHEMA, "", { at, problems, sources: layer.sources, file, lineCounter, doc });
   if (problems.length > 0) throw new DtErrors(problems);
   layer.values = (value as Record<string, unknown>) ?? {};
   return layer;
@@ -52,6 +52,7 @@ interface Walk {
   sources: Record<string, string>;
   file: string;
   lineCounter: LineCounter;
+  doc: Document;
 }
 
 const describe = (node: unknown): string => {
@@ -84,6 +85,8 @@ function expectedOf(schema: Schema): string {
 const keyLabel = (name: string) => (/[\u0000-\u001f\u007f\u2028\u2029]/.test(name) ? JSON.stringify(name) : name);
 
 function validate(node: Node | null | undefined, schema: Schema, key: string, walk: Walk, fallbackOffset?: number): unknown {
+  // An alias stands for the node it names (YAML anchors are fine in dt.yaml).
+  if (isAlias(node)) node = node.resolve(walk.doc) as Node | undefined;
   // A pair without a value (`{key}`, `? key`) has no node: point at its key instead.
   const offset = node?.range?.[0] ?? fallbackOffset;
   const fail = (message: string, hint?: string) => {
@@ -132,6 +135,8 @@ function validate(node: Node | null | undefined, schema: Schema, key: string, wa
     }
     case "map":
     case "object": {
+      // A section whose keys are all commented out (`docker:` alone) is simply unset.
+      if (key && isScalar(node) && node.value === null) return undefined;
       if (!isMap(node)) return wrongType();
       const out: Record<string, unknown> = {};
       for (const pair of node.items) {

@@ -21,7 +21,8 @@ export function didYouMean(input: string, candidates: Iterable<string>): string 
     const d = editDistance(input.toLowerCase(), candidate.toLowerCase());
     if (d < bestDistance) [best, bestDistance] = [candidate, d];
   }
-  const limit = Math.max(2, Math.floor(input.length / 3));
+  // One edit for very short input, else a third of its length (at least two).
+  const limit = input.length <= 2 ? 1 : Math.max(2, Math.floor(input.length / 3));
   return bestDistance <= limit ? best : undefined;
 }
 

@@ -255,9 +255,13 @@ describe("parseConfigText: invalid, each problem at file:line:col", () => {
     expect(problemsOf("imag: x\n", "services/api/dt.yaml")[0]!.where).toBe("services/api/dt.yaml:1:1");
   });
 
-  test("aliases are not resolved (reported as an unsupported value)", () => {
-    // Judgment call documented here: anchors/aliases are valid YAML but dt.yaml does not resolve them.
-    expect(problemsOf("name: &n cmamp\nimage: *n\n")[0]!.message).toContain("got an unsupported value");
+  test("aliases stand for what they name", () => {
+    expect(parseConfigText("name: &n cmamp\nimage: *n\n", "dt.yaml").values).toEqual({ name: "cmamp", image: "cmamp" });
+    expect(problemsOf("name: &n 3\nimage: *n\n").map((p) => p.message)).toContain("name: expected a lowercase name like cmamp, got 3");
+  });
+
+  test("a section with nothing under it is unset, not an error", () => {
+    expect(parseConfigText("docker:\n  # mount: /app\ntest:\n", "dt.yaml").values).toEqual({});
   });
 });
 

@@ -64,9 +64,10 @@ describe("didYouMean", () => {
     expect(didYouMean("anything", [])).toBeUndefined();
   });
 
-  test("the limit grows with the input: max(2, length / 3)", () => {
-    expect(didYouMean("ab", ["abcd"])).toBe("abcd"); // distance 2, limit 2
-    expect(didYouMean("ab", ["abcde"])).toBeUndefined(); // distance 3
+  test("the limit grows with the input: 1 up to two letters, else max(2, length / 3)", () => {
+    expect(didYouMean("ab", ["abc"])).toBe("abc"); // distance 1, limit 1
+    expect(didYouMean("ab", ["abcd"])).toBeUndefined(); // distance 2
+    expect(didYouMean("abc", ["abcde"])).toBe("abcde"); // distance 2, limit 2
     expect(didYouMean("abcdefghi", ["abcdefxyz"])).toBe("abcdefxyz"); // distance 3, limit 3
     expect(didYouMean("abcdefghi", ["abcdewxyz"])).toBeUndefined(); // distance 4
   });
