@@ -1,11 +1,13 @@
 #!/usr/bin/env bun
 // The launcher: only what every command needs. Commands and heavy modules load lazily.
 import { ExitCode } from "./core/errors.ts";
-import { markInterrupted, runCleanups } from "./core/lifecycle.ts";
+import { interruptedBy, markInterrupted, runCleanups } from "./core/lifecycle.ts";
 
+/** Exits once cleanups ran; after a signal the exit code is the signal's, whoever gets here first. */
 async function finish(code: number): Promise<never> {
   await runCleanups();
-  process.exit(code);
+  const signal = interruptedBy();
+  process.exit(signal === "SIGINT" ? ExitCode.interrupted : signal === "SIGTERM" ? ExitCode.terminated : code);
 }
 
 for (const [signal, code] of [

@@ -8,9 +8,9 @@ export const dirArgs = {
 } as const;
 
 export const stageArgs = {
-  stage: { type: "enum", options: ["local", "dev", "prod"], description: "Image stage", valueHint: "local|dev|prod" },
-  version: { type: "string", description: "Image version (default: the changelog's)", valueHint: "X.Y.Z" },
-} as const;
+  stage: { type: "enum" as const, options: ["local", "dev", "prod"], description: "Image stage", valueHint: "local|dev|prod" },
+  version: { type: "string" as const, description: "Image version (default: the changelog's)", valueHint: "X.Y.Z" },
+};
 
 /** Flags every command accepts; the top level consumes them before a command sees its args. */
 export const globalFlags = {
@@ -19,3 +19,29 @@ export const globalFlags = {
   "no-color": "Do not colour output (also NO_COLOR=1)",
   help: "Show help",
 } as const;
+
+/** Options of every command that starts a container of the target dir. */
+export const runArgs = {
+  ...dirArgs,
+  ...stageArgs,
+  root: { type: "boolean", description: "Run as root instead of your uid:gid" },
+  sibling: { type: "boolean", description: "Mount the engine socket so the container can start sibling containers" },
+  dind: { type: "boolean", description: "Privileged container that runs its own engine" },
+  "skip-checks": { type: "boolean", description: "Skip the architecture and version checks" },
+  network: { type: "string", description: "Container network (default: the engine's default)", valueHint: "NAME" },
+} as const;
+
+/** The options object of the run commands, built from their args in one place. */
+export function runOptionsFrom(args: Record<string, unknown>, cwd: string) {
+  return {
+    cwd,
+    dir: args.dir as string | undefined,
+    stage: args.stage as "local" | "dev" | "prod" | undefined,
+    version: args.version as string | undefined,
+    root: Boolean(args.root),
+    sibling: args.sibling as boolean | undefined,
+    dind: args.dind as boolean | undefined,
+    skipChecks: Boolean(args["skip-checks"]),
+    network: args.network as string | undefined,
+  };
+}

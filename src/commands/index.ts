@@ -6,6 +6,7 @@ export const commands: CommandTable = {
   ls: { description: "The workspace: root, sub-repos and runnable dirs", load: lazy(() => import("./ls.ts")) },
   config: { description: "Resolved configuration of the target dir, with the source of each value", load: lazy(() => import("./config.ts")) },
   doctor: { description: "Check git, the engine, QEMU, credentials, config and changelogs", load: lazy(() => import("./doctor.ts")) },
+  docker: { description: "Build, run and manage the target dir's container images", load: lazy(() => import("./docker/index.ts")) },
   version: { description: "The target dir's version; bump it", load: lazy(() => import("./version/index.ts")) },
   completion: { description: "Shell completion script for bash, zsh or fish", load: lazy(() => import("./completion.ts")) },
 };

@@ -1,5 +1,5 @@
 import type Docker from "dockerode";
-import { envError } from "./errors.ts";
+import { DtError, envError } from "./errors.ts";
 
 export interface EngineInfo {
   version: string;
@@ -14,11 +14,50 @@ export const engineHost = (env = process.env) => env.DOCKER_HOST || "unix:///var
 const START_HINT =
   "start the Docker engine (e.g. 'sudo systemctl start docker', or 'sudo dockerd &'), or point DOCKER_HOST at one";
 
+let shared: Docker | undefined;
+
 /** dockerode, loaded on first use only: `dt --help` and friends never pay for it. */
 export async function connect(options: { timeoutMs?: number } = {}): Promise<Docker> {
+  if (shared && !options.timeoutMs) return shared;
   const { default: Dockerode } = await import("dockerode");
-  return new Dockerode(options.timeoutMs ? { timeout: options.timeoutMs } : undefined);
+  const docker = new Dockerode(options.timeoutMs ? { timeout: options.timeoutMs } : undefined);
+  if (!options.timeoutMs) shared = docker;
+  return docker;
 }
+
+const UNREACHABLE = new Set(["ECONNREFUSED", "ENOENT", "EACCES", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH"]);
+
+/** Turns a failed engine call into a DtError: unreachable engine is exit 3 with how to start it. */
+export function engineError(cause: unknown, doing: string): DtError {
+  if (cause instanceof DtError) return cause;
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  if (code && UNREACHABLE.has(code)) {
+    const hint = code === "EACCES" ? "add your user to the docker group, or run with access to the engine socket" : START_HINT;
+    return envError(`the Docker engine at ${engineHost()} is not reachable (${code}) while ${doing}`, { hint, cause });
+  }
+  const status = (cause as { statusCode?: number } | undefined)?.statusCode;
+  const message = engineMessage(cause);
+  return new DtError(status && status < 500 ? 1 : 3, `the engine refused ${doing}: ${message}`, { cause });
+}
+
+export function engineMessage(cause: unknown): string {
+  const json = (cause as { json?: { message?: string } } | undefined)?.json;
+  if (json?.message) return json.message;
+  const reason = (cause as { reason?: string } | undefined)?.reason;
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return (message.replace(/^\(HTTP code \d+\)\s*/, "") || reason || "unknown error").trim();
+}
+
+/** Runs one engine call, mapping its failure the dt way. */
+export async function engineCall<T>(doing: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (cause) {
+    throw engineError(cause, doing);
+  }
+}
+
+export const isNotFound = (e: unknown) => (e as { statusCode?: number } | undefined)?.statusCode === 404;
 
 /** The engine's version and platform, or an environment error (exit 3) saying how to start it. */
 export async function engineInfo(options: { timeoutMs?: number } = {}): Promise<EngineInfo> {
@@ -30,14 +69,25 @@ export async function engineInfo(options: { timeoutMs?: number } = {}): Promise<
     const version = await Promise.race([
       docker.version(),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+        timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: "ETIMEDOUT" })), timeoutMs);
       }),
     ]);
     return { version: version.Version, apiVersion: version.ApiVersion, os: version.Os, arch: version.Arch, host };
   } catch (cause) {
-    const reason = cause instanceof Error ? ((cause as NodeJS.ErrnoException).code ?? cause.message) : String(cause);
-    throw envError(`the Docker engine at ${host} is not reachable (${reason})`, { hint: START_HINT, cause });
+    throw engineError(cause, "asking for its version");
   } finally {
     clearTimeout(timer);
+  }
+}
+
+export type ImageInfo = Docker.ImageInspectInfo;
+
+/** `image inspect`, or undefined when the image does not exist. */
+export async function inspectImage(docker: Docker, name: string): Promise<ImageInfo | undefined> {
+  try {
+    return await docker.getImage(name).inspect();
+  } catch (cause) {
+    if (isNotFound(cause)) return undefined;
+    throw engineError(cause, `inspecting image ${name}`);
   }
 }

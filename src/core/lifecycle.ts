@@ -12,10 +12,16 @@ export function onCleanup(fn: Cleanup): () => void {
   return () => cleanups.delete(fn);
 }
 
-export async function runCleanups(): Promise<void> {
+let inFlight: Promise<void> | undefined;
+
+/** Runs every registered cleanup once; a second caller waits for the same run to finish. */
+export function runCleanups(): Promise<void> {
+  if (cleanups.size === 0 && inFlight) return inFlight;
   const pending = [...cleanups];
   cleanups.clear();
-  await Promise.allSettled(pending.map(async (fn) => fn()));
+  const run = Promise.allSettled(pending.map(async (fn) => fn())).then(() => undefined);
+  inFlight = inFlight ? Promise.all([inFlight, run]).then(() => undefined) : run;
+  return inFlight;
 }
 
 let interrupted: NodeJS.Signals | undefined;

@@ -19,6 +19,7 @@ export default defineGroup({
   meta: { name: "version", description: "The target dir's version; bump it" },
   self: show,
   subCommands: {
+    check: { description: "Check the image's version against the changelog (exit 3 on mismatch)", load: lazy(() => import("./check.ts")) },
     bump: { description: "Prepend a changelog entry (major|minor|patch) and print the new version", load: lazy(() => import("./bump.ts")) },
   },
 });

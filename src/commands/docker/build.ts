@@ -1,0 +1,54 @@
+import { defineCommand } from "../_define.ts";
+import { dirArgs, jsonArgs } from "../_shared.ts";
+
+export default defineCommand({
+  meta: {
+    name: "build",
+    description: "Build the target dir's image through the Engine API (local from dev.Dockerfile, prod FROM the dev image with the code copied in); skipped when the context is unchanged",
+  },
+  args: {
+    ...dirArgs,
+    stage: { type: "enum", options: ["local", "prod"], description: "local (default) or prod", valueHint: "local|prod" },
+    version: { type: "string", description: "Version to build (default: the changelog's)", valueHint: "X.Y.Z" },
+    from: { type: "enum", options: ["dev", "local"], description: "prod only: build FROM the dev (default) or the local image", valueHint: "dev|local" },
+    platform: { type: "string", description: "Target platform, e.g. linux/arm64", valueHint: "OS/ARCH" },
+    "no-cache": { type: "boolean", description: "Build even if the context is unchanged, without the layer cache" },
+    "build-arg": { type: "string", description: "KEY=VALUE passed to the Dockerfile (repeatable)", valueHint: "KEY=VALUE" },
+    all: { type: "boolean", description: "Build every runnable dir of the workspace" },
+    ...jsonArgs,
+  },
+  repeatable: ["build-arg"],
+  async run({ args, cwd }) {
+    const { buildImage, parseBuildArgs } = await import("../../core/image-build.ts");
+    const { progress } = await import("../../ui/progress.ts");
+    const { outJson, warn, out } = await import("../../ui/output.ts");
+    const buildArgs = parseBuildArgs(args["build-arg"] as unknown as string[]);
+    let dirs: (string | undefined)[] = [args.dir];
+    if (args.all) {
+      const { scanWorkspace } = await import("../../core/workspace.ts");
+      dirs = (await scanWorkspace(cwd, { dirty: false })).runnableDirs.map((d) => d.absPath);
+    }
+    const results = [];
+    for (const dir of dirs) {
+      const stage = (args.stage ?? "local") as "local" | "prod";
+      const bar = progress(`build ${stage}`);
+      try {
+        const result = await buildImage(
+          { cwd, dir, stage, version: args.version, from: args.from as "dev" | "local" | undefined, platform: args.platform, noCache: args["no-cache"], buildArgs },
+          (e) => {
+            if (e.kind === "step") bar.step(e.text);
+            else if (e.kind === "output") bar.detail(e.text);
+            else for (const w of e.warnings) warn(w);
+          },
+        );
+        bar.succeed(result.skipped ? `${result.image} is up to date (context unchanged), build skipped` : `built ${result.image} (${result.id.replace(/^sha256:/, "").slice(0, 12)})`);
+        results.push(result);
+      } catch (e) {
+        bar.fail(`build of ${dir ?? "the target dir"} failed`);
+        throw e;
+      }
+    }
+    if (args.json) outJson(args.all ? { builds: results } : results[0]);
+    else if (!process.stderr.isTTY && results.length > 1) out(results.map((r) => `${r.dir}\t${r.image}\t${r.skipped ? "skipped" : "built"}`).join("\n"));
+  },
+});

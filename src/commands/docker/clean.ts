@@ -1,0 +1,30 @@
+import { defineCommand } from "../_define.ts";
+import { jsonArgs } from "../_shared.ts";
+
+export default defineCommand({
+  meta: {
+    name: "clean",
+    description: "Remove dt's stopped containers, running ones whose dt process is gone, and dangling dt images",
+  },
+  args: {
+    ...jsonArgs,
+    all: { type: "boolean", description: "Every workspace's containers, not just this one's" },
+    "dry-run": { type: "boolean", description: "Show what would be removed" },
+  },
+  async run({ args, cwd }) {
+    const { connect } = await import("../../core/engine.ts");
+    const { cleanDt } = await import("../../core/clean.ts");
+    const { findWorkspaceRoot } = await import("../../core/workspace.ts");
+    const { out, outJson } = await import("../../ui/output.ts");
+    const workspace = args.all ? undefined : findWorkspaceRoot(cwd);
+    const result = await cleanDt(await connect(), { workspace, dryRun: Boolean(args["dry-run"]) });
+    if (args.json) {
+      outJson(result);
+      return;
+    }
+    const verb = args["dry-run"] ? "would remove" : "removed";
+    for (const c of result.containers) out(`${verb} container ${c.name} (${c.runnableDir}, ${c.state})`);
+    for (const i of result.images) out(`${verb} image ${i}`);
+    if (result.containers.length + result.images.length === 0) out("nothing to clean");
+  },
+});

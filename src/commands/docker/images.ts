@@ -1,0 +1,29 @@
+import { defineCommand } from "../_define.ts";
+import { dirArgs, jsonArgs } from "../_shared.ts";
+
+export default defineCommand({
+  meta: { name: "images", description: "The target dir's images by stage and version: id, digest, arch, created, size" },
+  args: { ...dirArgs, ...jsonArgs },
+  async run({ args, cwd }) {
+    const { loadTarget } = await import("../../core/target.ts");
+    const { connect } = await import("../../core/engine.ts");
+    const { listDtImages } = await import("../../core/images.ts");
+    const { out, outJson, table } = await import("../../ui/output.ts");
+    const [target, docker] = await Promise.all([loadTarget(cwd, args.dir), connect()]);
+    const images = await listDtImages(docker, { workspace: target.root, runnableDir: target.path });
+    if (args.json) {
+      outJson({ dir: target.path, images });
+      return;
+    }
+    if (images.length === 0) {
+      out(`no images of ${target.path} yet; build one with 'dt docker build'`);
+      return;
+    }
+    out(
+      table(
+        ["STAGE", "VERSION", "TAGS", "ID", "ARCH", "CREATED", "SIZE"],
+        images.map((i) => [i.stage, i.version, i.tags.map((t) => t.split(":").at(-1)).join(",") || "-", i.id, i.arch, i.created.slice(0, 19).replace("T", " "), `${(i.size / 1e6).toFixed(1)} MB`]),
+      ),
+    );
+  },
+});

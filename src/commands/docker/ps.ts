@@ -1,0 +1,27 @@
+import { defineCommand } from "../_define.ts";
+import { jsonArgs } from "../_shared.ts";
+
+export default defineCommand({
+  meta: { name: "ps", description: "dt's containers of this workspace (running and stopped)" },
+  args: {
+    ...jsonArgs,
+    all: { type: "boolean", description: "Containers of every workspace, not just this one" },
+  },
+  async run({ args, cwd }) {
+    const { connect } = await import("../../core/engine.ts");
+    const { listDtContainers } = await import("../../core/containers.ts");
+    const { findWorkspaceRoot } = await import("../../core/workspace.ts");
+    const { out, outJson, table } = await import("../../ui/output.ts");
+    const workspace = args.all ? undefined : findWorkspaceRoot(cwd);
+    const containers = await listDtContainers(await connect(), workspace);
+    if (args.json) {
+      outJson({ workspace: workspace ?? null, containers });
+      return;
+    }
+    if (containers.length === 0) {
+      out("no dt containers");
+      return;
+    }
+    out(table(["ID", "NAME", "DIR", "IMAGE", "STATUS"], containers.map((c) => [c.id, c.name, c.runnableDir, c.image, c.status])));
+  },
+});

@@ -1,0 +1,30 @@
+import { defineCommand } from "../_define.ts";
+import { dirArgs, jsonArgs, stageArgs } from "../_shared.ts";
+
+export default defineCommand({
+  meta: {
+    name: "check",
+    description: "The changelog version against the version label of the image 'dt docker cmd' would use, under version_policy; exit 3 on mismatch",
+  },
+  args: { ...dirArgs, ...stageArgs, ...jsonArgs },
+  async run({ args, cwd }) {
+    const { loadTarget } = await import("../../core/target.ts");
+    const { connect } = await import("../../core/engine.ts");
+    const { chooseImage, checkImage, missingImageError } = await import("../../core/docker-run.ts");
+    const { LABEL } = await import("../../core/image-ref.ts");
+    const { out, outJson } = await import("../../ui/output.ts");
+    const [target, docker] = await Promise.all([loadTarget(cwd, args.dir), connect()]);
+    const { ref, name, info } = await chooseImage(docker, target, args.stage as never, args.version);
+    if (!info) throw missingImageError(ref, name);
+    const report = {
+      dir: target.path,
+      image: name,
+      imageVersion: info.Config?.Labels?.[LABEL.version] ?? null,
+      codeVersion: target.version,
+      policy: target.resolved.config.version_policy,
+    };
+    checkImage(target, ref, name, info);
+    if (args.json) outJson({ ...report, ok: true });
+    else out(`ok: ${name} is ${report.imageVersion}, the code needs ${report.codeVersion} (version_policy: ${report.policy})`);
+  },
+});

@@ -1,0 +1,234 @@
+import type Docker from "dockerode";
+import { randomBytes } from "node:crypto";
+import { statSync } from "node:fs";
+import { hostname } from "node:os";
+import { engineCall, engineError, engineHost, isNotFound } from "./engine.ts";
+import { DtError } from "./errors.ts";
+import { onCleanup } from "./lifecycle.ts";
+
+/** Labels on every container dt starts: found and cleaned by label, never by name. */
+export const CONTAINER_LABEL = {
+  workspace: "dev.dt.workspace",
+  runnableDir: "dev.dt.runnable-dir",
+  pid: "dev.dt.pid",
+  host: "dev.dt.host",
+} as const;
+
+export interface RunSpec {
+  image: string;
+  /** Undefined: the image's CMD. */
+  cmd?: string[];
+  env: Record<string, string>;
+  workingDir: string;
+  /** `uid:gid`, or undefined to run as the image's user (`--root`). */
+  user?: string;
+  /** `HOST:CONTAINER[:ro]` entries, the workspace mount first. */
+  binds: string[];
+  labels: Record<string, string>;
+  namePrefix: string;
+  /** Interactive: a TTY when dt has one, and stdin attached. */
+  interactive: boolean;
+  sibling?: boolean;
+  dind?: boolean;
+  network?: string;
+  ports?: { container: number; host: number }[];
+}
+
+export function containerName(prefix: string): string {
+  const clean = prefix.replace(/[^a-zA-Z0-9_.-]+/g, "-").replace(/^[^a-zA-Z0-9]+/, "") || "dt";
+  return `dt-${clean}-${randomBytes(4).toString("hex")}`;
+}
+
+/** The engine's unix socket path, for --sibling; undefined for a TCP/SSH engine. */
+export function engineSocket(): string | undefined {
+  const host = engineHost();
+  return host.startsWith("unix://") ? host.slice("unix://".length) : undefined;
+}
+
+export function createOptions(spec: RunSpec): Docker.ContainerCreateOptions {
+  const tty = spec.interactive && Boolean(process.stdin.isTTY) && Boolean(process.stdout.isTTY);
+  const attachStdin = spec.interactive || !process.stdin.isTTY;
+  const binds = [...spec.binds];
+  const env = { ...spec.env };
+  const groupAdd: string[] = [];
+  if (spec.sibling) {
+    const socket = engineSocket();
+    if (socket) {
+      binds.push(`${socket}:/var/run/docker.sock`);
+      env.DOCKER_HOST = "unix:///var/run/docker.sock";
+      // The socket is usually root:docker 0660; the host user's uid needs the group.
+      groupAdd.push(String(statSync(socket).gid));
+    }
+  }
+  if (spec.dind) env.DT_DIND = "1";
+  const portBindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
+  const exposed: Record<string, object> = {};
+  for (const p of spec.ports ?? []) {
+    portBindings[`${p.container}/tcp`] = [{ HostIp: "127.0.0.1", HostPort: String(p.host) }];
+    exposed[`${p.container}/tcp`] = {};
+  }
+  return {
+    name: containerName(spec.namePrefix),
+    Image: spec.image,
+    Cmd: spec.cmd,
+    Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+    WorkingDir: spec.workingDir,
+    User: spec.user,
+    Labels: { ...spec.labels, [CONTAINER_LABEL.pid]: String(process.pid), [CONTAINER_LABEL.host]: hostname() },
+    Tty: tty,
+    OpenStdin: attachStdin,
+    StdinOnce: attachStdin,
+    AttachStdin: attachStdin,
+    AttachStdout: true,
+    AttachStderr: true,
+    ExposedPorts: spec.ports?.length ? exposed : undefined,
+    HostConfig: {
+      Binds: binds,
+      AutoRemove: true,
+      Init: true,
+      Privileged: spec.dind ?? false,
+      GroupAdd: groupAdd.length ? groupAdd : undefined,
+      NetworkMode: spec.network,
+      PortBindings: spec.ports?.length ? portBindings : undefined,
+    },
+  };
+}
+
+/**
+ * Runs a container to completion with its stdout, stderr and exit code passed through.
+ * The container is removed by the engine when it exits (AutoRemove) and by dt's cleanup if
+ * dt is interrupted; a SIGKILLed dt leaves it labelled for `dt docker clean`.
+ */
+export async function runContainer(docker: Docker, spec: RunSpec): Promise<number> {
+  const options = createOptions(spec);
+  const container = await engineCall(`creating a container from ${spec.image}`, () => docker.createContainer(options));
+  const removeOnInterrupt = onCleanup(() => forceRemove(container));
+  try {
+    const stream = await engineCall("attaching to the container", () =>
+      container.attach({ stream: true, stdin: options.AttachStdin, stdout: true, stderr: true, hijack: true }),
+    );
+    const outputDone = pipeOutput(docker, stream, options.Tty ?? false);
+    const stopStdin = options.AttachStdin ? pipeStdin(stream, options.Tty ?? false, container) : () => {};
+    const waited = container.wait({ condition: "next-exit" });
+    try {
+      await container.start();
+    } catch (cause) {
+      await forceRemove(container).catch(() => {});
+      const error = engineError(cause, `starting the container of ${spec.image}`);
+      if (!spec.dind) throw error;
+      throw new DtError(error.exitCode, error.message, {
+        cause,
+        hint: "--dind needs an engine that may start privileged containers (rootless engines and some sandboxes refuse)",
+      });
+    }
+    let result: { StatusCode: number; Error?: { Message?: string } | null };
+    try {
+      result = (await waited) as typeof result;
+    } catch (cause) {
+      throw engineError(cause, "waiting for the container");
+    } finally {
+      stopStdin();
+    }
+    await Promise.race([outputDone, Bun.sleep(2000)]);
+    return result.StatusCode;
+  } finally {
+    removeOnInterrupt();
+  }
+}
+
+async function forceRemove(container: Docker.Container): Promise<void> {
+  try {
+    await container.remove({ force: true });
+  } catch (e) {
+    if (!isNotFound(e) && (e as { statusCode?: number }).statusCode !== 409) throw e;
+  }
+}
+
+function pipeOutput(docker: Docker, stream: NodeJS.ReadWriteStream, tty: boolean): Promise<void> {
+  return new Promise((resolve) => {
+    if (tty) stream.pipe(process.stdout, { end: false });
+    else docker.modem.demuxStream(stream, process.stdout, process.stderr);
+    stream.on("end", () => resolve());
+    stream.on("close", () => resolve());
+    stream.on("error", () => resolve());
+  });
+}
+
+/** Feeds dt's stdin to the container; for a TTY also raw mode and window size. */
+function pipeStdin(stream: NodeJS.ReadWriteStream, tty: boolean, container: Docker.Container): () => void {
+  const stdin = process.stdin;
+  if (tty && stdin.isTTY) {
+    stdin.setRawMode(true);
+    const resize = () => {
+      container.resize({ h: process.stdout.rows, w: process.stdout.columns }).catch(() => {});
+    };
+    process.stdout.on("resize", resize);
+    setTimeout(resize, 50);
+    stdin.pipe(stream);
+    return () => {
+      process.stdout.off("resize", resize);
+      stdin.unpipe(stream);
+      stdin.setRawMode(false);
+      stdin.pause();
+    };
+  }
+  const onData = (chunk: Buffer) => stream.write(chunk);
+  const onEnd = () => (stream as unknown as { end: () => void }).end();
+  stdin.on("data", onData);
+  stdin.on("end", onEnd);
+  return () => {
+    stdin.off("data", onData);
+    stdin.off("end", onEnd);
+    stdin.pause();
+  };
+}
+
+export interface DtContainer {
+  id: string;
+  name: string;
+  image: string;
+  state: string;
+  status: string;
+  runnableDir: string;
+  workspace: string;
+  pid: number | null;
+  host: string;
+  created: string;
+}
+
+/** dt's containers, optionally of one workspace only. */
+export async function listDtContainers(docker: Docker, workspace?: string): Promise<DtContainer[]> {
+  const label = workspace ? [`${CONTAINER_LABEL.workspace}=${workspace}`] : [CONTAINER_LABEL.workspace];
+  const list = await engineCall("listing containers", () => docker.listContainers({ all: true, filters: { label } }));
+  return list.map((c) => ({
+    id: c.Id.slice(0, 12),
+    name: (c.Names[0] ?? "").replace(/^\//, ""),
+    image: c.Image,
+    state: c.State,
+    status: c.Status,
+    runnableDir: c.Labels[CONTAINER_LABEL.runnableDir] ?? "",
+    workspace: c.Labels[CONTAINER_LABEL.workspace] ?? "",
+    pid: c.Labels[CONTAINER_LABEL.pid] ? Number(c.Labels[CONTAINER_LABEL.pid]) : null,
+    host: c.Labels[CONTAINER_LABEL.host] ?? "",
+    created: new Date(c.Created * 1000).toISOString(),
+  }));
+}
+
+/**
+ * A container dt may clean: stopped, or running while the dt process that started it on this
+ * host is gone (dt was SIGKILLed).
+ */
+export function isOrphan(c: DtContainer): boolean {
+  if (c.state !== "running") return true;
+  if (c.pid === null || c.host !== hostname()) return false;
+  try {
+    process.kill(c.pid, 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+export async function removeContainer(docker: Docker, id: string): Promise<void> {
+  await engineCall(`removing container ${id}`, () => forceRemove(docker.getContainer(id)));
+}

@@ -1,0 +1,131 @@
+import type Docker from "dockerode";
+import { arch } from "node:os";
+import { join, relative } from "node:path";
+import { CONTAINER_LABEL, runContainer, type RunSpec } from "./containers.ts";
+import { connect, inspectImage, type ImageInfo } from "./engine.ts";
+import { envError, usageError } from "./errors.ts";
+import { floating, LABEL, versioned, type ImageRef, type Stage } from "./image-ref.ts";
+import { containerEnv, containerRoot, expandVolume, toContainerPath } from "./run-env.ts";
+import { loadTarget, type Target } from "./target.ts";
+import { versionsMatch } from "./version-policy.ts";
+import { findSubRepos } from "./workspace.ts";
+
+export interface RunOptions {
+  cwd: string;
+  dir?: string;
+  stage?: Stage;
+  version?: string;
+  root?: boolean;
+  sibling?: boolean;
+  dind?: boolean;
+  skipChecks?: boolean;
+  interactive: boolean;
+  cmd?: string[];
+  ports?: { container: number; host: number }[];
+  network?: string;
+}
+
+const hostArch = () => (arch() === "x64" ? "amd64" : arch());
+
+/** Which image a run uses: `--version` picks the versioned tag, otherwise the floating one. */
+export async function chooseImage(
+  docker: Docker,
+  target: Target,
+  stage: Stage | undefined,
+  version: string | undefined,
+): Promise<{ ref: ImageRef; name: string; info: ImageInfo | undefined }> {
+  const pick = async (s: Stage) => {
+    const ref = target.ref(s, version);
+    const name = version ? versioned(ref) : floating(ref);
+    return { ref, name, info: await inspectImage(docker, name) };
+  };
+  if (stage) return pick(stage);
+  // The SPEC's default: the local image if it is built, else the released dev image.
+  const local = await pick("local");
+  if (local.info) return local;
+  const dev = await pick("dev");
+  return dev.info ? dev : local;
+}
+
+export function missingImageError(ref: ImageRef, name: string) {
+  const fix = ref.stage === "local" ? "dt docker build" : ref.stage === "prod" ? "dt docker build --stage prod (or dt docker pull --stage prod)" : "dt docker pull --stage dev";
+  return envError(`image ${name} does not exist on this engine`, { hint: `${fix}${ref.stage === "local" ? " (or use --stage dev)" : ""}` });
+}
+
+/** The checks of the SPEC before a start: architecture and the code-to-container version. */
+export function checkImage(target: Target, ref: ImageRef, name: string, info: ImageInfo): void {
+  const imageArch = info.Architecture;
+  if (imageArch && imageArch !== hostArch()) {
+    throw envError(`image ${name} is for ${info.Os}/${imageArch}, this host is linux/${hostArch()}`, {
+      hint: `build for this host ('dt docker build'), or run it anyway with --skip-checks`,
+    });
+  }
+  const imageVersion = info.Config?.Labels?.[LABEL.version];
+  const policy = target.resolved.config.version_policy;
+  if (!imageVersion) {
+    throw envError(`image ${name} has no ${LABEL.version} label, so its version is unknown`, {
+      hint: "rebuild it with 'dt docker build', or use --skip-checks",
+    });
+  }
+  if (!versionsMatch(policy, imageVersion, target.version)) {
+    const fix = ref.stage === "local" ? "rebuild: dt docker build" : `pull or build the ${target.version} image (dt docker pull --stage ${ref.stage})`;
+    throw envError(
+      `image ${name} is version ${imageVersion} but the code needs ${target.version} (version_policy: ${policy})`,
+      { hint: `${fix}; or run anyway with --skip-checks` },
+    );
+  }
+}
+
+/** The container of a `dt docker bash|cmd|jupyter` (and, later, `dt test`) for a target. */
+export function runSpecFor(target: Target, ref: ImageRef, name: string, options: RunOptions): RunSpec {
+  const { config } = target.resolved;
+  const mount = config.docker.mount;
+  const bindWorkspace = ref.stage !== "prod";
+  const inWorkspace = !relative(target.root, options.cwd).startsWith("..");
+  const hostWorkdir = options.dir === undefined && inWorkspace ? options.cwd : target.absPath;
+  const workingDir = bindWorkspace ? toContainerPath(target.root, mount, hostWorkdir) : "/app";
+  const env = containerEnv({
+    vars: { root: target.root, targetDir: target.absPath, image: name, version: ref.version, stage: ref.stage },
+    config,
+    subRepos: bindWorkspace ? findSubRepos(target.root) : [],
+  });
+  if (!bindWorkspace) {
+    delete env.DT_PYTHONPATH;
+    delete env.DT_PATH;
+    env.DT_WORKSPACE = "/app";
+    env.DT_TARGET_DIR = "/app";
+  }
+  const binds = bindWorkspace ? [`${target.root}:${containerRoot(target.root, mount)}`] : [];
+  binds.push(...config.docker.volumes.map(expandVolume));
+  const uid = process.getuid?.() ?? 0;
+  const gid = process.getgid?.() ?? 0;
+  return {
+    image: name,
+    cmd: options.cmd,
+    env,
+    workingDir,
+    user: options.root ? undefined : `${uid}:${gid}`,
+    binds,
+    labels: { [CONTAINER_LABEL.workspace]: target.root, [CONTAINER_LABEL.runnableDir]: target.path },
+    namePrefix: config.image,
+    interactive: options.interactive,
+    sibling: options.sibling ?? config.docker.sibling,
+    dind: options.dind ?? config.docker.dind,
+    network: options.network,
+    ports: options.ports,
+  };
+}
+
+/** `dt docker bash|cmd`: resolve, check with one image inspect, run; returns the exit code. */
+export async function runInContainer(options: RunOptions): Promise<number> {
+  if (options.stage === "prod" && options.sibling) {
+    throw usageError("--sibling needs the workspace mounted, which a prod container does not have", { hint: "drop --sibling or use --stage local" });
+  }
+  const [target, docker] = await Promise.all([loadTarget(options.cwd, options.dir), connect()]);
+  const { ref, name, info } = await chooseImage(docker, target, options.stage, options.version);
+  if (!info) throw missingImageError(ref, name);
+  if (!options.skipChecks) checkImage(target, ref, name, info);
+  return runContainer(docker, runSpecFor(target, ref, name, options));
+}
+
+export const workspaceMountFor = (target: Target) => join(containerRoot(target.root, target.resolved.config.docker.mount));

@@ -1,0 +1,204 @@
+import type Docker from "dockerode";
+import { join } from "node:path";
+import { assetsUnder, isExecutableAsset } from "./assets.ts";
+import { collectContext, contextDigest, packContext } from "./build-context.ts";
+import { connect, engineCall, engineError, inspectImage } from "./engine.ts";
+import { envError, usageError, workError } from "./errors.ts";
+import { readText } from "./fs-util.ts";
+import { gitRaw } from "./git.ts";
+import { floating, LABEL, versioned, type ImageRef } from "./image-ref.ts";
+import { readJsonLines } from "./json-lines.ts";
+import { loadTarget, type Target } from "./target.ts";
+import { findSubRepos, owningRepo, readHead } from "./workspace.ts";
+
+export type BuildStage = "local" | "prod";
+
+export interface BuildOptions {
+  cwd: string;
+  dir?: string;
+  stage: BuildStage;
+  version?: string;
+  /** prod only: build FROM the local image instead of the dev one. */
+  from?: "dev" | "local";
+  platform?: string;
+  noCache?: boolean;
+  buildArgs?: Record<string, string>;
+}
+
+export type BuildEvent =
+  | { kind: "context"; files: number; warnings: string[] }
+  | { kind: "step"; text: string }
+  | { kind: "output"; text: string };
+
+export interface BuildResult {
+  image: string;
+  floating: string;
+  id: string;
+  skipped: boolean;
+  contextDigest: string;
+  warnings: string[];
+  dir: string;
+}
+
+/** Embedded devops templates, as the context paths they fill in when the dir lacks them. */
+function templateFiles(): Map<string, { text: string; mode: number }> {
+  const out = new Map<string, { text: string; mode: number }>();
+  for (const [path, text] of assetsUnder("templates/devops")) {
+    out.set(`devops/${path}`, { text, mode: isExecutableAsset(path) ? 0o755 : 0o644 });
+  }
+  return out;
+}
+
+function ignoreFileFor(target: Target, stage: BuildStage): { text: string; file: string } {
+  const rel = `devops/docker_build/dockerignore.${stage === "prod" ? "prod" : "dev"}`;
+  const own = readText(join(target.absPath, rel));
+  if (own !== undefined) return { text: own, file: target.path === "." ? rel : `${target.path}/${rel}` };
+  return { text: templateFiles().get(rel)!.text, file: `(embedded ${rel})` };
+}
+
+async function sourceLabels(target: Target): Promise<Record<string, string>> {
+  const repo = owningRepo(target.path, findSubRepos(target.root));
+  const repoDir = repo === "." ? target.root : join(target.root, repo);
+  const remote = await gitRaw(["config", "--get", "remote.origin.url"], repoDir);
+  return {
+    [LABEL.revision]: readHead(repoDir)?.commit ?? "",
+    [LABEL.source]: remote.code === 0 ? remote.stdout.trim() : "",
+  };
+}
+
+/** The image of this stage and version built from this very context, if there is one. */
+async function findByDigest(docker: Docker, target: Target, digest: string): Promise<string | undefined> {
+  const found = await engineCall("listing images", () =>
+    docker.listImages({ filters: { label: [`${LABEL.contextDigest}=${digest}`, `${LABEL.workspace}=${target.root}`] } }),
+  );
+  return found[0]?.Id;
+}
+
+async function tag(docker: Docker, id: string, ref: ImageRef): Promise<void> {
+  const image = docker.getImage(id);
+  for (const t of [ref.versionedTag, ref.floatingTag]) {
+    await engineCall(`tagging ${ref.repository}:${t}`, () => image.tag({ repo: ref.repository, tag: t }));
+  }
+}
+
+/**
+ * `dt docker build`: pack the context in-process, skip when an image of the same context
+ * digest exists, else build through the Engine API and tag versioned and floating.
+ */
+export async function buildImage(options: BuildOptions, onEvent: (e: BuildEvent) => void = () => {}): Promise<BuildResult> {
+  const [target, docker] = await Promise.all([loadTarget(options.cwd, options.dir), connect()]);
+  const version = options.version ?? target.version;
+  const ref = target.ref(options.stage, version);
+  const dockerfile = `devops/docker_build/${options.stage === "prod" ? "prod" : "dev"}.Dockerfile`;
+  const buildArgs: Record<string, string> = { ...options.buildArgs };
+  if (options.stage === "prod") {
+    const from = target.ref(options.from ?? "dev", version);
+    const base = versioned(from);
+    if (!(await inspectImage(docker, base))) {
+      const fix = from.stage === "local" ? "dt docker build" : `dt docker pull --stage dev --version ${version} (or build prod from your local image with --from local)`;
+      throw envError(`the prod image builds FROM ${base}, which does not exist on this engine`, { hint: fix });
+    }
+    buildArgs.DEV_IMAGE = base;
+  } else {
+    buildArgs.BASE_IMAGE ??= target.resolved.config.base_image;
+  }
+
+  const context = await collectContext(target.absPath, ignoreFileFor(target, options.stage), templateFiles());
+  onEvent({ kind: "context", files: context.entries.length, warnings: context.warnings });
+  const digest = contextDigest(context.entries, {
+    dockerfile,
+    stage: options.stage,
+    version,
+    platform: options.platform ?? "",
+    buildArgs: JSON.stringify(Object.entries(buildArgs).sort()),
+  });
+  const result = { image: versioned(ref), floating: floating(ref), contextDigest: digest, warnings: context.warnings, dir: target.path };
+
+  if (!options.noCache) {
+    const existing = await findByDigest(docker, target, digest);
+    if (existing) {
+      await tag(docker, existing, ref);
+      return { ...result, id: existing, skipped: true };
+    }
+  }
+
+  const labels: Record<string, string> = {
+    ...(await sourceLabels(target)),
+    [LABEL.version]: version,
+    [LABEL.created]: new Date().toISOString(),
+    [LABEL.title]: target.resolved.config.image,
+    [LABEL.runnableDir]: target.path,
+    [LABEL.stage]: options.stage,
+    [LABEL.contextDigest]: digest,
+    [LABEL.workspace]: target.root,
+  };
+  const stream = await engineCall(`building ${versioned(ref)}`, () =>
+    docker.buildImage(packContext(context.entries) as unknown as NodeJS.ReadableStream, {
+      t: versioned(ref),
+      dockerfile,
+      buildargs: buildArgs,
+      labels,
+      nocache: options.noCache ?? false,
+      rm: true,
+      forcerm: true,
+      ...(options.platform ? { platform: options.platform } : {}),
+    }),
+  );
+  const id = await followBuild(stream, onEvent, versioned(ref));
+  await tag(docker, id, ref);
+  return { ...result, id, skipped: false };
+}
+
+/** Reads the build stream to its end; a line with `error` is the failure, whatever the HTTP status. */
+async function followBuild(stream: NodeJS.ReadableStream, onEvent: (e: BuildEvent) => void, name: string): Promise<string> {
+  let id: string | undefined;
+  let currentStep = "";
+  let stepOutput: string[] = [];
+  let failure: string | undefined;
+  try {
+    await readJsonLines(stream, (obj) => {
+      if (obj.error || obj.errorDetail) {
+        failure = String(obj.errorDetail?.message ?? obj.error).trim();
+        return;
+      }
+      if (obj.aux?.ID) id = String(obj.aux.ID);
+      const text = typeof obj.stream === "string" ? obj.stream : typeof obj.status === "string" ? obj.status : obj.raw;
+      if (typeof text !== "string") return;
+      for (const line of text.split("\n")) {
+        if (!line.trim()) continue;
+        const step = /^Step \d+\/\d+ : /.exec(line);
+        if (step) {
+          currentStep = line;
+          stepOutput = [];
+          onEvent({ kind: "step", text: line });
+        } else {
+          const success = /^Successfully built ([0-9a-f]+)/.exec(line);
+          if (success) id ??= success[1];
+          stepOutput.push(line);
+          if (stepOutput.length > 200) stepOutput.shift();
+          onEvent({ kind: "output", text: line });
+        }
+      }
+    });
+  } catch (cause) {
+    throw engineError(cause, `building ${name}`);
+  }
+  if (failure) {
+    const output = stepOutput.filter((l) => !l.startsWith(" ---> ")).slice(-30).join("\n");
+    throw workError(`building ${name} failed at ${currentStep || "the start"}: ${failure}${output ? `\n${output}` : ""}`, {
+      hint: "fix the step above in the runnable dir's devops/ (dt init writes the templates out to edit)",
+    });
+  }
+  if (!id) throw workError(`building ${name} ended without an image id`, { hint: "run again with --verbose" });
+  return id;
+}
+
+export function parseBuildArgs(values: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values) {
+    const eq = v.indexOf("=");
+    if (eq <= 0) throw usageError(`--build-arg ${v} is not KEY=VALUE`, { hint: "e.g. --build-arg PIP_INDEX_URL=https://..." });
+    out[v.slice(0, eq)] = v.slice(eq + 1);
+  }
+  return out;
+}

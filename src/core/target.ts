@@ -1,0 +1,26 @@
+import { currentVersion } from "./changelog.ts";
+import { loadConfig, type ResolvedConfig } from "./config.ts";
+import { imageRef, type ImageRef, type Stage } from "./image-ref.ts";
+import { readChangelog } from "./version.ts";
+import { resolveTargetDir, type TargetDir } from "./workspace.ts";
+
+/** Everything a docker command needs to know about its target dir. */
+export interface Target extends TargetDir {
+  resolved: ResolvedConfig;
+  /** The changelog's version: what the code needs. */
+  version: string;
+  ref: (stage: Stage, version?: string) => ImageRef;
+}
+
+export async function loadTarget(cwd: string, dirArg?: string): Promise<Target> {
+  const dir = await resolveTargetDir(cwd, dirArg);
+  const resolved = loadConfig(dir.root, dir.path);
+  const version = currentVersion(readChangelog(dir));
+  const { config } = resolved;
+  return {
+    ...dir,
+    resolved,
+    version,
+    ref: (stage, v) => imageRef({ registry: config.registry, image: config.image, stage, version: v ?? version }),
+  };
+}

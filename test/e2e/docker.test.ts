@@ -1,0 +1,262 @@
+// dt docker build|cmd|bash|ps|clean and dt version check on the real engine.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { cleanupAll, git, makeRepo, testdir } from "../support/fixtures.ts";
+import { dt, dtArgv, dtJson } from "../support/dt.ts";
+import { dtContainersOf, imageId, imageLabels, removeImages } from "../support/docker.ts";
+import { testbed } from "../support/testbed.ts";
+
+const USER = "dttest";
+const env = { USER };
+const repos: string[] = [];
+let root = "";
+
+function runnable(name: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    [`${name}/changelog.txt`]: `# ${name}-0.2.0\n- 2026-11-20\n- Second\n\n# ${name}-0.1.0\n- 2026-11-01\n- First\n`,
+    [`${name}/devops/docker_build/os_packages.txt`]: "# none\n",
+    [`${name}/src/app.py`]: `NAME = "${name}"\n`,
+    ...extra,
+  };
+}
+
+beforeAll(() => {
+  const suffix = Math.random().toString(36).slice(2, 8);
+  const image = (n: string) => `dtt-${suffix}-${n}`;
+  root = makeRepo(join(testdir().path, "ws"), {
+    "dt.yaml": `name: dtt\nbase_image: ${testbed().images.pybase}\n`,
+    ...runnable("alpha", {
+      "alpha/dt.yaml": `image: ${image("alpha")}\n`,
+      "alpha/secret.pem": "-----BEGIN KEY-----\n",
+      "alpha/notes.tmp": "scratch\n",
+      "alpha/devops/docker_build/dockerignore.prod": ".git\n*.tmp\n*.pem\n",
+    }),
+    ...runnable("beta", { "beta/dt.yaml": `image: ${image("beta")}\n` }),
+  });
+  repos.push(image("alpha"), image("beta"));
+});
+
+afterAll(async () => {
+  await removeImages(repos);
+  cleanupAll();
+});
+
+const alpha = () => join(root, "alpha");
+
+describe("dt docker build", () => {
+  test("two runnable dirs give two images with the right tags and labels", async () => {
+    for (const dir of ["alpha", "beta"]) {
+      const { result, json } = await dtJson(["docker", "build", "--json"], { cwd: join(root, dir), env });
+      expect(result.code).toBe(0);
+      expect(json.skipped).toBe(false);
+    }
+    for (const [i, dir] of ["alpha", "beta"].entries()) {
+      const repo = repos[i]!;
+      const labels = await imageLabels(`${repo}:local-${USER}-0.2.0`);
+      expect(labels).toBeDefined();
+      expect(await imageId(`${repo}:local-${USER}`)).toBe((await imageId(`${repo}:local-${USER}-0.2.0`))!);
+      expect(labels!["org.opencontainers.image.version"]).toBe("0.2.0");
+      expect(labels!["org.opencontainers.image.revision"]).toBe(git(root, ["rev-parse", "HEAD"]));
+      expect(labels!["org.opencontainers.image.title"]).toBe(repo);
+      expect(labels!["org.opencontainers.image.created"]).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+      expect(labels!["dev.dt.runnable-dir"]).toBe(dir);
+      expect(labels!["dev.dt.stage"]).toBe("local");
+      expect(labels!["dev.dt.context-digest"]).toMatch(/^sha256:[0-9a-f]{64}$/);
+    }
+  });
+
+  test("building again is skipped and says so; touching a file in the context rebuilds", async () => {
+    const before = await imageId(`${repos[0]}:local-${USER}`);
+    const again = await dt(["docker", "build"], { cwd: alpha(), env });
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain("build skipped");
+    expect(await imageId(`${repos[0]}:local-${USER}`)).toBe(before!);
+    const file = join(alpha(), "devops/docker_build/os_packages.txt");
+    const later = new Date(Date.now() + 5000);
+    require("node:fs").utimesSync(file, later, later);
+    const rebuilt = await dtJson(["docker", "build", "--json"], { cwd: alpha(), env });
+    expect(rebuilt.result.code).toBe(0);
+    expect(rebuilt.json.skipped).toBe(false);
+    expect(rebuilt.json.contextDigest).not.toBe((await imageLabels(`${repos[1]}:local-${USER}`))!["dev.dt.context-digest"]);
+  });
+
+  test("a failing build step is exit 1 and shows the step and its output", async () => {
+    const ws = makeRepo(join(testdir().path, "broken"), {
+      "dt.yaml": `base_image: ${testbed().images.pybase}\n`,
+      ...runnable("bad", { "bad/dt.yaml": `image: ${repos[0]}-bad\n`, "bad/devops/docker_build/os_packages.txt": "no-such-package-xyz\n" }),
+      "bad/devops/docker_build/dev.Dockerfile": "ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nRUN echo about to fail && exit 42\n",
+    });
+    repos.push(`${repos[0]}-bad`);
+    const r = await dt(["docker", "build"], { cwd: join(ws, "bad"), env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("RUN echo about to fail && exit 42");
+    expect(r.stderr).toContain("about to fail");
+    expect(r.stderr).toMatch(/returned a non-zero code: 42/);
+  });
+});
+
+describe("dt docker cmd", () => {
+  test("exit code, stdout and stderr are the command's own", async () => {
+    const r = await dt(["docker", "cmd", "--", "sh", "-c", "echo out; echo err >&2; exit 7"], { cwd: alpha(), env });
+    expect(r.code).toBe(7);
+    expect(r.stdout).toBe("out\n");
+    expect(r.stderr).toBe("err\n");
+    const input = await dt(["docker", "cmd", "--", "cat"], { cwd: alpha(), env, stdin: "piped in\n" });
+    expect(input.stdout).toBe("piped in\n");
+  });
+
+  test("runs in the same path, in the current dir's counterpart, with the DT_* variables", async () => {
+    const r = await dt(["docker", "cmd", "--", "sh", "-c", 'pwd; echo "$DT_WORKSPACE|$DT_TARGET_DIR|$DT_STAGE|$DT_VERSION"'], { cwd: join(alpha(), "src"), env });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`${join(alpha(), "src")}\n${root}|${alpha()}|local|0.2.0\n`);
+  });
+
+  test("as a non-root host user: the container runs as that uid, files it writes are that user's", async () => {
+    const uid = 4321;
+    const ws = join(testdir().path, "userws");
+    mkdirSync(ws, { recursive: true });
+    Bun.spawnSync(["cp", "-a", `${root}/.`, ws]);
+    Bun.spawnSync(["chown", "-R", `${uid}:${uid}`, ws]);
+    chmodSync(join(ws, ".."), 0o755);
+    const dockerGid = statSync("/var/run/docker.sock").gid;
+    const home = join(testdir().path, "home");
+    mkdirSync(home);
+    chownSync(home, uid, uid);
+    const argv = ["setpriv", `--reuid=${uid}`, `--regid=${uid}`, `--groups=${dockerGid}`, ...dtArgv(), "docker", "cmd", "--", "python3", "-c", "import os; print(os.getuid()); open('made-here.txt','w').write('x')"];
+    const r = Bun.spawnSync(argv, { cwd: join(ws, "alpha"), env: { PATH: process.env.PATH, HOME: home, USER, NO_COLOR: "1", GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null" } });
+    expect(r.stderr.toString()).toBe("");
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout.toString().trim()).toBe(String(uid));
+    expect(statSync(join(ws, "alpha", "made-here.txt")).uid).toBe(uid);
+  });
+
+  test("after 'dt version bump minor' without a rebuild: exit 3, says to rebuild", async () => {
+    const ws = join(testdir().path, "bumped");
+    Bun.spawnSync(["cp", "-a", `${root}/.`, ws]);
+    const cwd = join(ws, "beta");
+    await dt(["docker", "build"], { cwd, env });
+    expect((await dt(["docker", "cmd", "--", "true"], { cwd, env })).code).toBe(0);
+    expect((await dt(["version", "check"], { cwd, env })).code).toBe(0);
+    expect((await dt(["version", "bump", "minor", "-m", "New dep"], { cwd, env })).stdout.trim()).toBe("0.3.0");
+    const r = await dt(["docker", "cmd", "--", "true"], { cwd, env });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain("is version 0.2.0 but the code needs 0.3.0");
+    expect(r.stderr).toContain("dt docker build");
+    expect((await dt(["version", "check"], { cwd, env })).code).toBe(3);
+    expect((await dt(["docker", "cmd", "--skip-checks", "--", "true"], { cwd, env })).code).toBe(0);
+  });
+
+  test("a missing image is exit 3 naming the command that builds it", async () => {
+    const r = await dt(["docker", "cmd", "--", "true"], { cwd: alpha(), env: { USER: "nobody-built-this" } });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain("does not exist");
+    expect(r.stderr).toContain("dt docker build");
+  });
+
+  test("SIGINT to 'dt docker cmd -- sleep 60' stops and removes the container, exit 130", async () => {
+    const proc = Bun.spawn([...dtArgv(), "docker", "cmd", "--", "sleep", "60"], { cwd: alpha(), env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe" });
+    let running = 0;
+    for (let i = 0; i < 100 && running === 0; i++) {
+      await Bun.sleep(100);
+      running = (await dtContainersOf(root)).filter((c) => c.State === "running").length;
+    }
+    expect(running).toBe(1);
+    proc.kill("SIGINT");
+    expect(await proc.exited).toBe(130);
+    expect(await dtContainersOf(root)).toEqual([]);
+  });
+
+  test("SIGKILL of dt leaves a labelled container that 'dt docker clean' removes", async () => {
+    const proc = Bun.spawn([...dtArgv(), "docker", "cmd", "--", "sleep", "60"], { cwd: alpha(), env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe" });
+    const running = async () => (await dtContainersOf(root)).filter((c) => c.State === "running").length;
+    for (let i = 0; i < 100 && (await running()) === 0; i++) await Bun.sleep(100);
+    proc.kill("SIGKILL");
+    await proc.exited;
+    const left = await dtContainersOf(root);
+    expect(left.length).toBe(1);
+    const ps = await dtJson(["docker", "ps", "--json"], { cwd: root, env });
+    expect(ps.json.containers.map((c: any) => c.runnableDir)).toEqual(["alpha"]);
+    const clean = await dt(["docker", "clean"], { cwd: root, env });
+    expect(clean.code).toBe(0);
+    expect(clean.stdout).toContain("removed container");
+    expect(await dtContainersOf(root)).toEqual([]);
+  });
+
+  test("--sibling: a client in the container starts a sibling that mounts a workspace path and sees the same files", async () => {
+    writeFileSync(join(alpha(), "shared.txt"), "seen by the sibling\n");
+    const script = join(alpha(), "sibling.py");
+    writeFileSync(
+      script,
+      [
+        "import http.client, json, os, socket, struct, sys",
+        "class C(http.client.HTTPConnection):",
+        "    def connect(self):",
+        "        self.sock = socket.socket(socket.AF_UNIX); self.sock.connect('/var/run/docker.sock')",
+        "def call(method, path, body=None):",
+        "    c = C('localhost'); c.request(method, path, json.dumps(body) if body else None, {'Content-Type': 'application/json'})",
+        "    r = c.getresponse(); data = r.read(); return r.status, data",
+        "ws = os.environ['DT_WORKSPACE']",
+        `status, data = call('POST', '/containers/create', {'Image': '${testbed().images.busybox}', 'Cmd': ['cat', ws + '/alpha/shared.txt'], 'HostConfig': {'Binds': [ws + ':' + ws + ':ro'], 'NetworkMode': 'none'}})`,
+        "cid = json.loads(data)['Id']",
+        "call('POST', f'/containers/{cid}/start'); call('POST', f'/containers/{cid}/wait')",
+        "status, logs = call('GET', f'/containers/{cid}/logs?stdout=1')",
+        "call('DELETE', f'/containers/{cid}?force=1')",
+        "out = b''",
+        "while logs:",
+        "    size = struct.unpack('>I', logs[4:8])[0]; out += logs[8:8 + size]; logs = logs[8 + size:]",
+        "sys.stdout.write(out.decode())",
+      ].join("\n"),
+    );
+    const r = await dt(["docker", "cmd", "--sibling", "--", "python3", "sibling.py"], { cwd: alpha(), env });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("seen by the sibling\n");
+  });
+
+  test("--dind asks for a privileged container; an engine that refuses one is exit 3 with the reason", async () => {
+    const r = await dt(["docker", "cmd", "--dind", "--", "sh", "-c", "grep CapEff /proc/self/status; echo $DT_DIND"], { cwd: alpha(), env });
+    if (r.code === 0) {
+      expect(r.stdout).toMatch(/CapEff:\s+0*[13]f{9,}/);
+      expect(r.stdout).toContain("\n1\n");
+    } else {
+      // This sandbox's engine cannot apply the capabilities of a privileged container.
+      expect(r.code).toBe(3);
+      expect(r.stderr).toContain("--dind needs an engine that may start privileged containers");
+    }
+    expect(await dtContainersOf(root)).toEqual([]);
+  });
+});
+
+describe("prod", () => {
+  test("build --stage prod, then cmd --stage prod sees the copied code without the bind mount; .git and ignored files absent", async () => {
+    const build = await dt(["docker", "build", "--stage", "prod", "--from", "local"], { cwd: alpha(), env });
+    expect(build.stderr).toContain("built");
+    expect(build.code).toBe(0);
+    const labels = await imageLabels(`${repos[0]}:prod-0.2.0`);
+    expect(labels!["dev.dt.stage"]).toBe("prod");
+    writeFileSync(join(alpha(), "after-build.txt"), "not in the image\n");
+    const r = await dt(["docker", "cmd", "--stage", "prod", "--", "sh", "-c", "pwd; ls -a; ls /tmp/dt-should-not-exist 2>/dev/null; test -e " + alpha() + " && echo MOUNTED || echo unmounted"], { cwd: alpha(), env });
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split("\n");
+    expect(lines[0]).toBe("/app");
+    expect(lines).toContain("src");
+    expect(lines).toContain("changelog.txt");
+    expect(lines).not.toContain(".git");
+    expect(lines).not.toContain("secret.pem");
+    expect(lines).not.toContain("notes.tmp");
+    expect(lines).not.toContain("after-build.txt");
+    expect(lines.at(-1)).toBe("unmounted");
+  });
+});
+
+describe("dt docker images", () => {
+  test("--json lists the target dir's images by stage and version", async () => {
+    const { result, json } = await dtJson(["docker", "images", "--json"], { cwd: alpha(), env });
+    expect(result.code).toBe(0);
+    const stages = json.images.map((i: any) => `${i.stage}@${i.version}`);
+    expect(stages).toContain("local@0.2.0");
+    expect(stages).toContain("prod@0.2.0");
+    for (const i of json.images) expect(i.arch).toBe("linux/amd64");
+  });
+});
