@@ -147,6 +147,21 @@ describe("dt docker cmd", () => {
     expect((await dt(["docker", "cmd", "--skip-checks", "--", "true"], { cwd, env })).code).toBe(0);
   });
 
+  test("dt docker bash: an interactive shell on a real pseudo-terminal, its exit code passed through", async () => {
+    // script(1) gives dt a pty, as a terminal would; the shell reads the typed line from it.
+    const proc = Bun.spawn(["script", "-qec", `${dtArgv().join(" ")} docker bash`, "/dev/null"], {
+      cwd: alpha(),
+      env: { ...process.env, ...env, NO_COLOR: "1" },
+      stdin: new Blob(['echo "inside:$DT_STAGE:$(pwd)"; exit 5\n']),
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const out = await new Response(proc.stdout).text();
+    expect(await proc.exited).toBe(5);
+    expect(out).toContain(`inside:local:${alpha()}`);
+    expect(await dtContainersOf(root)).toEqual([]);
+  });
+
   test("a missing image is exit 3 naming the command that builds it", async () => {
     const r = await dt(["docker", "cmd", "--", "true"], { cwd: alpha(), env: { USER: "nobody-built-this" } });
     expect(r.code).toBe(3);
