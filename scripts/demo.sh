@@ -40,4 +40,13 @@ dt doctor
 step "dt config --dir apps/pricer"
 dt config --dir apps/pricer
 
+step "dt docker build --all (one image per runnable dir, from the offline base)"
+dt docker build --all
+
+step "dt test --all (each dir's fast tests in its own container)"
+dt test --all
+
+step "dt test --all --suite slow"
+dt test --all --suite slow
+
 printf '\nThe example workspace is in %s; dt is %s.\n' "$DEMO" "$(command -v dt)" >&2

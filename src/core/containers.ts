@@ -32,6 +32,14 @@ export interface RunSpec {
   dind?: boolean;
   network?: string;
   ports?: { container: number; host: number }[];
+  /** Where the container's output goes instead of dt's own stdout/stderr. */
+  output?: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };
+  /** Keep the container until dt has inspected it (to tell an OOM kill), then remove it. */
+  keep?: boolean;
+  /** Memory limit in bytes. */
+  memory?: number;
+  /** Attach no stdin even when dt's stdin is a pipe (parallel test runs share one stdin). */
+  noStdin?: boolean;
 }
 
 export function containerName(prefix: string): string {
@@ -47,7 +55,7 @@ export function engineSocket(): string | undefined {
 
 export function createOptions(spec: RunSpec): Docker.ContainerCreateOptions {
   const tty = spec.interactive && Boolean(process.stdin.isTTY) && Boolean(process.stdout.isTTY);
-  const attachStdin = spec.interactive || !process.stdin.isTTY;
+  const attachStdin = !spec.noStdin && (spec.interactive || !process.stdin.isTTY);
   const binds = [...spec.binds];
   const env = { ...spec.env };
   const groupAdd: string[] = [];
@@ -84,7 +92,9 @@ export function createOptions(spec: RunSpec): Docker.ContainerCreateOptions {
     ExposedPorts: spec.ports?.length ? exposed : undefined,
     HostConfig: {
       Binds: binds,
-      AutoRemove: true,
+      AutoRemove: !spec.keep,
+      Memory: spec.memory,
+      MemorySwap: spec.memory,
       Init: true,
       Privileged: spec.dind ?? false,
       GroupAdd: groupAdd.length ? groupAdd : undefined,
@@ -94,12 +104,23 @@ export function createOptions(spec: RunSpec): Docker.ContainerCreateOptions {
   };
 }
 
+export interface RunOutcome {
+  exitCode: number;
+  /** The kernel killed it for exceeding its memory limit. */
+  oomKilled: boolean;
+}
+
 /**
- * Runs a container to completion with its stdout, stderr and exit code passed through.
- * The container is removed by the engine when it exits (AutoRemove) and by dt's cleanup if
- * dt is interrupted; a SIGKILLed dt leaves it labelled for `dt docker clean`.
+ * Runs a container to completion with its stdout, stderr and exit code passed through (or
+ * into `spec.output`). The engine removes it when it exits (AutoRemove) unless `keep` asks to
+ * inspect it first; dt's cleanup removes it if dt is interrupted; a SIGKILLed dt leaves it
+ * labelled for `dt docker clean`.
  */
 export async function runContainer(docker: Docker, spec: RunSpec): Promise<number> {
+  return (await runContainerFully(docker, spec)).exitCode;
+}
+
+export async function runContainerFully(docker: Docker, spec: RunSpec): Promise<RunOutcome> {
   const options = createOptions(spec);
   const container = await engineCall(`creating a container from ${spec.image}`, () => docker.createContainer(options));
   const removeOnInterrupt = onCleanup(() => forceRemove(container));
@@ -107,7 +128,7 @@ export async function runContainer(docker: Docker, spec: RunSpec): Promise<numbe
     const stream = await engineCall("attaching to the container", () =>
       container.attach({ stream: true, stdin: options.AttachStdin, stdout: true, stderr: true, hijack: true }),
     );
-    const outputDone = pipeOutput(docker, stream, options.Tty ?? false);
+    const outputDone = pipeOutput(docker, stream, options.Tty ?? false, spec.output);
     const stopStdin = options.AttachStdin ? pipeStdin(stream, options.Tty ?? false, container) : () => {};
     const waited = container.wait({ condition: "next-exit" });
     try {
@@ -130,7 +151,13 @@ export async function runContainer(docker: Docker, spec: RunSpec): Promise<numbe
       stopStdin();
     }
     await Promise.race([outputDone, Bun.sleep(2000)]);
-    return result.StatusCode;
+    let oomKilled = false;
+    if (spec.keep) {
+      const state = await container.inspect().then((i) => i.State, () => undefined);
+      oomKilled = Boolean(state?.OOMKilled);
+      await forceRemove(container);
+    }
+    return { exitCode: result.StatusCode, oomKilled };
   } finally {
     removeOnInterrupt();
   }
@@ -144,10 +171,12 @@ async function forceRemove(container: Docker.Container): Promise<void> {
   }
 }
 
-function pipeOutput(docker: Docker, stream: NodeJS.ReadWriteStream, tty: boolean): Promise<void> {
+function pipeOutput(docker: Docker, stream: NodeJS.ReadWriteStream, tty: boolean, output?: RunSpec["output"]): Promise<void> {
+  const stdout = output?.stdout ?? process.stdout;
+  const stderr = output?.stderr ?? process.stderr;
   return new Promise((resolve) => {
-    if (tty) stream.pipe(process.stdout, { end: false });
-    else docker.modem.demuxStream(stream, process.stdout, process.stderr);
+    if (tty) stream.pipe(stdout, { end: false });
+    else docker.modem.demuxStream(stream, stdout, stderr);
     stream.on("end", () => resolve());
     stream.on("close", () => resolve());
     stream.on("error", () => resolve());

@@ -50,23 +50,25 @@ import a23 from "../../assets/example/super/dt.yaml" with { type: "text" };
 // @ts-ignore text asset
 import a24 from "../../assets/example/super/pytest.ini" with { type: "text" };
 // @ts-ignore text asset
-import a25 from "../../assets/templates/devops/docker_build/dev.Dockerfile" with { type: "text" };
+import a25 from "../../assets/pytest/dt_pytest.py" with { type: "text" };
 // @ts-ignore text asset
-import a26 from "../../assets/templates/devops/docker_build/dockerignore.dev" with { type: "text" };
+import a26 from "../../assets/templates/devops/docker_build/dev.Dockerfile" with { type: "text" };
 // @ts-ignore text asset
-import a27 from "../../assets/templates/devops/docker_build/dockerignore.prod" with { type: "text" };
+import a27 from "../../assets/templates/devops/docker_build/dockerignore.dev" with { type: "text" };
 // @ts-ignore text asset
-import a28 from "../../assets/templates/devops/docker_build/install.sh" with { type: "text" };
+import a28 from "../../assets/templates/devops/docker_build/dockerignore.prod" with { type: "text" };
 // @ts-ignore text asset
-import a29 from "../../assets/templates/devops/docker_build/os_packages.txt" with { type: "text" };
+import a29 from "../../assets/templates/devops/docker_build/install.sh" with { type: "text" };
 // @ts-ignore text asset
-import a30 from "../../assets/templates/devops/docker_build/prod.Dockerfile" with { type: "text" };
+import a30 from "../../assets/templates/devops/docker_build/os_packages.txt" with { type: "text" };
 // @ts-ignore text asset
-import a31 from "../../assets/templates/devops/docker_run/entrypoint.sh" with { type: "text" };
+import a31 from "../../assets/templates/devops/docker_build/prod.Dockerfile" with { type: "text" };
 // @ts-ignore text asset
-import a32 from "../../assets/templates/dt.yaml" with { type: "text" };
+import a32 from "../../assets/templates/devops/docker_run/entrypoint.sh" with { type: "text" };
 // @ts-ignore text asset
-import a33 from "../../assets/templates/pytest.ini" with { type: "text" };
+import a33 from "../../assets/templates/dt.yaml" with { type: "text" };
+// @ts-ignore text asset
+import a34 from "../../assets/templates/pytest.ini" with { type: "text" };
 
 export const assets: Record<string, string> = {
   "completion/dt.bash": a0,
@@ -94,13 +96,14 @@ export const assets: Record<string, string> = {
   "example/super/apps/reporter/tests/test_reporter.py": a22,
   "example/super/dt.yaml": a23,
   "example/super/pytest.ini": a24,
-  "templates/devops/docker_build/dev.Dockerfile": a25,
-  "templates/devops/docker_build/dockerignore.dev": a26,
-  "templates/devops/docker_build/dockerignore.prod": a27,
-  "templates/devops/docker_build/install.sh": a28,
-  "templates/devops/docker_build/os_packages.txt": a29,
-  "templates/devops/docker_build/prod.Dockerfile": a30,
-  "templates/devops/docker_run/entrypoint.sh": a31,
-  "templates/dt.yaml": a32,
-  "templates/pytest.ini": a33,
+  "pytest/dt_pytest.py": a25,
+  "templates/devops/docker_build/dev.Dockerfile": a26,
+  "templates/devops/docker_build/dockerignore.dev": a27,
+  "templates/devops/docker_build/dockerignore.prod": a28,
+  "templates/devops/docker_build/install.sh": a29,
+  "templates/devops/docker_build/os_packages.txt": a30,
+  "templates/devops/docker_build/prod.Dockerfile": a31,
+  "templates/devops/docker_run/entrypoint.sh": a32,
+  "templates/dt.yaml": a33,
+  "templates/pytest.ini": a34,
 };

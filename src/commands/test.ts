@@ -1,0 +1,79 @@
+import { availableParallelism } from "node:os";
+import { defineCommand } from "./_define.ts";
+import { jsonArgs } from "./_shared.ts";
+
+export default defineCommand({
+  meta: {
+    name: "test",
+    description: "Recursive pytest: each selected runnable dir's tests in that dir's own container, in parallel",
+    usage: "Examples: dt test --all -j 2;  dt test --changed --suite slow;  dt test --dir apps/pricer -- -k price",
+  },
+  args: {
+    all: { type: "boolean", description: "Every runnable dir of the workspace" },
+    dir: { type: "string", description: "A runnable dir to test (repeatable)", valueHint: "PATH" },
+    suite: { type: "string", description: "fast (default), slow, superslow, all, or a suite of dt.yaml", valueHint: "NAME" },
+    marker: { type: "string", alias: "m", description: "Marker expression added to the suite's", valueHint: "EXPR" },
+    changed: { type: "boolean", description: "Only dirs affected by changes since --base (committed and uncommitted)" },
+    base: { type: "string", description: "Base of --changed (default: merge-base with the default branch)", valueHint: "REF" },
+    jobs: { type: "string", alias: "j", description: "Dirs run at once (default: number of cores)", valueHint: "N" },
+    stage: { type: "enum", options: ["local", "dev", "prod"], description: "Image stage (default: local if built, else dev)", valueHint: "local|dev|prod" },
+    shard: { type: "string", description: "Run shard I of N of the selected test files", valueHint: "I/N" },
+    junit: { type: "string", description: "Write one merged JUnit XML report here", valueHint: "PATH" },
+    "fail-fast": { type: "boolean", description: "Stop at the first failing dir (and pytest -x)" },
+    "skip-checks": { type: "boolean", description: "Skip the image architecture and version checks" },
+    ...jsonArgs,
+  },
+  repeatable: ["dir"],
+  async run({ args, rest, cwd }) {
+    const { usageError, ExitCode } = await import("../core/errors.ts");
+    const { resolve } = await import("node:path");
+    const jobs = args.jobs === undefined ? availableParallelism() : Number(args.jobs);
+    if (!Number.isInteger(jobs) || jobs < 1) throw usageError(`-j ${args.jobs} is not a positive number`, { hint: "e.g. -j 2" });
+    let shard: { index: number; total: number } | undefined;
+    if (args.shard !== undefined) {
+      const { parseShard } = await import("../core/shard.ts");
+      shard = parseShard(args.shard);
+    }
+    const dirs = args.dir as unknown as string[];
+    if (args.all && dirs.length) throw usageError("--all and --dir do not go together", { hint: "use one of them" });
+    const { runTests } = await import("../core/test-run.ts");
+    const { testDisplay } = await import("../ui/test-display.ts");
+    const { renderTestReport } = await import("../ui/test-report.ts");
+    const { out, outJson } = await import("../ui/output.ts");
+    const display = testDisplay();
+    let report;
+    try {
+      report = await runTests(
+        {
+          cwd,
+          all: args.all,
+          dirs,
+          suite: args.suite ?? "fast",
+          marker: args.marker,
+          changed: args.changed,
+          base: args.base,
+          jobs,
+          stage: args.stage as "local" | "dev" | "prod" | undefined,
+          shard,
+          junit: args.junit ? resolve(cwd, args.junit) : undefined,
+          failFast: args["fail-fast"],
+          pytestArgs: rest,
+          skipChecks: args["skip-checks"],
+        },
+        display.onEvent,
+      );
+    } finally {
+      display.stop();
+    }
+    if (process.env.GITHUB_ACTIONS === "true") {
+      const { reportToGithub } = await import("../core/test-github.ts");
+      reportToGithub(report, { annotationsTo: args.json ? process.stderr : process.stdout });
+    }
+    if (args.json) outJson(report);
+    else if (report.dirs.length === 0) out(args.changed ? `no runnable dir is affected by changes since ${report.base}` : "nothing to test");
+    else out(renderTestReport(report));
+    if (report.ok) return ExitCode.ok;
+    const testsFailed = report.dirs.some((d) => d.status === "failed");
+    return testsFailed ? ExitCode.failed : ExitCode.environment;
+  },
+});

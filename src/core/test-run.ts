@@ -1,0 +1,294 @@
+import type Docker from "dockerode";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { runContainerFully } from "./containers.ts";
+import { checkImage, chooseImage, missingImageError, runSpecFor } from "./docker-run.ts";
+import { connect } from "./engine.ts";
+import { DtError } from "./errors.ts";
+import { exists, writeFileAtomic } from "./fs-util.ts";
+import type { Stage } from "./image-ref.ts";
+import { countCases, parseJunit, renderJunit, type Counts, type TestCase } from "./junit.ts";
+import { PLUGIN_MOUNT, pytestPluginDir } from "./pytest-plugin.ts";
+import { toContainerPath } from "./run-env.ts";
+import { loadTarget } from "./target.ts";
+import { exclusionsFor, markerFor, reportSlug, selectDirs, type Selection } from "./test-plan.ts";
+
+export interface TestRunOptions {
+  cwd: string;
+  all?: boolean;
+  dirs?: string[];
+  suite: string;
+  marker?: string;
+  changed?: boolean;
+  base?: string;
+  jobs: number;
+  stage?: Stage;
+  shard?: { index: number; total: number };
+  junit?: string;
+  failFast?: boolean;
+  pytestArgs: string[];
+  skipChecks?: boolean;
+  /** Memory limit per test container, bytes. */
+  memory?: number;
+}
+
+export type DirStatus = "passed" | "failed" | "no-tests" | "error" | "not-run";
+
+export interface DirResult {
+  dir: string;
+  image: string | null;
+  stage: Stage | null;
+  status: DirStatus;
+  counts: Counts;
+  seconds: number;
+  exitCode: number | null;
+  /** Why the dir failed or errored beyond its tests (crash, OOM, missing image). */
+  reason: string | null;
+  /** The fix for an environment problem. */
+  hint: string | null;
+  reasons: string[];
+  staleImage: boolean;
+  output: string;
+  cases: TestCase[];
+  report: string | null;
+}
+
+export interface TestReport {
+  ok: boolean;
+  suite: string;
+  marker: string | null;
+  base: string | null;
+  shard: string | null;
+  dirs: DirResult[];
+  totals: Counts & { seconds: number };
+  junit: string | null;
+}
+
+export type TestEvent =
+  | { kind: "planned"; dirs: { dir: string; reasons: string[]; staleImage: boolean }[] }
+  | { kind: "start"; dir: string; image: string }
+  | { kind: "line"; dir: string; line: string }
+  | { kind: "done"; result: DirResult };
+
+const EMPTY: Counts = { passed: 0, failed: 0, skipped: 0, errors: 0, total: 0 };
+
+/** Splits a stream into lines for the live display while keeping all of it. */
+function lineCollector(onLine: (line: string) => void) {
+  let all = "";
+  let partial = "";
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      const text = chunk.toString();
+      all += text;
+      partial += text;
+      const lines = partial.split("\n");
+      partial = lines.pop() ?? "";
+      for (const line of lines) onLine(line);
+      done();
+    },
+  });
+  return { stream, text: () => all, flush: () => partial && onLine(partial) };
+}
+
+function statusOf(exitCode: number, oomKilled: boolean, counts: Counts): { status: DirStatus; reason: string | null } {
+  if (oomKilled) return { status: "failed", reason: "the container was killed: out of memory" };
+  switch (exitCode) {
+    case 0:
+      return { status: "passed", reason: null };
+    case 1:
+      return { status: "failed", reason: null };
+    case 5:
+      return { status: "no-tests", reason: null };
+    case 2:
+      return { status: "failed", reason: "pytest was interrupted" };
+    case 3:
+      return { status: "failed", reason: "pytest hit an internal error" };
+    case 4:
+      return { status: "failed", reason: "pytest usage error (bad arguments or marker expression)" };
+    default:
+      return {
+        status: "failed",
+        reason: exitCode >= 128 ? `the container was killed by signal ${exitCode - 128} (exit ${exitCode})` : `pytest exited with ${exitCode}${counts.total ? "" : " before reporting any test"}`,
+      };
+  }
+}
+
+interface DirJob {
+  path: string;
+  absPath: string;
+  reasons: string[];
+  staleImage: boolean;
+  /** With --shard: this shard's test files of the dir (host paths); else the whole dir. */
+  files?: string[];
+}
+
+async function runDirTests(
+  docker: Docker,
+  job: DirJob,
+  selection: Selection,
+  options: TestRunOptions,
+  reportsDir: string,
+  onEvent: (e: TestEvent) => void,
+): Promise<DirResult> {
+  const base: DirResult = {
+    dir: job.path,
+    image: null,
+    stage: null,
+    status: "error",
+    counts: EMPTY,
+    seconds: 0,
+    exitCode: null,
+    reason: null,
+    hint: null,
+    reasons: job.reasons,
+    staleImage: job.staleImage,
+    output: "",
+    cases: [],
+    report: null,
+  };
+  const started = performance.now();
+  try {
+    const target = await loadTarget(options.cwd, job.absPath);
+    const { marker, timeout } = markerFor(options.suite, target.resolved.config.test.suites, options.marker);
+    const { ref, name, info } = await chooseImage(docker, target, options.stage, undefined);
+    base.image = name;
+    base.stage = ref.stage;
+    if (!info) throw missingImageError(ref, name);
+    if (!options.skipChecks) checkImage(target, ref, name, info);
+
+    const hostReport = join(reportsDir, `${reportSlug(job.path)}.xml`);
+    const spec = runSpecFor(target, ref, name, { cwd: job.absPath, dir: job.absPath, interactive: false });
+    const mount = target.resolved.config.docker.mount;
+    const inWorkspace = ref.stage !== "prod";
+    const containerReport = inWorkspace ? toContainerPath(target.root, mount, hostReport) : hostReport;
+    if (!inWorkspace) spec.binds.push(`${reportsDir}:${reportsDir}`);
+    spec.binds.push(`${pytestPluginDir()}:${PLUGIN_MOUNT}:ro`);
+    spec.env.DT_PYTHONPATH = [PLUGIN_MOUNT, spec.env.DT_PYTHONPATH].filter(Boolean).join(":");
+    spec.env.DT_TEST_SUITE = options.suite;
+    if (timeout > 0) spec.env.DT_TEST_TIMEOUT = String(timeout);
+    const containerPath = (p: string) => (inWorkspace ? toContainerPath(target.root, mount, p) : p.replace(target.absPath, "/app"));
+    spec.cmd = [
+      "python3",
+      "-m",
+      "pytest",
+      "-p",
+      "dt_pytest",
+      "-v",
+      `--junitxml=${containerReport}`,
+      "-o",
+      "junit_family=xunit1",
+      "-o",
+      `junit_suite_name=${job.path}`,
+      ...(marker ? ["-m", marker] : []),
+      ...exclusionsFor(selection.ws, job.path).map((p) => `--ignore=${containerPath(p)}`),
+      ...(options.failFast ? ["-x"] : []),
+      ...(job.files ?? []).map(containerPath),
+      ...options.pytestArgs,
+    ];
+    spec.keep = true;
+    spec.noStdin = true;
+    spec.memory = options.memory;
+    const out = lineCollector((line) => onEvent({ kind: "line", dir: job.path, line }));
+    spec.output = { stdout: out.stream, stderr: out.stream };
+    onEvent({ kind: "start", dir: job.path, image: name });
+    const outcome = await runContainerFully(docker, spec);
+    out.flush();
+    const xml = exists(hostReport) ? readFileSync(hostReport, "utf8") : undefined;
+    const cases = xml ? parseJunit(xml).flatMap((s) => s.cases) : [];
+    const counts = countCases(cases);
+    const { status, reason } = statusOf(outcome.exitCode, outcome.oomKilled, counts);
+    const latest = join(selection.ws.root, ".dt", "reports", `${reportSlug(job.path)}.xml`);
+    if (xml) writeFileAtomic(latest, xml);
+    return {
+      ...base,
+      status,
+      reason,
+      counts,
+      cases,
+      exitCode: outcome.exitCode,
+      output: out.text(),
+      report: xml ? latest : null,
+      seconds: (performance.now() - started) / 1000,
+    };
+  } catch (e) {
+    if (!(e instanceof DtError) || e.exitCode === 1) throw e;
+    if (e.exitCode === 2) throw e;
+    return { ...base, status: "error", reason: e.message, hint: e.hint ?? null, seconds: (performance.now() - started) / 1000 };
+  }
+}
+
+/** `dt test`: each selected dir's tests in its own container, `jobs` at a time. */
+export async function runTests(options: TestRunOptions, onEvent: (e: TestEvent) => void = () => {}): Promise<TestReport> {
+  const selection = await selectDirs(options);
+  let jobs: DirJob[] = selection.dirs;
+  if (options.shard) {
+    const { planShard } = await import("./test-shard.ts");
+    const files = planShard(selection, options.shard);
+    jobs = jobs.filter((j) => (files.get(j.path)?.length ?? 0) > 0).map((j) => ({ ...j, files: files.get(j.path) }));
+  }
+  onEvent({ kind: "planned", dirs: jobs.map((j) => ({ dir: j.path, reasons: j.reasons, staleImage: j.staleImage })) });
+  const docker = await connect();
+  const runId = `${new Date().toISOString().replace(/[:.]/g, "-")}-${process.pid}`;
+  const reportsDir = join(selection.ws.root, ".dt", "reports", "runs", runId);
+  mkdirSync(reportsDir, { recursive: true });
+  const results: DirResult[] = new Array(jobs.length);
+  let next = 0;
+  let stop = false;
+  const started = performance.now();
+  try {
+    const worker = async () => {
+      while (next < jobs.length) {
+        const index = next++;
+        const job = jobs[index]!;
+        if (stop) {
+          results[index] = notRun(job);
+          continue;
+        }
+        const result = await runDirTests(docker, job, selection, options, reportsDir, onEvent);
+        results[index] = result;
+        onEvent({ kind: "done", result });
+        if (options.failFast && result.status !== "passed" && result.status !== "no-tests") stop = true;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(options.jobs, jobs.length)) }, worker));
+  } finally {
+    rmSync(reportsDir, { recursive: true, force: true });
+  }
+  const all = results.flatMap((r) => r.cases);
+  const totals = { ...countCases(all), seconds: (performance.now() - started) / 1000 };
+  let junit: string | null = null;
+  if (options.junit) {
+    junit = options.junit;
+    writeFileAtomic(junit, renderJunit(results.map((r) => ({ name: `${r.dir} (${r.image ?? "no image"})`, time: r.seconds, cases: r.cases }))));
+  }
+  return {
+    ok: results.every((r) => r.status === "passed" || r.status === "no-tests"),
+    suite: options.suite,
+    marker: options.marker ?? null,
+    base: selection.base,
+    shard: options.shard ? `${options.shard.index}/${options.shard.total}` : null,
+    dirs: results,
+    totals,
+    junit,
+  };
+}
+
+function notRun(job: DirJob): DirResult {
+  return {
+    dir: job.path,
+    image: null,
+    stage: null,
+    status: "not-run",
+    counts: EMPTY,
+    seconds: 0,
+    exitCode: null,
+    reason: "not run: --fail-fast stopped the run",
+    hint: null,
+    reasons: job.reasons,
+    staleImage: job.staleImage,
+    output: "",
+    cases: [],
+    report: null,
+  };
+}

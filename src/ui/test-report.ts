@@ -1,0 +1,39 @@
+import type { TestReport } from "../core/test-run.ts";
+import { c, table } from "./output.ts";
+
+/** Failing tests' output grouped by dir, then the summary table: the text result of `dt test`. */
+export function renderTestReport(report: TestReport): string {
+  const parts: string[] = [];
+  for (const r of report.dirs) {
+    const failing = r.cases.filter((t) => t.status === "failed" || t.status === "error");
+    if (failing.length === 0 && r.status !== "failed" && r.status !== "error") continue;
+    parts.push(c.bold(c.red(`━━ ${r.dir} (${r.image ?? "no image"})`)));
+    for (const t of failing) {
+      parts.push(c.bold(`── ${t.file ?? t.classname}::${t.name}${t.line !== null ? ` (line ${t.line + 1})` : ""}`));
+      parts.push((t.details || t.message).trimEnd());
+    }
+    if (failing.length === 0) {
+      parts.push(r.reason ?? "failed");
+      if (r.hint) parts.push(`fix: ${r.hint}`);
+      const tail = r.output.trimEnd().split("\n").slice(-30).join("\n");
+      if (tail) parts.push(tail);
+    }
+    parts.push("");
+  }
+  const rows = report.dirs.map((r) => [
+    r.dir,
+    r.image ?? "-",
+    r.stage ?? "-",
+    String(r.counts.passed),
+    r.counts.failed + r.counts.errors ? c.red(String(r.counts.failed + r.counts.errors)) : "0",
+    String(r.counts.skipped),
+    `${r.seconds.toFixed(1)}s`,
+    r.status === "passed" ? c.green("passed") : r.status === "no-tests" ? "no tests" : r.status === "not-run" ? c.dim("not run") : c.red(r.status),
+  ]);
+  parts.push(table(["DIR", "IMAGE", "STAGE", "PASSED", "FAILED", "SKIPPED", "TIME", "RESULT"], rows));
+  const t = report.totals;
+  parts.push(
+    `${report.ok ? c.green("passed") : c.red("failed")}: ${t.passed} passed, ${t.failed + t.errors} failed, ${t.skipped} skipped in ${report.dirs.length} dir${report.dirs.length === 1 ? "" : "s"} (${t.seconds.toFixed(1)}s)${report.junit ? `; JUnit: ${report.junit}` : ""}`,
+  );
+  return parts.join("\n");
+}
