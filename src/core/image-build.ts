@@ -1,7 +1,8 @@
 import type Docker from "dockerode";
 import { join } from "node:path";
 import { assetsUnder, isExecutableAsset } from "./assets.ts";
-import { collectContext, contextDigest, packContext } from "./build-context.ts";
+import { readFileSync } from "node:fs";
+import { collectContext, contextDigest, packContext, type ContextEntry } from "./build-context.ts";
 import { connect, engineCall, engineError, inspectImage } from "./engine.ts";
 import { envError, usageError, workError } from "./errors.ts";
 import { readText } from "./fs-util.ts";
@@ -66,6 +67,22 @@ async function sourceLabels(target: Target): Promise<Record<string, string>> {
   };
 }
 
+/**
+ * A content hash of the files that define the image (devops/, the Python project files). The
+ * context digest is otherwise metadata-only, and two edits of the same size within one
+ * millisecond (a script, a test) must still tell two Dockerfiles apart.
+ */
+function definitionHash(entries: readonly ContextEntry[]): string {
+  const hash = new Bun.CryptoHasher("sha256");
+  for (const e of entries) {
+    if (e.type !== "file" || !(e.path.startsWith("devops/") || e.path === "pyproject.toml" || e.path === "poetry.lock")) continue;
+    hash.update(`${e.path}\0`);
+    hash.update(e.content ?? readFileSync(e.source!));
+    hash.update("\0");
+  }
+  return hash.digest("hex");
+}
+
 /** The image of this stage and version built from this very context, if there is one. */
 async function findByDigest(docker: Docker, target: Target, digest: string): Promise<string | undefined> {
   const found = await engineCall("listing images", () =>
@@ -106,6 +123,8 @@ export async function buildImage(options: BuildOptions, onEvent: (e: BuildEvent)
   const context = await collectContext(target.absPath, ignoreFileFor(target, options.stage), templateFiles());
   onEvent({ kind: "context", files: context.entries.length, warnings: context.warnings });
   const digest = contextDigest(context.entries, {
+    dir: target.path,
+    definition: definitionHash(context.entries),
     dockerfile,
     stage: options.stage,
     version,

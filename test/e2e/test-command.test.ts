@@ -1,0 +1,180 @@
+// dt test on real images and real pytest: selection, counts, JUnit, parallelism, suites.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseJunit } from "../../src/core/junit.ts";
+import { addSubmodule, cleanupAll, git, makeRepo, testdir } from "../support/fixtures.ts";
+import { dt, dtJson } from "../support/dt.ts";
+import { removeImages } from "../support/docker.ts";
+import { testbed } from "../support/testbed.ts";
+
+const env = { USER: "dttest" };
+const suffix = Math.random().toString(36).slice(2, 8);
+const repos: string[] = [];
+let root = "";
+
+/** A runnable dir whose image says who it is (/image-id), with pass, fail, slow and skipped tests. */
+function runnable(prefix: string, name: string): Record<string, string> {
+  const image = `dtt-${suffix}-${name}`;
+  repos.push(image);
+  const p = prefix ? `${prefix}/` : "";
+  return {
+    [`${p}changelog.txt`]: `# ${name}-1.0.0\n- 2026-11-20\n- First\n`,
+    [`${p}dt.yaml`]: `image: ${image}\n`,
+    [`${p}pytest.ini`]: "[pytest]\nmarkers =\n    slow: slow\n    superslow: very slow\n",
+    [`${p}devops/docker_build/dev.Dockerfile`]: [
+      "ARG BASE_IMAGE",
+      "FROM ${BASE_IMAGE}",
+      "COPY . /opt/dt/project/",
+      `RUN sh /opt/dt/project/devops/docker_build/install.sh && echo ${name} > /image-id`,
+      'ENTRYPOINT ["/opt/dt/project/devops/docker_run/entrypoint.sh"]',
+      "",
+    ].join("\n"),
+    [`${p}tests/test_${name}.py`]: [
+      "import time",
+      "import pytest",
+      "",
+      "def test_pass():",
+      `    assert open('/image-id').read().strip() == '${name}'`,
+      "",
+      "def test_fail():",
+      "    assert 1 == 2, 'meant to fail'",
+      "",
+      "@pytest.mark.slow",
+      "def test_slow():",
+      "    time.sleep(0.2)",
+      "",
+      "@pytest.mark.skip(reason='not today')",
+      "def test_skip():",
+      "    pass",
+      "",
+    ].join("\n"),
+  };
+}
+
+beforeAll(async () => {
+  const tmp = testdir().path;
+  const shared = makeRepo(join(tmp, "upstream-shared"), runnable("", "shared"));
+  root = makeRepo(join(tmp, "ws"), {
+    "dt.yaml": `name: dtt\nbase_image: ${testbed().images.pybase}\ntest:\n  depends_on: [libs/shared]\n`,
+    ...runnable("outer", "outer"),
+    ...runnable("outer/inner", "inner"),
+    "notes.md": "not runnable\n",
+  });
+  addSubmodule(root, shared, "libs/shared");
+  const build = await dt(["docker", "build", "--all"], { cwd: root, env });
+  expect(build.code).toBe(0);
+}, 300_000);
+
+afterAll(async () => {
+  await removeImages(repos);
+  cleanupAll();
+});
+
+const byDir = (json: any) => Object.fromEntries(json.dirs.map((d: any) => [d.dir, d]));
+
+describe("dt test --all", () => {
+  test("runs each dir's tests in its own image exactly once, counts per dir, exit 1, merged JUnit has every test once", async () => {
+    const junit = join(testdir().path, "merged.xml");
+    const { result, json } = await dtJson(["test", "--all", "--json", "--junit", junit], { cwd: join(root, "outer"), env });
+    expect(result.code).toBe(1);
+    const dirs = byDir(json);
+    expect(Object.keys(dirs).sort()).toEqual(["libs/shared", "outer", "outer/inner"]);
+    for (const [dir, name] of [["outer", "outer"], ["outer/inner", "inner"], ["libs/shared", "shared"]] as const) {
+      const d = dirs[dir];
+      expect(d.image).toBe(`dtt-${suffix}-${name}:local-dttest`);
+      expect(d.counts).toEqual({ passed: 1, failed: 1, skipped: 1, errors: 0, total: 3 });
+      expect(d.status).toBe("failed");
+      // test_pass asserts /image-id: it passed, so it ran in this dir's own image.
+      expect(d.cases.find((c: any) => c.name === "test_pass").status).toBe("passed");
+      expect(d.cases.find((c: any) => c.name === "test_fail").details).toContain("meant to fail");
+    }
+    const suites = parseJunit(readFileSync(junit, "utf8"));
+    const ids = suites.flatMap((s) => s.cases.map((c) => `${s.name}|${c.classname}|${c.name}`));
+    expect(ids.length).toBe(9);
+    expect(new Set(ids).size).toBe(9);
+    expect(suites.map((s) => s.name).sort()).toEqual([
+      `libs/shared (dtt-${suffix}-shared:local-dttest)`,
+      `outer (dtt-${suffix}-outer:local-dttest)`,
+      `outer/inner (dtt-${suffix}-inner:local-dttest)`,
+    ]);
+    // Per-dir reports stay for later runs (durations for --shard).
+    expect(readFileSync(join(root, ".dt/reports/outer__inner.xml"), "utf8")).toContain("test_pass");
+  });
+
+  test("-j 1 and -j 2 give the same results", async () => {
+    const summary = (json: any) => json.dirs.map((d: any) => [d.dir, d.status, d.counts, d.cases.map((c: any) => `${c.name}:${c.status}`).sort()]).sort();
+    const one = await dtJson(["test", "--all", "--json", "-j", "1"], { cwd: root, env });
+    const two = await dtJson(["test", "--all", "--json", "-j", "2"], { cwd: root, env });
+    expect(one.result.code).toBe(1);
+    expect(two.result.code).toBe(1);
+    expect(summary(two.json)).toEqual(summary(one.json));
+  });
+
+  test("the text report shows failures grouped by dir and the summary table", async () => {
+    const r = await dt(["test", "--all"], { cwd: root, env });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("━━ outer/inner");
+    expect(r.stdout).toContain("meant to fail");
+    expect(r.stdout).toMatch(/DIR\s+IMAGE\s+STAGE\s+PASSED\s+FAILED\s+SKIPPED\s+TIME/);
+    expect(r.stdout).toMatch(/outer\/inner\s+dtt-\S+-inner:local-dttest\s+local\s+1\s+1\s+1/);
+    // Not a TTY: each dir's output as prefixed lines on stderr.
+    expect(r.stderr).toContain("[outer/inner] tests/test_inner.py::test_pass PASSED");
+  });
+});
+
+describe("selection and suites", () => {
+  test("the target dir runs alone; a nested runnable dir's tests are not collected", async () => {
+    const { result, json } = await dtJson(["test", "--json"], { cwd: join(root, "outer", "tests"), env });
+    expect(result.code).toBe(1);
+    expect(json.dirs.map((d: any) => d.dir)).toEqual(["outer"]);
+    expect(json.dirs[0].cases.every((c: any) => c.classname.includes("test_outer"))).toBe(true);
+  });
+
+  test("--suite slow, -m added to the suite's marker, pytest args after --", async () => {
+    const slow = await dtJson(["test", "--dir", "outer", "--suite", "slow", "--json"], { cwd: root, env });
+    expect(slow.result.code).toBe(0);
+    expect(slow.json.dirs[0].cases.map((c: any) => c.name)).toEqual(["test_slow"]);
+    const all = await dtJson(["test", "--dir", "outer", "--suite", "all", "-m", "not slow", "--json"], { cwd: root, env });
+    expect(all.json.dirs[0].counts.total).toBe(3);
+    const k = await dtJson(["test", "--dir", "outer", "--dir", "outer/inner", "--json", "--", "-k", "test_pass"], { cwd: root, env });
+    expect(k.result.code).toBe(0);
+    for (const d of k.json.dirs) expect(d.counts).toEqual({ passed: 1, failed: 0, skipped: 0, errors: 0, total: 1 });
+  });
+
+  test("an unknown suite is exit 2; a dir with no tests is 'no tests', exit 0", async () => {
+    const bad = await dt(["test", "--dir", "outer", "--suite", "medium"], { cwd: root, env });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("unknown suite 'medium'");
+    const none = await dtJson(["test", "--dir", "outer", "--json", "--", "-k", "no_such_test_name"], { cwd: root, env });
+    expect(none.result.code).toBe(0);
+    expect(none.json.dirs[0].status).toBe("no-tests");
+  });
+
+  test("a test running past its suite's timeout fails and names the timeout", async () => {
+    const ws = join(testdir().path, "timeouts");
+    Bun.spawnSync(["cp", "-a", `${root}/.`, ws]);
+    writeFileSync(join(ws, "outer/dt.yaml"), `image: dtt-${suffix}-outer\ntest:\n  suites:\n    fast: {marker: "not slow", timeout: 1}\n`);
+    writeFileSync(join(ws, "outer/tests/test_sleepy.py"), "import time\n\ndef test_sleepy():\n    time.sleep(3)\n");
+    const { result, json } = await dtJson(["test", "--dir", "outer", "--json", "--skip-checks", "--", "-k", "sleepy"], { cwd: ws, env });
+    expect(result.code).toBe(1);
+    const sleepy = json.dirs[0].cases.find((c: any) => c.name === "test_sleepy");
+    expect(sleepy.status).toBe("failed");
+    expect(sleepy.message + sleepy.details).toContain("longer than 1 s, the per-test timeout of the 'fast' suite");
+    expect(json.dirs[0].seconds).toBeLessThan(30);
+  });
+
+  test("--fail-fast stops after the first failing dir", async () => {
+    const { result, json } = await dtJson(["test", "--all", "-j", "1", "--fail-fast", "--json"], { cwd: root, env });
+    expect(result.code).toBe(1);
+    expect(json.dirs.filter((d: any) => d.status === "not-run").length).toBe(2);
+  });
+
+  test("a missing image is exit 3 with the command that builds it", async () => {
+    const r = await dt(["test", "--dir", "outer"], { cwd: root, env: { USER: "nobody-built" } });
+    expect(r.code).toBe(3);
+    expect(r.stdout + r.stderr).toContain("dt docker build");
+  });
+});
+
+export { git };
