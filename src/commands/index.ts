@@ -8,6 +8,7 @@ export const commands: CommandTable = {
   doctor: { description: "Check git, the engine, QEMU, credentials, config and changelogs", load: lazy(() => import("./doctor.ts")) },
   docker: { description: "Build, run and manage the target dir's container images", load: lazy(() => import("./docker/index.ts")) },
   test: { description: "Recursive pytest: each runnable dir's tests in its own container", load: lazy(() => import("./test.ts")) },
+  ci: { description: "GitHub Actions: the test matrix and the workflow that runs it", load: lazy(() => import("./ci/index.ts")) },
   version: { description: "The target dir's version; bump it", load: lazy(() => import("./version/index.ts")) },
   completion: { description: "Shell completion script for bash, zsh or fish", load: lazy(() => import("./completion.ts")) },
 };

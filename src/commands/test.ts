@@ -67,7 +67,8 @@ export default defineCommand({
     }
     if (process.env.GITHUB_ACTIONS === "true") {
       const { reportToGithub } = await import("../core/test-github.ts");
-      reportToGithub(report, { annotationsTo: args.json ? process.stderr : process.stdout });
+      const { findWorkspaceRoot } = await import("../core/workspace.ts");
+      reportToGithub(report, { root: findWorkspaceRoot(cwd), annotationsTo: args.json ? process.stderr : process.stdout });
     }
     if (args.json) outJson(report);
     else if (report.dirs.length === 0) out(args.changed ? `no runnable dir is affected by changes since ${report.base}` : "nothing to test");

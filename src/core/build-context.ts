@@ -1,7 +1,6 @@
 // Build contexts packed in-process: the runnable dir's files as the Docker CLI would send them
 // (its .dockerignore semantics, symlinks never followed), plus the embedded devops templates
 // the dir does not override. No temp dirs: the tar is streamed straight to the engine.
-import { createHash } from "node:crypto";
 import { closeSync, constants, lstatSync, openSync, readdirSync, readlinkSync, readSync, type Dirent, type Stats } from "node:fs";
 import { Readable } from "node:stream";
 import { cleanPath, parseDockerignore, type Matcher, type MatchState } from "./dockerignore.ts";
@@ -256,11 +255,12 @@ const notADir = (w: Walker, path: string) =>
  * tar's whole seconds) so that an edit in the same second as the last build still counts.
  */
 export function contextDigest(entries: readonly ContextEntry[], extraInputs: Record<string, string> = {}): string {
-  const hash = createHash("sha256");
+  // Bun's hasher rather than node:crypto, whose loading costs more than hashing a context.
+  const hash = new Bun.CryptoHasher("sha256");
   hash.update("dt-context-v1\n");
   const lines: string[] = [];
   for (const e of entries) {
-    const content = e.content ? createHash("sha256").update(e.content).digest("hex") : "";
+    const content = e.content ? new Bun.CryptoHasher("sha256").update(e.content).digest("hex") : "";
     lines.push(JSON.stringify([e.path, e.type, e.mode, e.size, Math.floor(e.mtimeMs), e.linkTarget ?? "", content]));
   }
   for (const key of Object.keys(extraInputs).sort()) lines.push(JSON.stringify([key, extraInputs[key]]));

@@ -88,8 +88,19 @@ export async function changedRunnableDirs(ws: Workspace, options: { base?: strin
   const rootChanges = merge(await rootStatus, committed?.changes);
   await followRepo(ws, ".", rootChanges, collected);
 
-  const files = [...collected.files].sort(byPath);
+  const files = [...collected.files].filter((f) => !isToolOutput(f)).sort(byPath);
   return { base, baseRef, files, dirs: selectDirs(ws, files, collected) };
+}
+
+/**
+ * What tools write while they run (dt's reports and caches, Python's bytecode, pytest's cache)
+ * is not a change to the code, gitignored or not; `.dt/sync.lock` is real content.
+ */
+export function isToolOutput(path: string): boolean {
+  const segments = path.split("/");
+  if (segments.includes("__pycache__") || segments.includes(".pytest_cache")) return true;
+  const dt = segments.indexOf(".dt");
+  return dt >= 0 && segments.slice(dt + 1).join("/") !== "sync.lock";
 }
 
 // ---------------------------------------------------------------- the base

@@ -166,6 +166,8 @@ async function runDirTests(
     spec.binds.push(`${pytestPluginDir()}:${PLUGIN_MOUNT}:ro`);
     spec.env.DT_PYTHONPATH = [PLUGIN_MOUNT, spec.env.DT_PYTHONPATH].filter(Boolean).join(":");
     spec.env.DT_TEST_SUITE = options.suite;
+    // Keep the source tree clean: no bytecode next to the code, pytest's cache under .dt/.
+    spec.env.PYTHONDONTWRITEBYTECODE = "1";
     if (timeout > 0) spec.env.DT_TEST_TIMEOUT = String(timeout);
     const containerPath = (p: string) => (inWorkspace ? toContainerPath(target.root, mount, p) : p.replace(target.absPath, "/app"));
     spec.cmd = [
@@ -180,6 +182,8 @@ async function runDirTests(
       "junit_family=xunit1",
       "-o",
       `junit_suite_name=${job.path}`,
+      "-o",
+      `cache_dir=${inWorkspace ? containerPath(join(selection.ws.root, ".dt", "pytest-cache", reportSlug(job.path))) : join(reportsDir, "cache")}`,
       ...(marker ? ["-m", marker] : []),
       ...exclusionsFor(selection.ws, job.path).map((p) => `--ignore=${containerPath(p)}`),
       ...(options.failFast ? ["-x"] : []),
@@ -198,7 +202,10 @@ async function runDirTests(
     const cases = xml ? parseJunit(xml).flatMap((s) => s.cases) : [];
     const counts = countCases(cases);
     const { status, reason } = statusOf(outcome.exitCode, outcome.oomKilled, counts);
-    const latest = join(selection.ws.root, ".dt", "reports", `${reportSlug(job.path)}.xml`);
+    // A shard's report is partial: it must not replace the full one that balances later splits
+    // (every shard of one run has to see the same durations to agree on the split).
+    const shardTag = options.shard ? `.shard-${options.shard.index}-of-${options.shard.total}` : "";
+    const latest = join(selection.ws.root, ".dt", "reports", `${reportSlug(job.path)}${shardTag}.xml`);
     if (xml) writeFileAtomic(latest, xml);
     return {
       ...base,

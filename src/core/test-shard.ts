@@ -1,6 +1,26 @@
-import type { Selection } from "./test-plan.ts";
+import { join } from "node:path";
+import { assignShard, listTestFiles, readDurations, type Shard } from "./shard.ts";
+import { exclusionsFor, reportSlug, type Selection } from "./test-plan.ts";
 
-/** Placeholder until shard.ts lands: every file in shard 1. */
-export function planShard(_selection: Selection, _shard: { index: number; total: number }): Map<string, string[]> {
-  throw new Error("--shard is not available yet");
+/**
+ * The test files of this shard, per selected dir (host paths). The split is over all
+ * selected dirs' files together, balanced by the durations of earlier reports.
+ */
+export function planShard(selection: Selection, shard: Shard): Map<string, string[]> {
+  const root = selection.ws.root;
+  const owner = new Map<string, string>();
+  for (const d of selection.dirs) {
+    for (const file of listTestFiles(root, d.absPath, exclusionsFor(selection.ws, d.path))) owner.set(file, d.path);
+  }
+  const durations = readDurations(
+    selection.dirs.map((d) => ({ report: join(root, ".dt", "reports", `${reportSlug(d.path)}.xml`), dir: d.path })),
+    root,
+  );
+  const mine = assignShard([...owner.keys()], durations, shard.index, shard.total);
+  const out = new Map<string, string[]>();
+  for (const file of mine) {
+    const dir = owner.get(file)!;
+    out.set(dir, [...(out.get(dir) ?? []), join(root, file)]);
+  }
+  return out;
 }

@@ -68,7 +68,9 @@ import a32 from "../../assets/templates/devops/docker_run/entrypoint.sh" with { 
 // @ts-ignore text asset
 import a33 from "../../assets/templates/dt.yaml" with { type: "text" };
 // @ts-ignore text asset
-import a34 from "../../assets/templates/pytest.ini" with { type: "text" };
+import a34 from "../../assets/templates/github/dt.yml" with { type: "text" };
+// @ts-ignore text asset
+import a35 from "../../assets/templates/pytest.ini" with { type: "text" };
 
 export const assets: Record<string, string> = {
   "completion/dt.bash": a0,
@@ -105,5 +107,6 @@ export const assets: Record<string, string> = {
   "templates/devops/docker_build/prod.Dockerfile": a31,
   "templates/devops/docker_run/entrypoint.sh": a32,
   "templates/dt.yaml": a33,
-  "templates/pytest.ini": a34,
+  "templates/github/dt.yml": a34,
+  "templates/pytest.ini": a35,
 };

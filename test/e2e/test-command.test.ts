@@ -177,4 +177,55 @@ describe("selection and suites", () => {
   });
 });
 
-export { git };
+describe("sharding and GitHub Actions", () => {
+  test("--shard 1/2 and 2/2 together run every test file exactly once", async () => {
+    const files = async (shard: string) => {
+      const { json } = await dtJson(["test", "--all", "--json", "--shard", shard], { cwd: root, env });
+      return json.dirs.flatMap((d: any) => d.cases.map((c: any) => `${d.dir}/${c.file}`));
+    };
+    const [a, b] = [new Set(await files("1/2")), new Set(await files("2/2"))];
+    expect([...a].filter((f) => b.has(f))).toEqual([]);
+    expect([...a, ...b].sort()).toEqual(["libs/shared/tests/test_shared.py", "outer/inner/tests/test_inner.py", "outer/tests/test_outer.py"].sort());
+    const bad = await dt(["test", "--all", "--shard", "3/2"], { cwd: root, env });
+    expect(bad.code).toBe(2);
+  });
+
+  test("inside GitHub Actions: failure annotations with file and line, and a Markdown step summary", async () => {
+    const summary = join(testdir().path, "summary.md");
+    writeFileSync(summary, "");
+    const r = await dt(["test", "--dir", "outer"], { cwd: root, env: { ...env, GITHUB_ACTIONS: "true", GITHUB_STEP_SUMMARY: summary } });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^::error file=outer\/tests\/test_outer\.py,line=8,/m);
+    const md = readFileSync(summary, "utf8");
+    expect(md).toMatch(/\| \S* ?outer \| `dtt-\S+-outer:local-dttest` \| local \| 1 \| 1 \| 1 \|/);
+    expect(md).toContain("test_fail");
+  });
+});
+
+describe("dt test --changed", () => {
+  test("one changed file in one dir runs only that dir; a moved sub-repo pointer runs the dirs that depend on it", async () => {
+    const ws = join(testdir().path, "changed");
+    Bun.spawnSync(["cp", "-a", `${root}/.`, ws]);
+    const none = await dtJson(["test", "--changed", "--json"], { cwd: ws, env });
+    expect(none.result.code).toBe(0);
+    expect(none.json.dirs).toEqual([]);
+
+    writeFileSync(join(ws, "outer/inner/tests/test_inner.py"), readFileSync(join(ws, "outer/inner/tests/test_inner.py"), "utf8") + "\n# touched\n");
+    const one = await dtJson(["test", "--changed", "--json"], { cwd: ws, env });
+    expect(one.json.dirs.map((d: any) => d.dir)).toEqual(["outer/inner"]);
+    expect(one.json.dirs[0].reasons.join(" ")).toContain("outer/inner/tests/test_inner.py");
+    git(ws, ["checkout", "--", "outer/inner"]);
+
+    const shared = join(ws, "libs/shared");
+    writeFileSync(join(shared, "README.md"), "moved\n");
+    git(shared, ["add", "README.md"]);
+    git(shared, ["commit", "-q", "-m", "move"]);
+    git(ws, ["add", "libs/shared"]);
+    const text = await dt(["test", "--changed", "--suite", "slow"], { cwd: ws, env });
+    expect(text.code).toBe(0);
+    expect(text.stderr).toMatch(/dt test: outer: depends on libs\/shared/);
+    const moved = await dtJson(["test", "--changed", "--suite", "slow", "--json"], { cwd: ws, env });
+    expect(moved.json.dirs.map((d: any) => d.dir)).toEqual(["libs/shared", "outer", "outer/inner"]);
+    expect(moved.json.dirs.find((d: any) => d.dir === "libs/shared").reasons.join(" ")).toMatch(/sub-repo libs\/shared moved [0-9a-f]+\.\.[0-9a-f]+/);
+  });
+});
