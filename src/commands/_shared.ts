@@ -29,6 +29,7 @@ export const runArgs = {
   dind: { type: "boolean", description: "Privileged container that runs its own engine" },
   "skip-checks": { type: "boolean", description: "Skip the architecture and version checks" },
   network: { type: "string", description: "Container network (default: the engine's default)", valueHint: "NAME" },
+  pull: { type: "boolean", description: "Pull the dev/prod image before running" },
 } as const;
 
 /** The options object of the run commands, built from their args in one place. */
@@ -43,5 +44,6 @@ export function runOptionsFrom(args: Record<string, unknown>, cwd: string) {
     dind: args.dind as boolean | undefined,
     skipChecks: Boolean(args["skip-checks"]),
     network: args.network as string | undefined,
+    pull: Boolean(args.pull),
   };
 }

@@ -21,6 +21,7 @@ export default defineCommand({
     junit: { type: "string", description: "Write one merged JUnit XML report here", valueHint: "PATH" },
     "fail-fast": { type: "boolean", description: "Stop at the first failing dir (and pytest -x)" },
     "skip-checks": { type: "boolean", description: "Skip the image architecture and version checks" },
+    pull: { type: "boolean", description: "Pull the dev/prod image before running" },
     ...jsonArgs,
   },
   repeatable: ["dir"],
@@ -59,6 +60,7 @@ export default defineCommand({
           failFast: args["fail-fast"],
           pytestArgs: rest,
           skipChecks: args["skip-checks"],
+          pull: args.pull,
         },
         display.onEvent,
       );

@@ -20,6 +20,8 @@ export interface RunOptions {
   dind?: boolean;
   skipChecks?: boolean;
   interactive: boolean;
+  /** Pull the dev/prod image before running, even if present. */
+  pull?: boolean;
   cmd?: string[];
   ports?: { container: number; host: number }[];
   network?: string;
@@ -45,6 +47,27 @@ export async function chooseImage(
   if (local.info) return local;
   const dev = await pick("dev");
   return dev.info ? dev : local;
+}
+
+/**
+ * `chooseImage`, then the SPEC's pulls: with `pull` always (for dev/prod), and whenever the
+ * chosen dev/prod image is absent and a registry is configured.
+ */
+export async function resolveRunImage(
+  docker: Docker,
+  target: Target,
+  options: { stage?: Stage; version?: string; pull?: boolean },
+  onPull: (text: string) => void = () => {},
+): Promise<{ ref: ImageRef; name: string; info: ImageInfo | undefined }> {
+  let chosen = await chooseImage(docker, target, options.stage, options.version);
+  if (chosen.ref.stage !== "local" && (options.pull || !chosen.info)) {
+    const { pullForRun } = await import("./registry-ops.ts");
+    const tag = chosen.name.slice(chosen.ref.repository.length + 1);
+    if (await pullForRun(docker, target, chosen.ref.stage, tag, (e) => e.kind === "step" && onPull(e.text))) {
+      chosen = { ...chosen, info: await inspectImage(docker, chosen.name) };
+    }
+  }
+  return chosen;
 }
 
 export function missingImageError(ref: ImageRef, name: string) {
@@ -122,7 +145,7 @@ export async function runInContainer(options: RunOptions): Promise<number> {
     throw usageError("--sibling needs the workspace mounted, which a prod container does not have", { hint: "drop --sibling or use --stage local" });
   }
   const [target, docker] = await Promise.all([loadTarget(options.cwd, options.dir), connect()]);
-  const { ref, name, info } = await chooseImage(docker, target, options.stage, options.version);
+  const { ref, name, info } = await resolveRunImage(docker, target, options, (text) => process.stderr.write(`${text}\n`));
   if (!info) throw missingImageError(ref, name);
   if (!options.skipChecks) checkImage(target, ref, name, info);
   return runContainer(docker, runSpecFor(target, ref, name, options));

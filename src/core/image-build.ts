@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { assetsUnder, isExecutableAsset } from "./assets.ts";
 import { readFileSync } from "node:fs";
 import { collectContext, contextDigest, packContext, type ContextEntry } from "./build-context.ts";
-import { connect, engineCall, engineError, inspectImage } from "./engine.ts";
+import { connect, engineCall, engineError, inspectImage, type ImageInfo } from "./engine.ts";
 import { envError, usageError, workError } from "./errors.ts";
 import { readText } from "./fs-util.ts";
 import { gitRaw } from "./git.ts";
@@ -24,6 +24,8 @@ export interface BuildOptions {
   platform?: string;
   noCache?: boolean;
   buildArgs?: Record<string, string>;
+  /** Appended to both tags (`-linux-arm64`), so a foreign-platform build leaves the native tags alone. */
+  tagSuffix?: string;
 }
 
 export type BuildEvent =
@@ -83,6 +85,31 @@ function definitionHash(entries: readonly ContextEntry[]): string {
   return hash.digest("hex");
 }
 
+/**
+ * The base image of one platform, as a local name the build can use. The classic builder
+ * takes a local FROM image of another architecture as it is, so for a foreign platform dt
+ * pulls that platform's variant itself and pins it under a private tag.
+ */
+async function baseForPlatform(docker: Docker, base: string, platform: string): Promise<string> {
+  const [os, arch] = platform.split("/");
+  const matches = (info: ImageInfo | undefined) => info?.Os === os && info?.Architecture === arch;
+  const pinned = `dt-base/${base.toLowerCase().replace(/[^a-z0-9._-]+/g, "-").replace(/^[._-]+/, "")}:${os}-${arch}`;
+  if (matches(await inspectImage(docker, base))) return base;
+  if (matches(await inspectImage(docker, pinned))) return pinned;
+  const { resolveCredentials } = await import("./credentials.ts");
+  const { registryHost } = await import("./docker-config.ts");
+  const { pullImage } = await import("./transfer.ts");
+  await pullImage(docker, base, (await resolveCredentials(registryHost(base))) ?? undefined, { platform });
+  const pulled = await inspectImage(docker, base);
+  if (!matches(pulled)) {
+    throw envError(`the base image ${base} has no ${platform} variant`, {
+      hint: "use a multi-arch base_image (a manifest list in a registry) for multi-platform builds",
+    });
+  }
+  await engineCall(`tagging ${pinned}`, () => docker.getImage(pulled!.Id).tag({ repo: pinned.split(":")[0]!, tag: `${os}-${arch}` }));
+  return pinned;
+}
+
 /** The image of this stage and version built from this very context, if there is one. */
 async function findByDigest(docker: Docker, target: Target, digest: string): Promise<string | undefined> {
   const found = await engineCall("listing images", () =>
@@ -105,12 +132,14 @@ async function tag(docker: Docker, id: string, ref: ImageRef): Promise<void> {
 export async function buildImage(options: BuildOptions, onEvent: (e: BuildEvent) => void = () => {}): Promise<BuildResult> {
   const [target, docker] = await Promise.all([loadTarget(options.cwd, options.dir), connect()]);
   const version = options.version ?? target.version;
-  const ref = target.ref(options.stage, version);
+  const plain = target.ref(options.stage, version);
+  const suffix = options.tagSuffix ?? "";
+  const ref = { ...plain, versionedTag: plain.versionedTag + suffix, floatingTag: plain.floatingTag + suffix };
   const dockerfile = `devops/docker_build/${options.stage === "prod" ? "prod" : "dev"}.Dockerfile`;
   const buildArgs: Record<string, string> = { ...options.buildArgs };
   if (options.stage === "prod") {
     const from = target.ref(options.from ?? "dev", version);
-    const base = versioned(from);
+    const base = versioned(from) + suffix;
     if (!(await inspectImage(docker, base))) {
       const fix = from.stage === "local" ? "dt docker build" : `dt docker pull --stage dev --version ${version} (or build prod from your local image with --from local)`;
       throw envError(`the prod image builds FROM ${base}, which does not exist on this engine`, { hint: fix });
@@ -118,6 +147,7 @@ export async function buildImage(options: BuildOptions, onEvent: (e: BuildEvent)
     buildArgs.DEV_IMAGE = base;
   } else {
     buildArgs.BASE_IMAGE ??= target.resolved.config.base_image;
+    if (options.platform) buildArgs.BASE_IMAGE = await baseForPlatform(docker, buildArgs.BASE_IMAGE, options.platform);
   }
 
   const context = await collectContext(target.absPath, ignoreFileFor(target, options.stage), templateFiles());

@@ -228,6 +228,36 @@ export class RegistryClient {
     return this.putManifest(repo, toTag, source.body, source.mediaType);
   }
 
+  /** A JSON blob of `repo` (an image config), or undefined when the registry has none. */
+  async getBlobJson(repo: string, digest: string): Promise<unknown> {
+    if (!DIGEST_RE.test(digest)) throw usageError(`'${digest}' is not a digest`);
+    const res = await this.request({
+      method: "GET",
+      repo,
+      path: `/v2/${normalizeRepo(this.host, repo)}/blobs/${digest}`,
+      action: "pull",
+      headers: {},
+      what: `${repo}@${digest}`,
+    });
+    if (res.status === 404) return undefined;
+    await this.check(res, "GET", `${repo}@${digest}`);
+    return res.json();
+  }
+
+  /**
+   * The labels of `repo:ref`'s image config; for a manifest list or index, of its first
+   * entry (dt's labels are the same on every platform but the arch). Undefined when missing.
+   */
+  async imageLabels(repo: string, ref: string): Promise<Record<string, string> | undefined> {
+    let manifest = await this.getManifest(repo, ref);
+    const list = manifest?.json as { manifests?: { digest: string }[] } | undefined;
+    if (list?.manifests?.[0]) manifest = await this.getManifest(repo, list.manifests[0].digest);
+    const config = (manifest?.json as { config?: { digest?: string } } | undefined)?.config?.digest;
+    if (!config) return undefined;
+    const blob = (await this.getBlobJson(repo, config)) as { config?: { Labels?: Record<string, string> } } | undefined;
+    return blob?.config?.Labels ?? {};
+  }
+
   // ------------------------------------------------------------------ internals
 
   private manifestPath(repo: string, ref: string): string {

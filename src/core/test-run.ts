@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { runContainerFully } from "./containers.ts";
-import { checkImage, chooseImage, missingImageError, runSpecFor } from "./docker-run.ts";
+import { checkImage, missingImageError, resolveRunImage, runSpecFor } from "./docker-run.ts";
 import { connect } from "./engine.ts";
 import { DtError } from "./errors.ts";
 import { exists, writeFileAtomic } from "./fs-util.ts";
@@ -29,6 +29,8 @@ export interface TestRunOptions {
   failFast?: boolean;
   pytestArgs: string[];
   skipChecks?: boolean;
+  /** Pull the dev/prod image first (--pull). */
+  pull?: boolean;
   /** Memory limit per test container, bytes. */
   memory?: number;
 }
@@ -151,7 +153,7 @@ async function runDirTests(
   try {
     const target = await loadTarget(options.cwd, job.absPath);
     const { marker, timeout } = markerFor(options.suite, target.resolved.config.test.suites, options.marker);
-    const { ref, name, info } = await chooseImage(docker, target, options.stage, undefined);
+    const { ref, name, info } = await resolveRunImage(docker, target, { stage: options.stage, pull: options.pull }, (line) => onEvent({ kind: "line", dir: job.path, line }));
     base.image = name;
     base.stage = ref.stage;
     if (!info) throw missingImageError(ref, name);

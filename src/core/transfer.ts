@@ -38,7 +38,7 @@ async function followTransfer(
     let total = 0;
     let done = 0;
     for (const l of layers.values()) {
-      current += l.current;
+      current += Math.min(l.current, l.total || l.current);
       total += l.total;
       if (l.done) done++;
     }

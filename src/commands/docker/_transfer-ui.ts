@@ -1,0 +1,23 @@
+import type { OpEvent } from "../../core/registry-ops.ts";
+
+/** Wires registry operation events to the progress display. */
+export async function transferDisplay(title: string) {
+  const { progress } = await import("../../ui/progress.ts");
+  const { formatProgress } = await import("../../core/transfer.ts");
+  const bar = progress(title);
+  let lastPlain = 0;
+  return {
+    bar,
+    onEvent(e: OpEvent) {
+      if (e.kind === "step") bar.step(e.text);
+      else {
+        // On a pipe, one progress line every 2 s is plenty; a TTY redraws in place.
+        const now = Date.now();
+        if (process.stderr.isTTY || now - lastPlain > 2000) {
+          lastPlain = now;
+          bar.step(`${e.what}: ${formatProgress(e.progress)}`);
+        }
+      }
+    },
+  };
+}

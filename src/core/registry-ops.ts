@@ -1,0 +1,98 @@
+import type Docker from "dockerode";
+import { connect, inspectImage } from "./engine.ts";
+import { envError, usageError } from "./errors.ts";
+import type { Stage } from "./image-ref.ts";
+import { authFor, destinations, tagLocal, type Destination } from "./release.ts";
+import { loadTarget, type Target } from "./target.ts";
+import { pullImage, pushImage, type TransferProgress } from "./transfer.ts";
+
+export interface RegistryOpOptions {
+  cwd: string;
+  dir?: string;
+  stage: Stage;
+  version?: string;
+  registry?: string;
+}
+
+export type OpEvent = { kind: "step"; text: string } | { kind: "transfer"; what: string; progress: TransferProgress };
+
+export interface OpResult {
+  dir: string;
+  image: string;
+  tags: { repository: string; tag: string; digest: string | null }[];
+}
+
+function tagsOf(target: Target, stage: Stage, version: string | undefined) {
+  const ref = target.ref(stage, version);
+  return { ref, tags: version ? [ref.versionedTag] : [ref.versionedTag, ref.floatingTag] };
+}
+
+/** `dt docker push`: the stage's versioned and floating tags to the registry, with progress. */
+export async function pushStage(options: RegistryOpOptions, onEvent: (e: OpEvent) => void = () => {}): Promise<OpResult> {
+  const [target, docker] = await Promise.all([loadTarget(options.cwd, options.dir), connect()]);
+  const { ref } = tagsOf(target, options.stage, options.version);
+  const d = destinations(target, options.registry ? [options.registry] : undefined)[0]!;
+  const source = `${ref.repository}:${ref.versionedTag}`;
+  if (!(await inspectImage(docker, source))) {
+    throw envError(`image ${source} does not exist on this engine`, {
+      hint: options.stage === "local" ? "dt docker build" : options.stage === "prod" ? "dt docker build --stage prod" : "dt docker release dev (builds, tests and pushes)",
+    });
+  }
+  const auth = await authFor(d.host);
+  const result: OpResult = { dir: target.path, image: source, tags: [] };
+  for (const tag of [ref.versionedTag, ref.floatingTag]) {
+    await tagLocal(docker, source, d.repository, tag);
+    onEvent({ kind: "step", text: `push ${d.repository}:${tag}` });
+    const { digest } = await pushImage(docker, d.repository, tag, auth, (progress) => onEvent({ kind: "transfer", what: `${d.repository}:${tag}`, progress }));
+    result.tags.push({ repository: d.repository, tag, digest });
+  }
+  return result;
+}
+
+/** Pulls `dest.repository:tag` and names it as dt's local naming expects. */
+async function pullAs(docker: Docker, d: Destination, localRepository: string, tag: string, onEvent: (e: OpEvent) => void, platform?: string) {
+  const remote = `${d.repository}:${tag}`;
+  onEvent({ kind: "step", text: `pull ${remote}` });
+  await pullImage(docker, remote, await authFor(d.host), { platform, onProgress: (progress) => onEvent({ kind: "transfer", what: remote, progress }) });
+  if (d.repository !== localRepository) await tagLocal(docker, remote, localRepository, tag);
+}
+
+/** `dt docker pull`: the floating tag (or `--version`'s) of a stage, with progress. */
+export async function pullStage(options: RegistryOpOptions, onEvent: (e: OpEvent) => void = () => {}): Promise<OpResult> {
+  if (options.stage === "local") throw usageError("local images are built here, not pulled", { hint: "dt docker build, or pull --stage dev" });
+  const [target, docker] = await Promise.all([loadTarget(options.cwd, options.dir), connect()]);
+  const { ref } = tagsOf(target, options.stage, options.version);
+  const d = destinations(target, options.registry ? [options.registry] : undefined)[0]!;
+  const tag = options.version ? ref.versionedTag : ref.floatingTag;
+  await pullAs(docker, d, ref.repository, tag, onEvent);
+  const info = await inspectImage(docker, `${ref.repository}:${tag}`);
+  return { dir: target.path, image: `${ref.repository}:${tag}`, tags: [{ repository: d.repository, tag, digest: info?.RepoDigests?.[0]?.split("@")[1] ?? null }] };
+}
+
+/**
+ * Pulls a missing dev/prod image before a run (SPEC: dt pulls when the stage is dev or prod and
+ * the image is absent, or with --pull). Returns false when no registry is configured.
+ */
+export async function pullForRun(docker: Docker, target: Target, stage: Stage, tag: string, onEvent: (e: OpEvent) => void = () => {}): Promise<boolean> {
+  if (stage === "local" || !target.resolved.config.registry) return false;
+  const d = destinations(target, undefined)[0]!;
+  await pullAs(docker, d, target.ref(stage).repository, tag, onEvent);
+  return true;
+}
+
+/** `dt docker rollback`: the floating tag back to version V, in the registry and locally. */
+export async function rollback(options: RegistryOpOptions & { version: string }, onEvent: (e: OpEvent) => void = () => {}): Promise<OpResult> {
+  if (options.stage === "local") throw usageError("rollback is for released stages", { hint: "use dev or prod" });
+  const [target, docker] = await Promise.all([loadTarget(options.cwd, options.dir), connect()]);
+  const ref = target.ref(options.stage, options.version);
+  const result: OpResult = { dir: target.path, image: `${ref.repository}:${ref.floatingTag}`, tags: [] };
+  for (const d of destinations(target, options.registry ? [options.registry] : undefined)) {
+    onEvent({ kind: "step", text: `${d.repository}:${ref.floatingTag} -> ${ref.versionedTag}` });
+    const digest = await d.client.copyTag(d.path, ref.versionedTag, ref.floatingTag);
+    result.tags.push({ repository: d.repository, tag: ref.floatingTag, digest });
+    const local = `${ref.repository}:${ref.versionedTag}`;
+    if (!(await inspectImage(docker, local))) await pullAs(docker, d, ref.repository, ref.versionedTag, onEvent);
+    await tagLocal(docker, local, ref.repository, ref.floatingTag);
+  }
+  return result;
+}
