@@ -5,6 +5,7 @@ import type { CommandTable, DtCommand, DtGroup } from "./commands/_define.ts";
 import { globalFlags } from "./commands/_shared.ts";
 import { DtError, ExitCode, isDtError, usageError } from "./core/errors.ts";
 import { suggestion } from "./core/did-you-mean.ts";
+import { writeAll } from "./ui/fd.ts";
 import { c, settings } from "./ui/output.ts";
 import { DT_VERSION } from "./version.ts";
 
@@ -106,22 +107,22 @@ export async function renderHelp(resolved: Resolved): Promise<string> {
 export async function runCli(argv: string[]): Promise<number> {
   if (argv[0] === "__complete") {
     const { completions } = await import("./complete.ts");
-    process.stdout.write(`${(await completions(argv.slice(1))).join("\n")}\n`);
+    writeAll(1, `${(await completions(argv.slice(1))).join("\n")}\n`);
     return ExitCode.ok;
   }
   const { tokens, help } = takeGlobalFlags(argv);
   if (tokens[0] === "--version" || tokens[0] === "-v") {
-    process.stdout.write(`${DT_VERSION}\n`);
+    writeAll(1, `${DT_VERSION}\n`);
     return ExitCode.ok;
   }
   const resolved = await resolveCommand(tokens);
   if (help || resolved.node === undefined) {
-    process.stdout.write(`${await renderHelp(resolved)}\n`);
+    writeAll(1, `${await renderHelp(resolved)}\n`);
     return help ? ExitCode.ok : ExitCode.usage;
   }
   const command = resolved.node.kind === "group" ? resolved.node.self : resolved.node;
   if (!command) {
-    process.stderr.write(`${await renderHelp(resolved)}\n`);
+    writeAll(2, `${await renderHelp(resolved)}\n`);
     return ExitCode.usage;
   }
   const name = ["dt", ...resolved.path].join(" ");
@@ -142,16 +143,16 @@ export async function runCli(argv: string[]): Promise<number> {
 /** Prints an error once, the SPEC's way: what and where, then how to fix it. */
 export function reportError(error: unknown): number {
   if (isDtError(error)) {
-    process.stderr.write(`${c.red("error:")} ${error.where ? `${error.where}: ` : ""}${error.message}\n`);
-    if (error.hint) process.stderr.write(`  ${c.dim("fix:")} ${error.hint}\n`);
-    if (settings.verbose && error.cause) process.stderr.write(`${c.dim(formatCause(error.cause))}\n`);
-    if (settings.verbose && error.stack) process.stderr.write(`${c.dim(error.stack)}\n`);
+    writeAll(2, `${c.red("error:")} ${error.where ? `${error.where}: ` : ""}${error.message}\n`);
+    if (error.hint) writeAll(2, `  ${c.dim("fix:")} ${error.hint}\n`);
+    if (settings.verbose && error.cause) writeAll(2, `${c.dim(formatCause(error.cause))}\n`);
+    if (settings.verbose && error.stack) writeAll(2, `${c.dim(error.stack)}\n`);
     return error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`${c.red("internal error:")} ${message}\n`);
-  if (settings.verbose && error instanceof Error && error.stack) process.stderr.write(`${c.dim(error.stack)}\n`);
-  else process.stderr.write(`  ${c.dim("fix:")} run again with --verbose for details, and report it\n`);
+  writeAll(2, `${c.red("internal error:")} ${message}\n`);
+  if (settings.verbose && error instanceof Error && error.stack) writeAll(2, `${c.dim(error.stack)}\n`);
+  else writeAll(2, `  ${c.dim("fix:")} run again with --verbose for details, and report it\n`);
   return ExitCode.failed;
 }
 

@@ -23,7 +23,7 @@ for (const [signal, code] of [
 const argv = process.argv.slice(2);
 if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {
   const { DT_VERSION } = await import("./version.ts");
-  process.stdout.write(`${DT_VERSION}\n`);
+  console.log(DT_VERSION);
   process.exit(0);
 }
 

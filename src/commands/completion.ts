@@ -16,6 +16,7 @@ export default defineCommand({
       throw usageError(`no completion for shell '${shell}'`, { hint: "use bash, zsh or fish" });
     }
     const { asset } = await import("../core/assets.ts");
-    process.stdout.write(asset(`completion/dt.${shell}`));
+    const { writeAll } = await import("../ui/fd.ts");
+    writeAll(1, asset(`completion/dt.${shell}`));
   },
 });

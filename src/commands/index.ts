@@ -10,5 +10,7 @@ export const commands: CommandTable = {
   test: { description: "Recursive pytest: each runnable dir's tests in its own container", load: lazy(() => import("./test.ts")) },
   ci: { description: "GitHub Actions: the test matrix and the workflow that runs it", load: lazy(() => import("./ci/index.ts")) },
   version: { description: "The target dir's version; bump it", load: lazy(() => import("./version/index.ts")) },
+  setenv: { description: "Shell code for eval: DT_* variables, PATH, PYTHONPATH and completion", load: lazy(() => import("./setenv.ts")) },
+  run: { description: "Run a task of dt.yaml, stopping at the first failure", load: lazy(() => import("./run.ts")) },
   completion: { description: "Shell completion script for bash, zsh or fish", load: lazy(() => import("./completion.ts")) },
 };

@@ -5,6 +5,7 @@ import { hostname } from "node:os";
 import { engineCall, engineError, engineHost, isNotFound } from "./engine.ts";
 import { DtError } from "./errors.ts";
 import { onCleanup } from "./lifecycle.ts";
+import { fdWritable, isTTY, stdinIsNull } from "../ui/fd.ts";
 
 /** Labels on every container dt starts: found and cleaned by label, never by name. */
 export const CONTAINER_LABEL = {
@@ -54,8 +55,8 @@ export function engineSocket(): string | undefined {
 }
 
 export function createOptions(spec: RunSpec): Docker.ContainerCreateOptions {
-  const tty = spec.interactive && Boolean(process.stdin.isTTY) && Boolean(process.stdout.isTTY);
-  const attachStdin = !spec.noStdin && (spec.interactive || !process.stdin.isTTY);
+  const tty = spec.interactive && isTTY(0) && isTTY(1);
+  const attachStdin = !spec.noStdin && (spec.interactive || (!isTTY(0) && !stdinIsNull()));
   const binds = [...spec.binds];
   const env = { ...spec.env };
   const groupAdd: string[] = [];
@@ -172,8 +173,8 @@ async function forceRemove(container: Docker.Container): Promise<void> {
 }
 
 function pipeOutput(docker: Docker, stream: NodeJS.ReadWriteStream, tty: boolean, output?: RunSpec["output"]): Promise<void> {
-  const stdout = output?.stdout ?? process.stdout;
-  const stderr = output?.stderr ?? process.stderr;
+  const stdout = output?.stdout ?? fdWritable(1);
+  const stderr = output?.stderr ?? fdWritable(2);
   return new Promise((resolve) => {
     if (tty) stream.pipe(stdout, { end: false });
     else docker.modem.demuxStream(stream, stdout, stderr);

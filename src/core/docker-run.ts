@@ -5,10 +5,11 @@ import { CONTAINER_LABEL, runContainer, type RunSpec } from "./containers.ts";
 import { connect, inspectImage, type ImageInfo } from "./engine.ts";
 import { envError, usageError } from "./errors.ts";
 import { floating, LABEL, versioned, type ImageRef, type Stage } from "./image-ref.ts";
-import { containerEnv, containerRoot, expandVolume, toContainerPath } from "./run-env.ts";
+import { containerEnv, containerRoot, expandVolume, parseMemory, toContainerPath } from "./run-env.ts";
 import { loadTarget, type Target } from "./target.ts";
 import { versionsMatch } from "./version-policy.ts";
 import { findSubRepos } from "./workspace.ts";
+import { writeAll } from "../ui/fd.ts";
 
 export interface RunOptions {
   cwd: string;
@@ -136,6 +137,7 @@ export function runSpecFor(target: Target, ref: ImageRef, name: string, options:
     dind: options.dind ?? config.docker.dind,
     network: options.network,
     ports: options.ports,
+    memory: config.docker.memory ? parseMemory(config.docker.memory) : undefined,
   };
 }
 
@@ -145,7 +147,7 @@ export async function runInContainer(options: RunOptions): Promise<number> {
     throw usageError("--sibling needs the workspace mounted, which a prod container does not have", { hint: "drop --sibling or use --stage local" });
   }
   const [target, docker] = await Promise.all([loadTarget(options.cwd, options.dir), connect()]);
-  const { ref, name, info } = await resolveRunImage(docker, target, options, (text) => process.stderr.write(`${text}\n`));
+  const { ref, name, info } = await resolveRunImage(docker, target, options, (text) => writeAll(2, `${text}\n`));
   if (!info) throw missingImageError(ref, name);
   if (!options.skipChecks) checkImage(target, ref, name, info);
   return runContainer(docker, runSpecFor(target, ref, name, options));

@@ -89,3 +89,11 @@ export function containerEnv(options: {
   if (path.length) env.DT_PATH = path.join(":");
   return env;
 }
+
+/** `512m`, `2g`, `1.5G` -> bytes (binary units, as docker run --memory). */
+export function parseMemory(size: string): number {
+  const m = /^(\d+(?:\.\d+)?)([kmg]?)b?$/i.exec(size.trim());
+  if (!m) throw new Error(`not a size: ${size}`);
+  const unit = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase() as "" | "k" | "m" | "g"];
+  return Math.round(Number(m[1]) * unit);
+}

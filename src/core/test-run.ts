@@ -194,7 +194,7 @@ async function runDirTests(
     ];
     spec.keep = true;
     spec.noStdin = true;
-    spec.memory = options.memory;
+    spec.memory = options.memory ?? spec.memory;
     const out = lineCollector((line) => onEvent({ kind: "line", dir: job.path, line }));
     spec.output = { stdout: out.stream, stderr: out.stream };
     onEvent({ kind: "start", dir: job.path, image: name });

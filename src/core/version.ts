@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { bumpChangelog, parseChangelog, today, type BumpKind, type ChangelogEntry } from "./changelog.ts";
 import { usageError } from "./errors.ts";
+import { withFileLock } from "./file-lock.ts";
 import { readText, writeFileAtomic } from "./fs-util.ts";
 import type { TargetDir } from "./workspace.ts";
 
@@ -19,9 +20,12 @@ export function readChangelog(target: TargetDir): ChangelogEntry[] {
 /** Prepends an entry to the target's changelog atomically and returns the new version. */
 export function bumpVersion(target: TargetDir, kind: BumpKind, notes: readonly string[], date = today()): string {
   const file = changelogPath(target);
-  const text = readText(file.abs);
-  if (text === undefined) throw usageError(`cannot read ${file.rel}`, { hint: "create it with 'dt init'" });
-  const bumped = bumpChangelog(text, kind, notes, date, file.rel);
-  writeFileAtomic(file.abs, bumped.text);
-  return bumped.version;
+  // Read-modify-write under a lock: two bumps at once both land, one after the other.
+  return withFileLock(file.abs, () => {
+    const text = readText(file.abs);
+    if (text === undefined) throw usageError(`cannot read ${file.rel}`, { hint: "create it with 'dt init'" });
+    const bumped = bumpChangelog(text, kind, notes, date, file.rel);
+    writeFileAtomic(file.abs, bumped.text);
+    return bumped.version;
+  });
 }

@@ -1,3 +1,5 @@
+import { isTTY, writeAll } from "./fd.ts";
+
 /**
  * Everything that decides how dt talks: results on stdout, talk on stderr, colour only on a
  * TTY that wants it. Global flags land here once; commands and the top level read them.
@@ -17,10 +19,10 @@ export const settings: OutputSettings = {
 function detectColor(): boolean {
   if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== "") return false;
   if (process.env.FORCE_COLOR && process.env.FORCE_COLOR !== "0") return true;
-  return Boolean(process.stderr.isTTY) && process.env.TERM !== "dumb";
+  return isTTY(2) && process.env.TERM !== "dumb";
 }
 
-export const isInteractive = () => Boolean(process.stderr.isTTY) && !process.env.CI;
+export const isInteractive = () => isTTY(2) && !process.env.CI;
 
 const paint = (code: string) => (s: string) => (settings.color ? `\x1b[${code}m${s}\x1b[0m` : s);
 export const c = {
@@ -35,25 +37,25 @@ export const c = {
 
 /** A line of talk on stderr; suppressed by --quiet. */
 export function info(message: string): void {
-  if (!settings.quiet) process.stderr.write(`${message}\n`);
+  if (!settings.quiet) writeAll(2, `${message}\n`);
 }
 
 export function warn(message: string): void {
-  process.stderr.write(`${c.yellow("warning:")} ${message}\n`);
+  writeAll(2, `${c.yellow("warning:")} ${message}\n`);
 }
 
 export function debug(message: string): void {
-  if (settings.verbose) process.stderr.write(`${c.dim(message)}\n`);
+  if (settings.verbose) writeAll(2, `${c.dim(message)}\n`);
 }
 
 /** A result for the user on stdout (tables, listings). */
 export function out(text: string): void {
-  process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+  writeAll(1, text.endsWith("\n") ? text : `${text}\n`);
 }
 
 /** The one JSON document a `--json` command prints. */
 export function outJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  writeAll(1, `${JSON.stringify(value, null, 2)}\n`);
 }
 
 /** Left-aligned columns; widths from the content, colour codes not counted. */

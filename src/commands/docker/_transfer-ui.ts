@@ -1,3 +1,4 @@
+import { isTTY } from "../../ui/fd.ts";
 import type { OpEvent } from "../../core/registry-ops.ts";
 
 /** Wires registry operation events to the progress display. */
@@ -13,7 +14,7 @@ export async function transferDisplay(title: string) {
       else {
         // On a pipe, one progress line every 2 s is plenty; a TTY redraws in place.
         const now = Date.now();
-        if (process.stderr.isTTY || now - lastPlain > 2000) {
+        if (isTTY(2) || now - lastPlain > 2000) {
           lastPlain = now;
           bar.step(`${e.what}: ${formatProgress(e.progress)}`);
         }

@@ -1,3 +1,4 @@
+import { isTTY } from "../../ui/fd.ts";
 import { defineCommand } from "../_define.ts";
 import { dirArgs, jsonArgs } from "../_shared.ts";
 
@@ -49,6 +50,6 @@ export default defineCommand({
       }
     }
     if (args.json) outJson(args.all ? { builds: results } : results[0]);
-    else if (!process.stderr.isTTY && results.length > 1) out(results.map((r) => `${r.dir}\t${r.image}\t${r.skipped ? "skipped" : "built"}`).join("\n"));
+    else if (!isTTY(2) && results.length > 1) out(results.map((r) => `${r.dir}\t${r.image}\t${r.skipped ? "skipped" : "built"}`).join("\n"));
   },
 });

@@ -1,3 +1,4 @@
+import { isTTY } from "../../ui/fd.ts";
 import { defineCommand } from "../_define.ts";
 import { dirArgs, jsonArgs } from "../_shared.ts";
 
@@ -52,7 +53,7 @@ export default defineCommand({
           } else if (e.kind === "test") {
             if (e.event.kind === "line") bar.detail(e.event.line);
             else if (e.event.kind === "done") bar.step(`${e.event.result.dir}: ${e.event.result.counts.passed} passed, ${e.event.result.counts.failed} failed`);
-          } else if (e.kind === "transfer" && (process.stderr.isTTY || Date.now() - lastTransfer > 2000)) {
+          } else if (e.kind === "transfer" && (isTTY(2) || Date.now() - lastTransfer > 2000)) {
             lastTransfer = Date.now();
             bar.step(`${e.what}: ${formatProgress(e.progress)}`);
           }

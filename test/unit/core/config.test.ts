@@ -117,6 +117,7 @@ describe("parseConfigText: valid", () => {
     const written: Record<string, any> = { name: "cmamp", image: "cmamp", ...defaults() };
     delete written.registry; // null: the absence of a value, not a value one can write
     delete written.sync.from;
+    delete written.docker.memory;
     expect(parseConfigText(JSON.stringify(written, null, 2), "dt.yaml").values).toEqual(written);
   });
 
@@ -355,7 +356,7 @@ describe("loadConfig", () => {
     expect(r.files).toEqual(["dt.yaml", "services/api/dt.yaml"]);
     expect(r.config.platforms).toEqual(["linux/amd64"]);
     expect(r.config.image).toBe("api-server");
-    expect(r.config.docker).toEqual({ mount: "same-path", sibling: true, dind: true, env: ["API_KEY"], volumes: [] });
+    expect(r.config.docker).toEqual({ mount: "same-path", sibling: true, dind: true, env: ["API_KEY"], volumes: [], memory: null });
     expect(r.config.test.suites).toEqual({
       fast: { marker: "quick", timeout: 10 },
       slow: DEFAULT_SUITES.slow!,
@@ -503,7 +504,7 @@ describe("toJsonSchema", () => {
   test("nested objects are closed too; maps, enums, patterns and either are expressed", () => {
     const props = schema.properties as Record<string, any>;
     expect(props.docker.additionalProperties).toBe(false);
-    expect(Object.keys(props.docker.properties)).toEqual(["mount", "sibling", "dind", "env", "volumes"]);
+    expect(Object.keys(props.docker.properties)).toEqual(["mount", "sibling", "dind", "env", "volumes", "memory"]);
     expect(props.docker.properties.sibling).toMatchObject({ type: "boolean" });
     expect(props.version_policy).toMatchObject({ type: "string", enum: ["exact", "minor", "major"] });
     expect(props.platforms).toMatchObject({ type: "array", items: { type: "string" } });

@@ -1,0 +1,20 @@
+// Collects and packs a build context the way `dt docker build` does, writing the tar to
+// stdout (or, with --list FILE, writing the packed paths for `tar -T` instead).
+//
+//   node_modules/.bin/bun bench/pack-context.ts DIR [--list FILE] > out.tar
+import { readFileSync, writeFileSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { collectContext, packContext } from "../src/core/build-context.ts";
+
+const [dir, flag, listFile] = process.argv.slice(2);
+if (!dir) throw new Error("usage: pack-context.ts DIR [--list FILE]");
+
+const ignoreText = readFileSync(join(dir, ".dockerignore"), "utf8");
+const { entries } = collectContext(dir, { text: ignoreText, file: ".dockerignore" });
+
+if (flag === "--list" && listFile) {
+  writeFileSync(listFile, entries.map((e) => `${e.path}\n`).join(""));
+} else {
+  // Plain writes to fd 1: the bench measures the packer, not a stdout stream wrapper.
+  for await (const chunk of packContext(entries)) writeSync(1, chunk as Buffer);
+}
