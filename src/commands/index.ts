@@ -12,5 +12,7 @@ export const commands: CommandTable = {
   version: { description: "The target dir's version; bump it", load: lazy(() => import("./version/index.ts")) },
   setenv: { description: "Shell code for eval: DT_* variables, PATH, PYTHONPATH and completion", load: lazy(() => import("./setenv.ts")) },
   run: { description: "Run a task of dt.yaml, stopping at the first failure", load: lazy(() => import("./run.ts")) },
+  sync: { description: "Copy the shared files of dt.yaml sync: from their sub-repo; keep what was changed here", load: lazy(() => import("./sync.ts")) },
+  subrepo: { description: "Compose repos from sub-repos: add, ls, update, pull, roll-forward, foreach", load: lazy(() => import("./subrepo/index.ts")) },
   completion: { description: "Shell completion script for bash, zsh or fish", load: lazy(() => import("./completion.ts")) },
 };

@@ -31,7 +31,7 @@ export default defineCommand({
     }
     // --dir picks the target dir (checked like every --dir); else the one around cwd, or the root.
     const start = args.dir === undefined ? cwd : (await resolveTargetDir(cwd, args.dir)).absPath;
-    const ws = workspaceEnv(start);
+    const ws = await workspaceEnv(start);
     if (ws === undefined) findWorkspaceRoot(cwd); // throws the usual "not inside a git repository"
     const env = ws!;
     const runDir = env.targetDir || env.root;

@@ -20,7 +20,7 @@ export default defineCommand({
   async run({ args, cwd }) {
     const { defaultShell, renderSetenv, workspaceEnv } = await import("../core/setenv.ts");
     const shell = (args.shell as ReturnType<typeof defaultShell> | undefined) ?? defaultShell();
-    const ws = workspaceEnv(cwd, { inside: Boolean(args.inside) });
+    const ws = await workspaceEnv(cwd, { inside: Boolean(args.inside) });
     if (ws === undefined) {
       const { debug } = await import("../ui/output.ts");
       debug(`dt setenv: ${cwd} is not inside a git workspace; only completion is set`);

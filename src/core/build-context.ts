@@ -270,9 +270,9 @@ export function contextDigest(entries: readonly ContextEntry[], extraInputs: Rec
 
 // ---------------------------------------------------------------- tar
 
-// Small files are read straight into the outgoing batch, many to a chunk; larger ones are
-// streamed in chunks of their own. Modest batches measured faster than 1 MB ones: the memory
-// of consumed batches is reused instead of faulting in fresh pages.
+// Small files are read straight into the outgoing batch, many to a chunk, so the stream's
+// per-chunk costs are paid per 128 KB, not per file; larger files are streamed in chunks of
+// their own, so memory stays flat whatever the context holds.
 const WHOLE_FILE_BYTES = 64 * 1024;
 const BATCH_BYTES = 128 * 1024;
 const BLOCK = 512;
@@ -313,7 +313,7 @@ function* tarChunks(entries: readonly ContextEntry[]): Generator<Buffer> {
       yield* fileChunks(e);
       continue;
     }
-    if (e.content) batch.set(e.content, used);
+    if (e.content) Buffer.from(e.content.buffer, e.content.byteOffset, e.content.byteLength).copy(batch, used);
     else if (e.type === "file" && e.size > 0) readInto(e, batch, used);
     used += need - header.bytes;
   }
@@ -342,17 +342,17 @@ function* fileChunks(e: ContextEntry): Generator<Buffer> {
   const fd = openSync(e.source!, constants.O_RDONLY);
   try {
     for (let done = 0; done < e.size; ) {
-      const chunk = Buffer.allocUnsafe(Math.min(BATCH_BYTES, padded(e.size - done)));
-      const want = Math.min(chunk.byteLength, e.size - done);
-      const n = readSync(fd, chunk, 0, want, done);
+      const chunk = Buffer.allocUnsafe(Math.min(BATCH_BYTES, e.size - done));
+      const n = readSync(fd, chunk, 0, chunk.byteLength, done);
       if (n === 0) throw changedWhilePacking(e);
       done += n;
-      if (done < e.size) yield chunk.subarray(0, n);
-      else yield chunk.fill(0, n).subarray(0, padded(n));
+      yield n === chunk.byteLength ? chunk : chunk.subarray(0, n);
     }
   } finally {
     closeSync(fd);
   }
+  const padding = padded(e.size) - e.size;
+  if (padding > 0) yield Buffer.alloc(padding);
 }
 
 const changedWhilePacking = (e: ContextEntry) =>

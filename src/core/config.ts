@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
 import { DtError, DtErrors, usageError } from "./errors.ts";
@@ -231,6 +232,30 @@ const loadLayer = (root: string, relDir: string): { layer?: ConfigLayer; file?: 
   return {};
 };
 
+const rootLayers = new Map<string, { stamp: string; layer: ReturnType<typeof loadLayer> }>();
+
+/**
+ * The root layer, parsed once per process while the file stays the same (`dt ls` resolves the
+ * configuration of hundreds of dirs, all on top of the same root dt.yaml).
+ */
+function rootLayerOf(root: string): ReturnType<typeof loadLayer> {
+  const stamp = ["dt.yaml", "repo_config.yaml"]
+    .map((f) => {
+      try {
+        const st = statSync(join(root, f));
+        return `${st.mtimeMs}:${st.size}:${st.ino}`;
+      } catch {
+        return "-";
+      }
+    })
+    .join("|");
+  const cached = rootLayers.get(root);
+  if (cached?.stamp === stamp) return cached.layer;
+  const layer = loadLayer(root, ".");
+  rootLayers.set(root, { stamp, layer });
+  return layer;
+}
+
 /**
  * The configuration of a runnable dir: defaults, then the root dt.yaml, then the dir's own
  * dt.yaml, then the environment. The root's `image` names the root's image only; another
@@ -239,7 +264,7 @@ const loadLayer = (root: string, relDir: string): { layer?: ConfigLayer; file?: 
 export function loadConfig(root: string, relDir = ".", env: Record<string, string | undefined> = process.env): ResolvedConfig {
   const notices: string[] = [];
   const files: string[] = [];
-  const rootLayer = loadLayer(root, ".");
+  const rootLayer = rootLayerOf(root);
   const name = (rootLayer.layer?.values.name as string | undefined) ?? sanitizeName(basename(root));
   let values: Record<string, unknown> = {
     name,

@@ -1,16 +1,15 @@
 // The workspace's shell environment: what `dt setenv` prints for a shell to evaluate, and what
 // `dt run` gives its steps. It runs at every shell start, so it reads the file system only: no
 // git process, no engine, no scan of the tree (one stat per configured entry and repo).
-import { realpathSync } from "node:fs";
-import { basename, dirname, isAbsolute, relative, resolve } from "node:path";
-import { currentVersion } from "./changelog.ts";
-import { loadConfig } from "./config.ts";
+import { realpathSync, statSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { isDtError } from "./errors.ts";
-import { isDir } from "./fs-util.ts";
+import { isDir, readText, writeFileAtomic } from "./fs-util.ts";
 import { floating, imageRef, type Stage } from "./image-ref.ts";
 import { configuredDirs } from "./run-env.ts";
-import { readChangelog } from "./version.ts";
 import { findSubRepos, findWorkspaceRoot, isRunnableDir, relPath } from "./workspace.ts";
+import { DT_VERSION } from "../version.ts";
 
 export const SHELLS = ["bash", "zsh", "fish", "sh"] as const;
 export type Shell = (typeof SHELLS)[number];
@@ -73,30 +72,90 @@ function workspaceRoot(cwd: string, options: WorkspaceEnvOptions, env: Record<st
   }
 }
 
+/** What setenv needs from dt.yaml and changelog.txt; cached, as parsing YAML cold costs more than the rest of setenv. */
+interface Facts {
+  registry: string | null;
+  image: string;
+  path: string[];
+  pythonpath: string[];
+  /** The target dir's changelog version; absent without a target dir. */
+  version?: string;
+}
+
+/** Size, mtime, ctime and inode of a file, or "-": changes whenever the file does. */
+function stamp(file: string): string {
+  try {
+    const s = statSync(file);
+    return `${s.size}:${s.mtimeMs}:${s.ctimeMs}:${s.ino}`;
+  } catch {
+    return "-";
+  }
+}
+
+/**
+ * One cache file per (workspace, target dir) under $XDG_CACHE_HOME/dt/setenv, valid while every
+ * input is unchanged: the dt.yaml files, the legacy repo_config.yaml, the changelog, DT_REGISTRY
+ * and dt's own version. A miss (or any cache trouble) parses the files as every command does,
+ * so an invalid file is reported the usual way and never cached.
+ */
+async function targetFacts(root: string, rel: string, env: Record<string, string | undefined>): Promise<Facts> {
+  const inputs = [join(root, "dt.yaml"), join(root, "repo_config.yaml")];
+  if (rel !== ".") inputs.push(join(root, rel, "dt.yaml"));
+  if (rel !== "." || isRunnableDir(root)) inputs.push(join(root, rel, "changelog.txt"));
+  const key = [DT_VERSION, root, rel, env.DT_REGISTRY ?? "", ...inputs.map(stamp)].join("\0");
+  const cacheBase = env.XDG_CACHE_HOME || join(homedir() || tmpdir(), ".cache");
+  const file = join(cacheBase, "dt", "setenv", `${Bun.hash(`${root}\0${rel}`).toString(16)}.json`);
+  try {
+    const cached = JSON.parse(readText(file) ?? "null") as { key: string; facts: Facts } | null;
+    if (cached?.key === key) return cached.facts;
+  } catch {
+    // A damaged cache file is a miss.
+  }
+  const facts = await readFacts(root, rel, env);
+  try {
+    writeFileAtomic(file, JSON.stringify({ key, facts }));
+  } catch {
+    // An unwritable cache only costs speed.
+  }
+  return facts;
+}
+
+async function readFacts(root: string, rel: string, env: Record<string, string | undefined>): Promise<Facts> {
+  const { loadConfig } = await import("./config.ts");
+  const { config } = loadConfig(root, rel, env);
+  const facts: Facts = { registry: config.registry, image: config.image, path: config.setenv.path, pythonpath: config.setenv.pythonpath };
+  const absPath = rel === "." ? root : join(root, rel);
+  if (isRunnableDir(absPath)) {
+    const { currentVersion } = await import("./changelog.ts");
+    const { readChangelog } = await import("./version.ts");
+    facts.version = currentVersion(readChangelog({ root, path: rel, absPath }));
+  }
+  return facts;
+}
+
 /**
  * The environment of the workspace around `cwd`, or undefined outside any workspace. An invalid
  * dt.yaml or changelog.txt throws the usual usage error (path:line and the fix).
  */
-export function workspaceEnv(cwd: string, options: WorkspaceEnvOptions = {}): WorkspaceEnv | undefined {
+export async function workspaceEnv(cwd: string, options: WorkspaceEnvOptions = {}): Promise<WorkspaceEnv | undefined> {
   const env = options.env ?? process.env;
   const root = workspaceRoot(cwd, options, env);
   if (root === undefined) return undefined;
   const here = realpath(resolve(cwd));
   let targetDir = innermostRunnable(root, here);
   if (!targetDir && options.inside && !within(root, here)) targetDir = env.DT_TARGET_DIR ?? "";
-  const rel = targetDir && within(root, targetDir) ? relPath(root, targetDir) : ".";
-  const { config } = loadConfig(root, rel, env);
+  const rel = targetDir && within(root, targetDir) && isRunnableDir(targetDir) ? relPath(root, targetDir) : ".";
+  const facts = await targetFacts(root, rel, env);
   const subRepos = findSubRepos(root);
   // A dir with ':' cannot be written into PATH or PYTHONPATH; it is left out.
   const dirs = (entries: readonly string[]) => configuredDirs(root, subRepos, entries).filter((d) => !d.includes(":"));
-  const out: WorkspaceEnv = { root, targetDir, path: dirs(config.setenv.path), pythonpath: dirs(config.setenv.pythonpath) };
-  if (targetDir && isRunnableDir(targetDir)) {
-    const version = currentVersion(readChangelog({ root, path: rel, absPath: targetDir }));
-    const ref = imageRef({ registry: config.registry, image: config.image, stage: "local", version });
-    out.image = { name: floating(ref), version, stage: "local" };
-    if (options.inside && env.DT_IMAGE) {
-      out.image = { name: env.DT_IMAGE, version: env.DT_VERSION || version, stage: (env.DT_STAGE as Stage) || "local" };
-    }
+  const out: WorkspaceEnv = { root, targetDir, path: dirs(facts.path), pythonpath: dirs(facts.pythonpath) };
+  if (targetDir && facts.version !== undefined) {
+    const ref = imageRef({ registry: facts.registry, image: facts.image, stage: "local", version: facts.version });
+    out.image = { name: floating(ref), version: facts.version, stage: "local" };
+  }
+  if (targetDir && options.inside && env.DT_IMAGE) {
+    out.image = { name: env.DT_IMAGE, version: env.DT_VERSION || facts.version || "", stage: (env.DT_STAGE as Stage) || "local" };
   }
   return out;
 }

@@ -12,7 +12,7 @@ export interface Edit {
 }
 
 /** Beyond this many differences the diff stops looking for a short script: all of a, then all of b. */
-const MAX_EDITS = 4000;
+const MAX_EDITS = 2000;
 
 /** Splits text into lines, each with its "\n" (the last one may lack it). */
 export function splitLines(text: string): string[] {

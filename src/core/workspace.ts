@@ -150,60 +150,59 @@ function packedRef(gitDir: string, ref: string): string | undefined {
   return undefined;
 }
 
-/**
- * Runnable dirs of the whole workspace. One `git ls-files` per repo (root and each initialised
- * sub-repo, run in parallel) finds the `changelog.txt` files, tracked or not, that are not
- * ignored; a stat of each one's `devops/` settles it. No walk of the tree in JavaScript.
- */
-export async function findRunnableDirs(root: string, subRepos: readonly SubRepo[]): Promise<RunnableDir[]> {
-  const repos = [".", ...subRepos.filter((s) => s.initialised).map((s) => s.path)];
-  const lists = await Promise.all(
-    repos.map(async (repo) => {
-      const cwd = repo === "." ? root : join(root, repo);
-      const result = await gitRaw(
-        ["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "changelog.txt", "*/changelog.txt"],
-        cwd,
-      );
-      if (result.code !== 0) return [];
-      const dirs = new Set<string>();
-      for (const file of result.stdout.split("\0")) {
-        if (file === "changelog.txt") dirs.add(".");
-        else if (file.endsWith("/changelog.txt")) dirs.add(file.slice(0, -"/changelog.txt".length));
-      }
-      return [...dirs].map((d) => {
-        const path = repo === "." ? d : d === "." ? repo : `${repo}/${d}`;
-        return { path, absPath: path === "." ? root : join(root, path), repo };
-      });
-    }),
-  );
-  return lists
-    .flat()
-    .filter((d) => isDir(join(d.absPath, "devops")))
-    .sort((a, b) => (a.path === "." ? -1 : b.path === "." ? 1 : a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+const CHANGELOG_SPECS = ["changelog.txt", "*/changelog.txt"];
+
+function changelogDir(file: string): string | undefined {
+  if (file === "changelog.txt") return ".";
+  return file.endsWith("/changelog.txt") ? file.slice(0, -"/changelog.txt".length) : undefined;
 }
 
-/** Marks each initialised sub-repo dirty or clean: one `git status` per sub-repo, in parallel. */
-export async function fillDirty(root: string, subRepos: SubRepo[]): Promise<void> {
-  await Promise.all(
-    subRepos
-      .filter((s) => s.initialised)
-      .map(async (s) => {
-        const result = await gitRaw(
-          ["status", "--porcelain", "-z", "--ignore-submodules=all", "--untracked-files=normal"],
-          join(root, s.path),
-        );
-        s.dirty = result.code === 0 ? result.stdout.length > 0 : null;
-      }),
-  );
+/**
+ * Runnable dirs and (optionally) dirty sub-repos, with few git processes: one
+ * `git ls-files --recurse-submodules` for every tracked changelog.txt of the workspace, and one
+ * process per repo (root and each initialised sub-repo, in parallel) that finds the untracked,
+ * not ignored ones: `git status` when the dirty state is wanted too (one walk gives both),
+ * else `git ls-files --others`. A `changelog.txt` counts when its dir also has `devops/`.
+ */
+async function scanRepos(root: string, subRepos: SubRepo[], withDirty: boolean): Promise<RunnableDir[]> {
+  const found = new Set<string>();
+  const tracked = gitRaw(["ls-files", "--recurse-submodules", "-z", "--", ...CHANGELOG_SPECS], root).then((r) => {
+    if (r.code === 0) for (const f of r.stdout.split("\0")) if (f) found.add(f);
+  });
+  const repos = [".", ...subRepos.filter((s) => s.initialised).map((s) => s.path)];
+  const untracked = repos.map(async (repo) => {
+    const cwd = repo === "." ? root : join(root, repo);
+    const prefix = repo === "." ? "" : `${repo}/`;
+    const sub = subRepos.find((s) => s.path === repo);
+    if (withDirty) {
+      const r = await gitRaw(["status", "--porcelain", "-z", "--ignore-submodules=all", "--untracked-files=all"], cwd);
+      if (sub) sub.dirty = r.code === 0 ? r.stdout.length > 0 : null;
+      for (const entry of r.stdout.split("\0")) if (entry.startsWith("?? ")) found.add(prefix + entry.slice(3));
+    } else {
+      const r = await gitRaw(["ls-files", "-z", "--others", "--exclude-standard", "--", ...CHANGELOG_SPECS], cwd);
+      for (const f of r.stdout.split("\0")) if (f) found.add(prefix + f);
+    }
+  });
+  await Promise.all([tracked, ...untracked]);
+  const dirs: RunnableDir[] = [];
+  for (const file of found) {
+    const path = changelogDir(file);
+    if (path === undefined) continue;
+    const absPath = path === "." ? root : join(root, path);
+    if (isDir(join(absPath, "devops"))) dirs.push({ path, absPath, repo: owningRepo(path, subRepos) });
+  }
+  return dirs.sort((a, b) => (a.path === "." ? -1 : b.path === "." ? 1 : a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** Runnable dirs of the whole workspace (see scanRepos). */
+export function findRunnableDirs(root: string, subRepos: SubRepo[]): Promise<RunnableDir[]> {
+  return scanRepos(root, subRepos, false);
 }
 
 export async function scanWorkspace(start: string, options: { dirty?: boolean } = {}): Promise<Workspace> {
   const root = findWorkspaceRoot(start);
   const subRepos = findSubRepos(root);
-  const [runnableDirs] = await Promise.all([
-    findRunnableDirs(root, subRepos),
-    options.dirty === false ? undefined : fillDirty(root, subRepos),
-  ]);
+  const runnableDirs = await scanRepos(root, subRepos, options.dirty !== false);
   return { root, subRepos, runnableDirs };
 }
 

@@ -1,0 +1,20 @@
+import { defineCommand } from "../_define.ts";
+import { jsonArgs } from "../_shared.ts";
+
+export default defineCommand({
+  meta: { name: "update", description: "Check out the commit each super-repo records for its sub-repos, at every depth; initialise the missing ones" },
+  args: { ...jsonArgs },
+  async run({ args, cwd }) {
+    const { updateSubRepos, short } = await import("../../core/subrepo.ts");
+    const { info, out, outJson } = await import("../../ui/output.ts");
+    const result = await updateSubRepos(cwd);
+    if (args.json) return outJson(result);
+    for (const ch of result.changes) {
+      if (ch.kind === "initialised") out(`initialised ${ch.path} at ${short(ch.new)}`);
+      else out(`moved ${ch.path}: ${short(ch.old)} -> ${short(ch.new)}${ch.oldBranch ? ` (was on ${ch.oldBranch}, now detached)` : ""}`);
+    }
+    if (result.changes.length === 0) out(`all ${result.unchanged.length} sub-repos already at their recorded commits`);
+    else if (result.unchanged.length > 0) info(`${result.unchanged.length} sub-repos unchanged`);
+    for (const p of result.uninitialised) info(`not checked out: ${p} (not in the index, or update = none)`);
+  },
+});
