@@ -1,6 +1,8 @@
 // Judges commands against a reference command from hyperfine --export-json files.
 //
 //   bun bench/compare.ts --json FILE [--json FILE]... --ref NAME --target RATIO [--bench LABEL] [--summary FILE]
+//   ... --max-overhead-ms MS   judge median(command) - median(reference) instead of the ratio
+//   ... --max-ratio-to SUM     judge against a sum: the reference is "REF1+REF2" (names joined by +)
 //
 // Each FILE is one hyperfine run (a "round") that measured the reference and the commands
 // together. Per round: ratio = median(command) / median(reference), both from that run. The
@@ -30,6 +32,7 @@ const { values } = parseArgs({
     target: { type: "string" },
     bench: { type: "string" },
     summary: { type: "string" },
+    "max-overhead-ms": { type: "string" },
   },
   strict: true,
 });
@@ -38,9 +41,31 @@ if (!values.json?.length || !values.ref || !values.target) {
   process.exit(2);
 }
 const target = Number(values.target);
+const overheadMs = values["max-overhead-ms"] === undefined ? undefined : Number(values["max-overhead-ms"]);
+// A reference named "A+B" is the sum of those commands' times, run by run (e.g. bash -c true
+// plus dt --version: what eval "$(dt setenv)" cannot avoid).
+function sumOf(results: Result[], names: string[]): Result | undefined {
+  const parts = names.map((n) => results.find((r) => r.command === n));
+  if (parts.some((p) => !p)) return undefined;
+  const ps = parts as Result[];
+  const n = Math.min(...ps.map((p) => p.times.length));
+  const times = Array.from({ length: n }, (_, i) => ps.reduce((a, p) => a + p.times[i]!, 0));
+  const sorted = [...times].sort((a, b) => a - b);
+  return {
+    command: names.join("+"),
+    median: sorted.length % 2 ? sorted[sorted.length >> 1]! : (sorted[(sorted.length >> 1) - 1]! + sorted[sorted.length >> 1]!) / 2,
+    min: sorted[0]!,
+    user: ps.reduce((a, p) => a + p.user, 0),
+    system: ps.reduce((a, p) => a + p.system, 0),
+    times,
+  };
+}
 const rounds = values.json.map((file) => {
-  const { results } = JSON.parse(readFileSync(file, "utf8")) as { results: Result[] };
-  const ref = results.find((r) => r.command === values.ref);
+  const { results: all } = JSON.parse(readFileSync(file, "utf8")) as { results: Result[] };
+  const refNames = values.ref!.split("+");
+  const ref = refNames.length > 1 ? sumOf(all, refNames) : all.find((r) => r.command === values.ref);
+  const results = all.filter((r) => !refNames.includes(r.command) || refNames.length === 1);
+  if (ref && refNames.length > 1) results.push(ref);
   if (!ref) {
     console.error(`compare: no command named ${JSON.stringify(values.ref)} in ${file}`);
     process.exit(2);
@@ -63,27 +88,38 @@ console.log(
   `  reference ${values.ref}: median ${ms(median(refAll))} over ${refAll.length} runs in ${rounds.length} round(s), cpu ${ms(refCpu)}`,
 );
 let failed = false;
-for (const name of rounds[0]!.results.map((r) => r.command).filter((c) => c !== values.ref)) {
+for (const name of rounds[0]!.results.map((r) => r.command).filter((c) => c !== values.ref && !values.ref!.split("+").includes(c))) {
   const per = rounds.map(({ ref, results }) => {
     const r = results.find((x) => x.command === name);
     if (!r) {
       console.error(`compare: a round lacks ${JSON.stringify(name)}`);
       process.exit(2);
     }
-    return { r, ratio: r.median / ref.median, cpuRatio: cpu(r) / cpu(ref) };
+    return { r, ratio: r.median / ref.median, overhead: r.median - ref.median, cpuRatio: cpu(r) / cpu(ref) };
   });
   const ratio = median(per.map((p) => p.ratio));
+  const overhead = median(per.map((p) => p.overhead));
   const all = per.flatMap((p) => p.r.times);
-  const ok = ratio <= target;
+  const ok = overheadMs === undefined ? ratio <= target : overhead * 1000 <= overheadMs;
   failed ||= !ok;
   const verdict = ok ? "PASS" : "FAIL";
+  const judged = overheadMs === undefined ? `ratio ${ratio.toFixed(2)}x (target <= ${target}x)` : `overhead ${ms(overhead)} (target <= ${overheadMs} ms), ratio ${ratio.toFixed(2)}x`;
   console.log(
-    `  ${verdict} ${name}: median ${ms(median(all))}; ratio ${ratio.toFixed(2)}x (target <= ${target}x)` +
+    `  ${verdict} ${name}: median ${ms(median(all))}; ${judged}` +
       (rounds.length > 1 ? `, per round ${fmt(per.map((p) => p.ratio))}` : "") +
       `; cpu ratio ${median(per.map((p) => p.cpuRatio)).toFixed(2)}x`,
   );
   if (values.summary) {
-    const fields = [values.bench ?? "", name, values.ref, ms(median(all)), ms(median(refAll)), ratio.toFixed(2), String(target), verdict];
+    const fields = [
+      values.bench ?? "",
+      name,
+      values.ref,
+      ms(median(all)),
+      ms(median(refAll)),
+      overheadMs === undefined ? ratio.toFixed(2) : `+${(overhead * 1000).toFixed(0)}ms`,
+      overheadMs === undefined ? String(target) : `+${overheadMs}ms`,
+      verdict,
+    ];
     appendFileSync(values.summary, `${fields.join("\t")}\n`);
   }
 }

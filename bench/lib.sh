@@ -36,3 +36,42 @@ compare() {
   [[ -n ${BENCH_SUMMARY:-} ]] && args+=(--summary "$BENCH_SUMMARY")
   "$BUN" "$BENCH_ROOT/bench/compare.ts" "${args[@]}"
 }
+
+# The test bed (engine, registries, base images): scripts/testbed.sh sets it up.
+load_testbed() {
+  local env=${DT_TESTBED_DIR:-/tmp/dt-testbed}/env
+  [[ -f $env ]] || (cd "$BENCH_ROOT" && bash scripts/testbed.sh >&2) || die "the test bed (scripts/testbed.sh) failed"
+  set -a
+  # shellcheck disable=SC1090
+  . "$env"
+  set +a
+}
+
+# gitq DIR ARGS...: git with a fixed identity and no user config, quietly.
+gitq() {
+  local dir=$1
+  shift
+  GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@dt.invalid \
+    GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@dt.invalid git -C "$dir" "$@" >/dev/null
+}
+
+# runnable_ws DIR NAMES...: a git workspace with one runnable dir per name, each with a test
+# file from $TEST_BODY (default: one passing test), on the offline Python base image.
+runnable_ws() {
+  local ws=$1 name
+  shift
+  rm -rf "$ws"
+  mkdir -p "$ws"
+  printf 'name: bench\nbase_image: %s\n' "$DT_TEST_PYBASE" >"$ws/dt.yaml"
+  for name in "$@"; do
+    mkdir -p "$ws/$name/devops/docker_build" "$ws/$name/tests"
+    printf '# %s-1.0.0\n- 2026-11-20\n- bench\n' "$name" >"$ws/$name/changelog.txt"
+    printf '' >"$ws/$name/devops/docker_build/os_packages.txt"
+    printf '[pytest]\nmarkers =\n    slow: slow\n    superslow: superslow\n' >"$ws/$name/pytest.ini"
+    printf '%s\n' "${TEST_BODY:-def test_ok():
+    assert True}" >"$ws/$name/tests/test_$name.py"
+  done
+  gitq "$ws" init -q -b main
+  gitq "$ws" add -A
+  gitq "$ws" commit -q -m bench
+}
