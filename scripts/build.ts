@@ -7,6 +7,7 @@
 // Assets imported with `with { type: "text" }` are bundled into the binaries, so a release
 // is exactly these files. Cross-compiling downloads Bun's runtime for each foreign target
 // once (from the npm registry) and caches it.
+import { lazyHeavyModules } from "./lazy-modules.ts";
 import { mkdir, readFile, rename, rm } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -105,6 +106,7 @@ async function buildOne(name: TargetName, outfile: string, version: string): Pro
       bytecode: true,
       format: "esm",
       define: { __DT_VERSION__: JSON.stringify(version) },
+      plugins: [lazyHeavyModules],
       throw: false,
     });
     if (!result.success) return result.logs.map(describeLog).join("\n") || "Bun.build reported failure";

@@ -14,12 +14,12 @@ export default defineCommand({
     ].join("\n"),
   },
   args: {
-    shell: { type: "enum", options: ["bash", "zsh", "fish", "sh"], description: "Shell to write for (default: from $SHELL, else bash)", valueHint: "bash|zsh|fish|sh" },
+    shell: { type: "enum", options: ["bash", "zsh", "fish", "sh"], description: "Shell to write for (default: the shell running dt, else $SHELL, else bash)", valueHint: "bash|zsh|fish|sh" },
     inside: { type: "boolean", description: "Inside a dt container: paths as mounted, no completion" },
   },
   async run({ args, cwd }) {
-    const { defaultShell, renderSetenv, workspaceEnv } = await import("../core/setenv.ts");
-    const shell = (args.shell as ReturnType<typeof defaultShell> | undefined) ?? defaultShell();
+    const { defaultShell, parentName, renderSetenv, workspaceEnv } = await import("../core/setenv.ts");
+    const shell = (args.shell as ReturnType<typeof defaultShell> | undefined) ?? defaultShell(process.env, parentName());
     const ws = await workspaceEnv(cwd, { inside: Boolean(args.inside) });
     if (ws === undefined) {
       const { debug } = await import("../ui/output.ts");

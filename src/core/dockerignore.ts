@@ -48,7 +48,7 @@ export function parseDockerignore(text: string, file: string): Matcher {
 }
 
 /** The pattern a line holds after Docker's normalisation, or null for comments and blanks. */
-export function normaliseLine(raw: string, first: boolean): string | null {
+function normaliseLine(raw: string, first: boolean): string | null {
   let line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
   if (first && line.startsWith("\uFEFF")) line = line.slice(1);
   // Only a `#` in the first column is a comment: Docker checks before trimming.
@@ -106,7 +106,7 @@ function compilePattern(cleaned: string, where: string, line: number): IgnorePat
  * What Go's `filepath.Match` rejects (Docker refuses the ignore file for it), plus reversed
  * ranges like `[z-a]`, which Go's regexp compiler rejects when Docker first matches with them.
  */
-export function globSyntaxError(pattern: string): string | null {
+function globSyntaxError(pattern: string): string | null {
   const chars = Array.from(pattern);
   for (let i = 0; i < chars.length; i++) {
     const c = chars[i];

@@ -6,7 +6,7 @@ import { homedir, tmpdir } from "node:os";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { isDtError } from "./errors.ts";
 import { isDir, readText, writeFileAtomic } from "./fs-util.ts";
-import { floating, imageRef, type Stage } from "./image-ref.ts";
+import { floating, imageRef, tagUser, type Stage } from "./image-ref.ts";
 import { configuredDirs } from "./run-env.ts";
 import { findSubRepos, findWorkspaceRoot, isRunnableDir, relPath } from "./workspace.ts";
 import { DT_VERSION } from "../version.ts";
@@ -14,10 +14,24 @@ import { DT_VERSION } from "../version.ts";
 export const SHELLS = ["bash", "zsh", "fish", "sh"] as const;
 export type Shell = (typeof SHELLS)[number];
 
-/** The login shell's name from $SHELL when dt speaks it, else bash. */
-export function defaultShell(env: Record<string, string | undefined> = process.env): Shell {
-  const name = basename(env.SHELL ?? "");
-  return (SHELLS as readonly string[]).includes(name) ? (name as Shell) : "bash";
+const SHELL_NAMES: Record<string, Shell> = { bash: "bash", zsh: "zsh", fish: "fish", sh: "sh", dash: "sh", ash: "sh", ksh: "sh", mksh: "sh" };
+
+/**
+ * The shell that will read the code: the one that started dt (its parent process, where /proc
+ * tells), else $SHELL's, else bash. The parent wins because a bash started from a zsh login
+ * still has SHELL=zsh, and zsh's completion code is not bash's.
+ */
+export function defaultShell(env: Record<string, string | undefined> = process.env, parent?: string): Shell {
+  for (const name of [parent, basename(env.SHELL ?? "")]) {
+    const shell = name ? SHELL_NAMES[name.replace(/^-/, "")] : undefined;
+    if (shell) return shell;
+  }
+  return "bash";
+}
+
+/** The command name of dt's parent process, where /proc tells (Linux). */
+export function parentName(): string | undefined {
+  return process.platform === "linux" ? readText(`/proc/${process.ppid}/comm`)?.trim() : undefined;
 }
 
 export interface WorkspaceEnv {
@@ -151,7 +165,9 @@ export async function workspaceEnv(cwd: string, options: WorkspaceEnvOptions = {
   const dirs = (entries: readonly string[]) => configuredDirs(root, subRepos, entries).filter((d) => !d.includes(":"));
   const out: WorkspaceEnv = { root, targetDir, path: dirs(facts.path), pythonpath: dirs(facts.pythonpath) };
   if (targetDir && facts.version !== undefined) {
-    const ref = imageRef({ registry: facts.registry, image: facts.image, stage: "local", version: facts.version });
+    const login = env.USER || env.LOGNAME;
+    const user = login ? tagUser(login) : undefined;
+    const ref = imageRef({ registry: facts.registry, image: facts.image, stage: "local", version: facts.version, user });
     out.image = { name: floating(ref), version: facts.version, stage: "local" };
   }
   if (targetDir && options.inside && env.DT_IMAGE) {

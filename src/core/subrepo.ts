@@ -7,7 +7,7 @@
 // counts as local when the repo's origin is local or missing); never for remote URLs. Updates
 // go one repo level at a time, so the decision is made from each repo's own `.gitmodules`.
 import { realpathSync } from "node:fs";
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { DtError, ExitCode, envError, usageError, workError } from "./errors.ts";
 import { isDir, readText } from "./fs-util.ts";
 import { git, gitRaw } from "./git.ts";
@@ -23,6 +23,8 @@ const absOf = (root: string, rel: string) => (rel === "." ? root : join(root, re
 /** `path` relative to the repo at `repo` (both workspace-relative). */
 const inRepo = (repo: string, path: string) => (repo === "." ? path : path.slice(repo.length + 1));
 const isRelativeUrl = (url: string) => url.startsWith("./") || url.startsWith("../");
+/** A workspace path as the user at `cwd` types it, for `git -C` in hints. */
+const fromCwd = (root: string, cwd: string, path: string) => relative(cwd, absOf(root, path)) || ".";
 const said = (stderr: string) => stderr.trim().split("\n").slice(-3).join(" / ");
 
 /** Whether git fetches `url` over the file transport. `base` resolves `./` and `../` URLs. */
@@ -91,9 +93,13 @@ export interface SubRepoStatus extends SubRepo {
   behind: number | null;
 }
 
+/** The branch .gitmodules asks for; "." means the super-repo's current branch, as in git. */
+function declaredBranch(root: string, sub: SubRepo): string | null {
+  return sub.trackedBranch === "." ? (readHead(absOf(root, sub.parent))?.branch ?? null) : sub.trackedBranch;
+}
+
 export function trackingBranch(root: string, sub: SubRepo): Pick<SubRepoStatus, "tracking" | "trackingFrom"> {
-  // branch = "." in .gitmodules means "the super-repo's current branch".
-  const declared = sub.trackedBranch === "." ? (readHead(absOf(root, sub.parent))?.branch ?? null) : sub.trackedBranch;
+  const declared = declaredBranch(root, sub);
   if (declared) return { tracking: declared, trackingFrom: "gitmodules" };
   const gitDir = gitDirOf(absOf(root, sub.path));
   const originHead = gitDir && readText(join(gitDir, "refs/remotes/origin/HEAD"))?.trim();
@@ -130,7 +136,7 @@ async function updateTree(root: string, repo: string): Promise<void> {
   const r = await gitRaw([...flags, "submodule", "update", "--init"], repoAbs);
   if (r.code !== 0) {
     throw workError(`git submodule update failed in ${repo === "." ? "the workspace root" : repo}: ${said(r.stderr)}`, {
-      hint: "a sub-repo with local changes cannot be moved: commit or stash them ('dt subrepo ls' shows which are dirty), then run 'dt subrepo update' again",
+      hint: "a sub-repo with local changes cannot be moved: commit or stash them ('dt subrepo ls' shows which are dirty); then run 'dt subrepo update' again",
     });
   }
   await Promise.all(
@@ -248,20 +254,21 @@ async function repoConfig(dir: string): Promise<Map<string, string>> {
   return map;
 }
 
-function planPull(sub: SubRepo, config: Map<string, string>, root: string): PullPlan | DtError {
-  if (sub.dirty) return usageError(`${sub.path} has uncommitted changes`, { hint: `commit or stash them first (git -C ${sub.path} status)` });
+function planPull(sub: SubRepo, config: Map<string, string>, root: string, cwd: string): PullPlan | DtError {
+  const at = fromCwd(root, cwd, sub.path);
+  if (sub.dirty) return usageError(`${sub.path} has uncommitted changes`, { hint: `commit or stash them first (git -C ${at} status)` });
   const switchTo = sub.branch === null;
-  const branch = sub.branch ?? (sub.trackedBranch === "." ? null : sub.trackedBranch);
+  const branch = sub.branch ?? declaredBranch(root, sub);
   if (!branch) {
     const guess = trackingBranch(root, sub).tracking ?? "main";
     return usageError(`${sub.path} is on a detached HEAD and .gitmodules names no branch for it`, {
-      hint: `git -C ${sub.path} switch ${guess}, or set the branch: git config -f ${sub.parent === "." ? "" : `${sub.parent}/`}.gitmodules submodule.${sub.name}.branch ${guess}`,
+      hint: `git -C ${at} switch ${guess}, or set the branch: git config -f ${join(fromCwd(root, cwd, sub.parent), ".gitmodules")} submodule.${sub.name}.branch ${guess}`,
     });
   }
   const remote = config.get(`branch.${branch}.remote`) ?? "origin";
   const remoteBranch = (config.get(`branch.${branch}.merge`) ?? branch).replace(/^refs\/heads\//, "");
   if (remote !== "." && !config.has(`remote.${remote}.url`)) {
-    return envError(`${sub.path} has no remote '${remote}' to pull ${branch} from`, { hint: `git -C ${sub.path} remote add ${remote} URL` });
+    return envError(`${sub.path} has no remote '${remote}' to pull ${branch} from`, { hint: `git -C ${at} remote add ${remote} URL` });
   }
   return { sub, branch, remote, remoteBranch, switchTo };
 }
@@ -282,27 +289,28 @@ export async function pullSubRepos(cwd: string, onPulled?: (r: PullResult) => vo
   const subs = findSubRepos(root);
   const ready = subs.filter((s) => s.initialised);
   const [configs] = await Promise.all([Promise.all(ready.map((s) => repoConfig(absOf(root, s.path)))), markDirty(root, subs)]);
-  const plans = ready.map((s, i) => planPull(s, configs[i]!, root));
+  const plans = ready.map((s, i) => planPull(s, configs[i]!, root, cwd));
   const problems = plans.filter((p): p is DtError => p instanceof DtError);
   if (problems.length > 0) throw refuse(problems);
   const pulled: PullResult[] = [];
   for (const plan of plans as PullPlan[]) {
     const { sub, branch, remote, remoteBranch } = plan;
     const dir = absOf(root, sub.path);
+    const at = fromCwd(root, cwd, sub.path);
     const old = readHead(dir)?.commit ?? null;
     if (plan.switchTo) {
       await git(["fetch", "--quiet", "--no-recurse-submodules", remote], dir);
       const r = await gitRaw(["switch", "--quiet", branch], dir);
       if (r.code !== 0) {
         throw workError(`cannot switch ${sub.path} to its tracked branch ${branch}: ${said(r.stderr)}`, {
-          hint: `check the branch of ${sub.path} in .gitmodules, or switch by hand: git -C ${sub.path} switch BRANCH`,
+          hint: `check the branch of ${sub.path} in .gitmodules, or switch by hand: git -C ${at} switch BRANCH`,
         });
       }
     }
     const r = await gitRaw(["pull", "--quiet", "--no-rebase", "--ff-only", "--no-recurse-submodules", remote, remoteBranch], dir);
     if (r.code !== 0) {
       throw workError(`cannot fast-forward ${sub.path} (${branch}) to ${remote}/${remoteBranch}: ${said(r.stderr)}`, {
-        hint: `merge or rebase by hand (git -C ${sub.path} pull --rebase), then run 'dt subrepo pull' again`,
+        hint: `merge or rebase by hand (git -C ${at} pull --rebase), then run 'dt subrepo pull' again`,
       });
     }
     const result = { path: sub.path, branch, remote, old, new: readHead(dir)?.commit ?? null, switched: plan.switchTo };
@@ -393,7 +401,7 @@ export async function rollForward(o: { cwd: string; paths: string[]; message?: s
   const dirty = chosen.filter((s) => s.dirty);
   if (dirty.length > 0) {
     throw usageError(`${dirty.map((s) => s.path).join(", ")} ${dirty.length === 1 ? "has" : "have"} uncommitted changes`, {
-      hint: `commit or stash them first (git -C ${dirty[0]!.path} status)`,
+      hint: `commit or stash them first (git -C ${fromCwd(root, o.cwd, dirty[0]!.path)} status)`,
     });
   }
   const depth = (repo: string): number => (repo === "." ? 0 : 1 + depth(byPath.get(repo)?.parent ?? "."));
@@ -418,7 +426,13 @@ export async function rollForward(o: { cwd: string; paths: string[]; message?: s
     result.moves.push(...here);
     // The root's message names every move in the workspace; a nested parent's only its own.
     const message = rollForwardMessage(subject, parent === "." ? result.moves : here, parent);
-    await git(["commit", "--quiet", "-m", message, "--only", "--", ...here.map((m) => inRepo(parent, m.path))], parentAbs);
+    const r = await gitRaw(["commit", "--quiet", "-m", message, "--only", "--", ...here.map((m) => inRepo(parent, m.path))], parentAbs);
+    if (r.code !== 0) {
+      const where = parent === "." ? "the workspace root" : parent;
+      throw workError(`git commit failed in ${where}: ${said(r.stderr || r.stdout)}`, {
+        hint: `fix what git (or a commit hook) says, then run 'dt subrepo roll-forward' again${result.commits.length ? `; the commits already made in ${result.commits.map((c) => c.repo).join(", ")} stay` : ""}`,
+      });
+    }
     const head = readHead(parentAbs);
     result.commits.push({ repo: parent, commit: head?.commit ?? "", detached: head?.branch === null });
   }

@@ -102,14 +102,36 @@ export async function runSteps(
   for (const [i, step] of steps.entries()) {
     options.onStep?.(step, i);
     const proc = Bun.spawn(["sh", "-c", step], { cwd: options.cwd, env: options.env, stdio: ["inherit", "inherit", "inherit"] });
-    // The terminal sends Ctrl-C to the step too; a SIGTERM to dt is passed on.
-    const unregister = onCleanup(() => {
-      proc.kill("SIGTERM");
-    });
+    // The terminal sends Ctrl-C to the step's processes itself; when dt is stopped otherwise
+    // (SIGTERM), the step's whole process tree is stopped, not only its `sh`.
+    const unregister = onCleanup(() => killTree(proc.pid));
     const exit = await proc.exited;
     unregister();
     const code = signalCode(proc.signalCode) ?? exit;
     if (code !== 0) return { code, failedStep: i + 1 };
   }
   return { code: 0 };
+}
+
+/** SIGTERM to `pid` and every process below it (ps lists them on Linux and macOS alike). */
+function killTree(pid: number): void {
+  const listed = Bun.spawnSync(["ps", "-A", "-o", "pid=", "-o", "ppid="], { stdout: "pipe", stderr: "ignore" });
+  const children = new Map<number, number[]>();
+  for (const line of listed.stdout.toString().split("\n")) {
+    const [child, parent] = line.trim().split(/\s+/).map(Number);
+    if (child && parent) children.set(parent, [...(children.get(parent) ?? []), child]);
+  }
+  const tree: number[] = [];
+  for (const queue = [pid]; queue.length > 0; ) {
+    const next = queue.shift()!;
+    tree.push(next);
+    queue.push(...(children.get(next) ?? []));
+  }
+  for (const p of tree) {
+    try {
+      process.kill(p, "SIGTERM");
+    } catch {
+      // Already gone.
+    }
+  }
 }

@@ -12,6 +12,7 @@ export default defineCommand({
     ].join("\n"),
   },
   args: {
+    path: { type: "positional", required: false, description: "Sub-repos to roll forward (more than one allowed; default: all)", valueHint: "PATH" },
     message: { type: "string", alias: "m", description: "Subject of the commit (default: Roll forward sub-repos)", valueHint: "MSG" },
     ...jsonArgs,
   },
@@ -19,7 +20,8 @@ export default defineCommand({
   async run({ args, extra, cwd }) {
     const { rollForward, short } = await import("../../core/subrepo.ts");
     const { info, out, outJson, warn } = await import("../../ui/output.ts");
-    const result = await rollForward({ cwd, paths: extra, message: args.message });
+    const paths = args.path === undefined ? [] : [args.path, ...extra];
+    const result = await rollForward({ cwd, paths, message: args.message });
     if (args.json) return outJson(result);
     if (result.moves.length === 0) return out("nothing to roll forward: every pointer is at its sub-repo's commit");
     for (const m of result.moves) out(`${m.path}: ${short(m.old)} -> ${short(m.new)}`);
