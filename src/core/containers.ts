@@ -2,9 +2,9 @@ import type Docker from "dockerode";
 import { randomBytes } from "node:crypto";
 import { statSync } from "node:fs";
 import { hostname } from "node:os";
-import { engineCall, engineError, engineHost, isNotFound } from "./engine.ts";
-import { DtError } from "./errors.ts";
-import { onCleanup } from "./lifecycle.ts";
+import { engineCall, engineError, engineHost, isNotFound, START_HINT } from "./engine.ts";
+import { DtError, envError } from "./errors.ts";
+import { interruptedBy, onCleanup } from "./lifecycle.ts";
 import { fdWritable, isTTY, stdinIsNull } from "../ui/fd.ts";
 
 /** Labels on every container dt starts: found and cleaned by label, never by name. */
@@ -109,6 +109,44 @@ export interface RunOutcome {
   exitCode: number;
   /** The kernel killed it for exceeding its memory limit. */
   oomKilled: boolean;
+  /** The engine stopped (shut down) while the container ran: that, not the command, ended it. */
+  engineStopped: boolean;
+}
+
+/** The error of a command whose engine shut down under it (exit 3, with how to start it again). */
+export function engineStoppedError(exitCode: number): DtError {
+  const signal = exitCode > 128 ? ` (the command got signal ${exitCode - 128})` : "";
+  return envError(`the Docker engine at ${engineHost()} stopped while the container was running${signal}`, {
+    hint: `${START_HINT}; then 'dt docker clean' removes anything left behind`,
+  });
+}
+
+/**
+ * A container that died of a signal dt did not send: did the engine shut down under it? An
+ * engine stopping stops its containers first (a `kill` event, as for `docker stop`) and stops
+ * answering about a second later, so: a kill event for this container, then the engine gone
+ * within a few seconds. A plain `docker stop` costs that wait and is reported as the command's
+ * own exit code.
+ */
+async function stoppedByEngine(docker: Docker, id: string, since: number): Promise<boolean> {
+  try {
+    const until = Math.floor(Date.now()) / 1000;
+    const stream = (await docker.getEvents({ since, until, filters: { container: [id], event: ["kill"] } })) as unknown as AsyncIterable<Buffer>;
+    let body = "";
+    for await (const chunk of stream) body += chunk.toString();
+    if (!body.includes('"kill"')) return false;
+  } catch {
+    // No answer about events: the engine is on its way out already.
+  }
+  for (let i = 0; i < 40; i++) {
+    try {
+      await docker.ping();
+    } catch {
+      return true;
+    }
+    await Bun.sleep(100);
+  }
+  return false;
 }
 
 /**
@@ -118,7 +156,9 @@ export interface RunOutcome {
  * labelled for `dt docker clean`.
  */
 export async function runContainer(docker: Docker, spec: RunSpec): Promise<number> {
-  return (await runContainerFully(docker, spec)).exitCode;
+  const outcome = await runContainerFully(docker, spec);
+  if (outcome.engineStopped) throw engineStoppedError(outcome.exitCode);
+  return outcome.exitCode;
 }
 
 export async function runContainerFully(docker: Docker, spec: RunSpec): Promise<RunOutcome> {
@@ -132,6 +172,7 @@ export async function runContainerFully(docker: Docker, spec: RunSpec): Promise<
     const outputDone = pipeOutput(docker, stream, options.Tty ?? false, spec.output);
     const stopStdin = options.AttachStdin ? pipeStdin(stream, options.Tty ?? false, container) : () => {};
     const waited = container.wait({ condition: "next-exit" });
+    const since = Math.floor(Date.now() / 1000) - 1;
     try {
       await container.start();
     } catch (cause) {
@@ -152,13 +193,16 @@ export async function runContainerFully(docker: Docker, spec: RunSpec): Promise<
       stopStdin();
     }
     await Promise.race([outputDone, Bun.sleep(2000)]);
+    if (result.StatusCode > 128 && !interruptedBy() && (await stoppedByEngine(docker, container.id, since))) {
+      return { exitCode: result.StatusCode, oomKilled: false, engineStopped: true };
+    }
     let oomKilled = false;
     if (spec.keep) {
       const state = await container.inspect().then((i) => i.State, () => undefined);
       oomKilled = Boolean(state?.OOMKilled);
       await forceRemove(container);
     }
-    return { exitCode: result.StatusCode, oomKilled };
+    return { exitCode: result.StatusCode, oomKilled, engineStopped: false };
   } finally {
     removeOnInterrupt();
   }

@@ -11,7 +11,7 @@ export interface EngineInfo {
 
 export const engineHost = (env = process.env) => env.DOCKER_HOST || "unix:///var/run/docker.sock";
 
-const START_HINT =
+export const START_HINT =
   "start the Docker engine (e.g. 'sudo systemctl start docker', or 'sudo dockerd &'), or point DOCKER_HOST at one";
 
 let shared: Docker | undefined;

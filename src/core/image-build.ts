@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { assetsUnder, isExecutableAsset } from "./assets.ts";
 import { readFileSync } from "node:fs";
 import { collectContext, contextDigest, packContext, type ContextEntry } from "./build-context.ts";
+import { parseDockerignore } from "./dockerignore.ts";
 import { connect, engineCall, engineError, inspectImage, type ImageInfo } from "./engine.ts";
 import { envError, usageError, workError } from "./errors.ts";
 import { readText } from "./fs-util.ts";
@@ -52,10 +53,23 @@ function templateFiles(): Map<string, { text: string; mode: number }> {
   return out;
 }
 
+/**
+ * Kept out of every prod context even when the dir's own dockerignore.prod does not list them:
+ * git metadata, dt's state, and files that usually hold secrets. They go before the user's lines,
+ * so an explicit `!` line in dockerignore.prod still brings one back.
+ */
+export const PROD_DEFAULT_EXCLUDES = [".git", "**/.git", ".dt", ".env", "**/.env", "*.pem", "**/*.pem", "id_rsa*", "**/id_rsa*"];
+
 function ignoreFileFor(target: Target, stage: BuildStage): { text: string; file: string } {
   const rel = `devops/docker_build/dockerignore.${stage === "prod" ? "prod" : "dev"}`;
   const own = readText(join(target.absPath, rel));
-  if (own !== undefined) return { text: own, file: target.path === "." ? rel : `${target.path}/${rel}` };
+  if (own !== undefined) {
+    const file = target.path === "." ? rel : `${target.path}/${rel}`;
+    if (stage !== "prod") return { text: own, file };
+    // Checked alone first, so that a bad line is reported at its own line number.
+    parseDockerignore(own, file);
+    return { text: `${PROD_DEFAULT_EXCLUDES.join("\n")}\n${own.replace(/^\uFEFF/, "")}`, file };
+  }
   return { text: templateFiles().get(rel)!.text, file: `(embedded ${rel})` };
 }
 

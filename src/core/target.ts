@@ -1,3 +1,5 @@
+import semver from "semver";
+import { usageError } from "./errors.ts";
 import { currentVersion } from "./changelog.ts";
 import { loadConfig, type ResolvedConfig } from "./config.ts";
 import { imageRef, type ImageRef, type Stage } from "./image-ref.ts";
@@ -21,6 +23,9 @@ export async function loadTarget(cwd: string, dirArg?: string): Promise<Target> 
     ...dir,
     resolved,
     version,
-    ref: (stage, v) => imageRef({ registry: config.registry, image: config.image, stage, version: v ?? version }),
+    ref: (stage, v) => {
+      if (v !== undefined && !semver.valid(v)) throw usageError(`--version ${v} is not a version`, { hint: "give X.Y.Z, e.g. --version 1.2.0" });
+      return imageRef({ registry: config.registry, image: config.image, stage, version: v ?? version });
+    },
   };
 }

@@ -2,11 +2,12 @@ import type Docker from "dockerode";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { runContainerFully } from "./containers.ts";
+import { engineStoppedError, runContainerFully } from "./containers.ts";
 import { checkImage, missingImageError, resolveRunImage, runSpecFor } from "./docker-run.ts";
 import { connect } from "./engine.ts";
 import { DtError } from "./errors.ts";
 import { exists, writeFileAtomic } from "./fs-util.ts";
+import { onCleanup } from "./lifecycle.ts";
 import type { Stage } from "./image-ref.ts";
 import { countCases, parseJunit, renderJunit, type Counts, type TestCase } from "./junit.ts";
 import { PLUGIN_MOUNT, pytestPluginDir } from "./pytest-plugin.ts";
@@ -200,6 +201,11 @@ async function runDirTests(
     onEvent({ kind: "start", dir: job.path, image: name });
     const outcome = await runContainerFully(docker, spec);
     out.flush();
+    if (outcome.engineStopped) {
+      const stopped = engineStoppedError(outcome.exitCode);
+      const seconds = (performance.now() - started) / 1000;
+      return { ...base, status: "error", reason: stopped.message, hint: stopped.hint ?? null, exitCode: outcome.exitCode, output: out.text(), seconds };
+    }
     const xml = exists(hostReport) ? readFileSync(hostReport, "utf8") : undefined;
     const cases = xml ? parseJunit(xml).flatMap((s) => s.cases) : [];
     const counts = countCases(cases);
@@ -241,6 +247,9 @@ export async function runTests(options: TestRunOptions, onEvent: (e: TestEvent) 
   const runId = `${new Date().toISOString().replace(/[:.]/g, "-")}-${process.pid}`;
   const reportsDir = join(selection.ws.root, ".dt", "reports", "runs", runId);
   mkdirSync(reportsDir, { recursive: true });
+  // An interrupt exits from the signal handler, past the `finally` below: remove it then too.
+  const removeReportsDir = () => rmSync(reportsDir, { recursive: true, force: true });
+  const unregister = onCleanup(removeReportsDir);
   const results: DirResult[] = new Array(jobs.length);
   let next = 0;
   let stop = false;
@@ -262,7 +271,8 @@ export async function runTests(options: TestRunOptions, onEvent: (e: TestEvent) 
     };
     await Promise.all(Array.from({ length: Math.max(1, Math.min(options.jobs, jobs.length)) }, worker));
   } finally {
-    rmSync(reportsDir, { recursive: true, force: true });
+    removeReportsDir();
+    unregister();
   }
   const all = results.flatMap((r) => r.cases);
   const totals = { ...countCases(all), seconds: (performance.now() - started) / 1000 };
