@@ -49,4 +49,8 @@ dt test --all
 step "dt test --all --suite slow"
 dt test --all --suite slow
 
+step "dt sync (common files from the helpers_root sub-repo) and dt run hello (a task of dt.yaml)"
+dt sync
+dt run hello
+
 printf '\nThe example workspace is in %s; dt is %s.\n' "$DEMO" "$(command -v dt)" >&2
