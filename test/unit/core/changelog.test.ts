@@ -11,6 +11,7 @@ import {
 } from "../../../src/core/changelog.ts";
 import { DtError } from "../../../src/core/errors.ts";
 import { fuzzSeed, lineCount, mutate, rng, type Rng } from "../fuzz.ts";
+import { dtErrorOf } from "../../support/errors.ts";
 
 const SPEC_EXAMPLE = `# cmamp-1.4.0
 - 2026-11-20
@@ -21,17 +22,6 @@ const SPEC_EXAMPLE = `# cmamp-1.4.0
 - 2026-10-02
 - Fix entrypoint for zsh users
 `;
-
-/** The DtError a call throws (fails the test if it throws something else or nothing). */
-function dtErrorOf(fn: () => unknown): DtError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof DtError) return e;
-    throw new Error(`expected a DtError, got ${String(e)}`, { cause: e });
-  }
-  throw new Error("expected a DtError, nothing was thrown");
-}
 
 /** Asserts a usage error at `changelog.txt:LINE` whose message matches `pattern`. */
 function expectMalformed(text: string, line: number, pattern: RegExp, file = "changelog.txt") {

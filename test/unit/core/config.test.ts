@@ -14,6 +14,7 @@ import {
 import { DEFAULT_SUITES, DT_YAML_SCHEMA, defaults, toJsonSchema, type Schema } from "../../../src/core/config-schema.ts";
 import { DtError, DtErrors } from "../../../src/core/errors.ts";
 import { fuzzSeed, lineCount, mutate, rng } from "../fuzz.ts";
+import { dtErrorOf } from "../../support/errors.ts";
 
 /** The example of the SPEC, verbatim (line numbers below refer to it). */
 const SPEC_YAML = `name: cmamp                  # short name of the repo (default: root dir name)
@@ -48,16 +49,6 @@ tasks:                       # dt run NAME
   lint: dt docker cmd -- ruff check .
   all-tests: [dt test --suite fast, dt test --suite slow]
 `;
-
-function dtErrorOf(fn: () => unknown): DtError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof DtError) return e;
-    throw new Error(`expected a DtError, got ${String(e)}`, { cause: e });
-  }
-  throw new Error("expected a DtError, nothing was thrown");
-}
 
 /** The problems of an invalid text as `where: message` lines. */
 function problemsOf(text: string, file = "dt.yaml"): { where: string; message: string }[] {

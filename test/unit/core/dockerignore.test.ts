@@ -1,17 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { cleanPath, parseDockerignore } from "../../../src/core/dockerignore.ts";
-import { DtError } from "../../../src/core/errors.ts";
-
-/** The DtError a call throws (fails the test if it throws something else or nothing). */
-function dtErrorOf(fn: () => unknown): DtError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof DtError) return e;
-    throw new Error(`expected a DtError, got ${String(e)}`, { cause: e });
-  }
-  throw new Error("expected a DtError, nothing was thrown");
-}
+import { dtErrorOf } from "../../support/errors.ts";
 
 // [ignore file, paths excluded, paths kept]. Expectations follow the Docker CLI; the quirky
 // ones were checked against a real `docker build` (see test/e2e/dockerignore-cli.test.ts).

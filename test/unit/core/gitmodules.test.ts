@@ -2,16 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { DtError } from "../../../src/core/errors.ts";
 import { parseGitmodules, type SubmoduleDecl } from "../../../src/core/gitmodules.ts";
 import { fuzzSeed, lineCount, mutate, rng } from "../fuzz.ts";
-
-function dtErrorOf(fn: () => unknown): DtError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof DtError) return e;
-    throw new Error(`expected a DtError, got ${String(e)}`, { cause: e });
-  }
-  throw new Error("expected a DtError, nothing was thrown");
-}
+import { dtErrorOf } from "../../support/errors.ts";
 
 function expectBad(text: string, line: number, pattern: RegExp, file = ".gitmodules") {
   const e = dtErrorOf(() => parseGitmodules(text, file));
