@@ -1,4 +1,3 @@
-import { renderUsage } from "citty";
 import { parseCommandArgs } from "./cli-args.ts";
 import { commands } from "./commands/index.ts";
 import type { CommandTable, DtCommand, DtGroup } from "./commands/_define.ts";
@@ -95,6 +94,7 @@ export async function renderHelp(resolved: Resolved): Promise<string> {
     return [`${node.meta.description}`, "", `${c.bold("USAGE")} ${name} COMMAND [OPTIONS]`, "", renderTable("COMMANDS", node.subCommands)].join("\n");
   }
   const command = node.kind === "group" ? node.self! : node;
+  const { renderUsage } = await import("citty");
   const usage = strip(await renderUsage({ meta: { ...command.meta, name: path.at(-1) }, args: command.args }, path.length > 1 ? { meta: { name: ["dt", ...path.slice(0, -1)].join(" ") } } : { meta: { name: "dt" } }));
   const parts = [usage.trimEnd()];
   if (command.meta.usage) parts.push("", command.meta.usage);

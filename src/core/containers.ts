@@ -5,7 +5,8 @@ import { hostname } from "node:os";
 import { engineCall, engineError, engineHost, isNotFound, START_HINT } from "./engine.ts";
 import { DtError, envError } from "./errors.ts";
 import { interruptedBy, onCleanup } from "./lifecycle.ts";
-import { fdWritable, isTTY, stdinIsNull } from "../ui/fd.ts";
+import { isTTY, stdinIsNull, writeAll } from "../ui/fd.ts";
+import { Writable } from "node:stream";
 
 /** Labels on every container dt starts: found and cleaned by label, never by name. */
 export const CONTAINER_LABEL = {
@@ -305,4 +306,18 @@ export function isOrphan(c: DtContainer): boolean {
 
 export async function removeContainer(docker: Docker, id: string): Promise<void> {
   await engineCall(`removing container ${id}`, () => forceRemove(docker.getContainer(id)));
+}
+
+/** A Writable over a file descriptor (a container's output passed through unbuffered). */
+export function fdWritable(fd: number): Writable {
+  return new Writable({
+    write(chunk, _encoding, done) {
+      try {
+        writeAll(fd, chunk as Uint8Array);
+        done();
+      } catch (e) {
+        done(e as Error);
+      }
+    },
+  });
 }

@@ -1,5 +1,4 @@
 import { fstatSync, statSync, writeSync } from "node:fs";
-import { Writable } from "node:stream";
 
 /**
  * Terminal and output primitives that avoid `process.stdout`/`process.stderr`: in a compiled
@@ -25,20 +24,6 @@ export function writeAll(fd: number, data: string | Uint8Array): void {
       Bun.sleepSync(1);
     }
   }
-}
-
-/** A Writable over a file descriptor (a container's output passed through unbuffered). */
-export function fdWritable(fd: number): Writable {
-  return new Writable({
-    write(chunk, _encoding, done) {
-      try {
-        writeAll(fd, chunk as Uint8Array);
-        done();
-      } catch (e) {
-        done(e as Error);
-      }
-    },
-  });
 }
 
 /** stdin is /dev/null (CI, hyperfine, `< /dev/null`): nothing to attach. */
