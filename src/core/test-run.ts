@@ -134,22 +134,7 @@ async function runDirTests(
   reportsDir: string,
   onEvent: (e: TestEvent) => void,
 ): Promise<DirResult> {
-  const base: DirResult = {
-    dir: job.path,
-    image: null,
-    stage: null,
-    status: "error",
-    counts: EMPTY,
-    seconds: 0,
-    exitCode: null,
-    reason: null,
-    hint: null,
-    reasons: job.reasons,
-    staleImage: job.staleImage,
-    output: "",
-    cases: [],
-    report: null,
-  };
+  const base = emptyResult(job, "error", null);
   const started = performance.now();
   try {
     const target = await loadTarget(options.cwd, job.absPath);
@@ -293,16 +278,17 @@ export async function runTests(options: TestRunOptions, onEvent: (e: TestEvent) 
   };
 }
 
-function notRun(job: DirJob): DirResult {
+/** A dir's result before (or without) a run. */
+function emptyResult(job: DirJob, status: DirStatus, reason: string | null): DirResult {
   return {
     dir: job.path,
     image: null,
     stage: null,
-    status: "not-run",
+    status,
     counts: EMPTY,
     seconds: 0,
     exitCode: null,
-    reason: "not run: --fail-fast stopped the run",
+    reason,
     hint: null,
     reasons: job.reasons,
     staleImage: job.staleImage,
@@ -311,3 +297,5 @@ function notRun(job: DirJob): DirResult {
     report: null,
   };
 }
+
+const notRun = (job: DirJob) => emptyResult(job, "not-run", "not run: --fail-fast stopped the run");
