@@ -117,7 +117,8 @@ export async function runCli(argv: string[]): Promise<number> {
   }
   const resolved = await resolveCommand(tokens);
   if (help || resolved.node === undefined) {
-    writeAll(1, `${await renderHelp(resolved)}\n`);
+    // console.log, not writeAll: help must not pay for loading node:fs (see ui/fd.ts).
+    console.log(await renderHelp(resolved));
     return help ? ExitCode.ok : ExitCode.usage;
   }
   const command = resolved.node.kind === "group" ? resolved.node.self : resolved.node;

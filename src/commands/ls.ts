@@ -2,16 +2,19 @@ import { defineCommand } from "./_define.ts";
 import { jsonArgs } from "./_shared.ts";
 
 export default defineCommand({
-  meta: { name: "ls", description: "The workspace: root, sub-repos (path, url, commit, branch, dirty) and runnable dirs (path, image, version)" },
+  meta: { name: "ls", description: "The workspace: root, sub-repos (path, url, commit, branch, dirty) and runnable dirs (path, image, version, stages built locally)" },
   args: { ...jsonArgs },
   async run({ args, cwd }) {
     const { scanWorkspace } = await import("../core/workspace.ts");
     const { summarizeRunnable } = await import("../core/runnable-info.ts");
-    const { out, outJson, table, c } = await import("../ui/output.ts");
+    const { localStages } = await import("../core/local-stages.ts");
+    const { out, outJson, table, c, warn } = await import("../ui/output.ts");
     const ws = await scanWorkspace(cwd);
-    const runnable = ws.runnableDirs.map((d) => ({ ...summarizeRunnable(ws.root, d), repo: d.repo }));
+    const summaries = ws.runnableDirs.map((d) => ({ ...summarizeRunnable(ws.root, d), repo: d.repo }));
+    const { stages, engineProblem } = await localStages(summaries);
+    const runnable = summaries.map((s, i) => ({ ...s, stages: stages[i] ?? null }));
     if (args.json) {
-      outJson({ root: ws.root, subRepos: ws.subRepos, runnableDirs: runnable });
+      outJson({ root: ws.root, subRepos: ws.subRepos, runnableDirs: runnable, engineProblem });
       return;
     }
     out(`${c.bold("workspace")} ${ws.root}`);
@@ -37,9 +40,15 @@ export default defineCommand({
     }
     out(
       table(
-        ["RUNNABLE DIR", "IMAGE", "VERSION"],
-        runnable.map((r) => [r.path, r.image, r.version ?? c.red(r.problem ?? "?")]),
+        ["RUNNABLE DIR", "IMAGE", "VERSION", "BUILT"],
+        runnable.map((r) => [r.path, r.image, r.version ?? c.red(r.problem ?? "?"), builtStages(r.stages)]),
       ),
     );
+    if (engineProblem) warn(`stages built locally are unknown: ${engineProblem}`);
   },
 });
+
+function builtStages(stages: Record<string, boolean> | null): string {
+  if (!stages) return "?";
+  return Object.keys(stages).filter((s) => stages[s]).join(",") || "-";
+}

@@ -8,6 +8,8 @@ import type { RunnableDir } from "./workspace.ts";
 export interface RunnableSummary {
   path: string;
   image: string;
+  /** The registry prefix its images are named with, or null. */
+  registry: string | null;
   version: string | null;
   /** Set when the changelog or config cannot be read, so a listing still shows the rest. */
   problem: string | null;
@@ -17,9 +19,10 @@ export interface RunnableSummary {
 export function summarizeRunnable(root: string, dir: RunnableDir): RunnableSummary {
   let image = dir.path === "." ? "?" : dir.path.split("/").at(-1)!;
   let version: string | null = null;
+  let registry: string | null = null;
   const problems: string[] = [];
   try {
-    image = loadConfig(root, dir.path).config.image;
+    ({ image, registry } = loadConfig(root, dir.path).config);
   } catch (e) {
     problems.push(describe(e));
   }
@@ -29,7 +32,7 @@ export function summarizeRunnable(root: string, dir: RunnableDir): RunnableSumma
   } catch (e) {
     problems.push(describe(e));
   }
-  return { path: dir.path, image, version, problem: problems.length ? problems.join("; ") : null };
+  return { path: dir.path, image, registry, version, problem: problems.length ? problems.join("; ") : null };
 }
 
 const describe = (e: unknown) =>

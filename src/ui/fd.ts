@@ -1,4 +1,9 @@
-import { fstatSync, statSync, writeSync } from "node:fs";
+import type * as NodeFs from "node:fs";
+
+// node:fs costs ~5 ms to load in a compiled binary (bench/startup.sh), a quarter of dt's whole
+// start-up; `dt --help` and `dt --version` never touch it, so it loads on first use.
+let loaded: typeof NodeFs | undefined;
+const fs = () => (loaded ??= require("node:fs") as typeof NodeFs);
 
 /**
  * Terminal and output primitives that avoid `process.stdout`/`process.stderr`: in a compiled
@@ -17,7 +22,7 @@ export function writeAll(fd: number, data: string | Uint8Array): void {
   let buffer = typeof data === "string" ? Buffer.from(data) : data;
   while (buffer.length > 0) {
     try {
-      const n = writeSync(fd, buffer);
+      const n = fs().writeSync(fd, buffer);
       buffer = buffer.subarray(n);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
@@ -29,8 +34,8 @@ export function writeAll(fd: number, data: string | Uint8Array): void {
 /** stdin is /dev/null (CI, hyperfine, `< /dev/null`): nothing to attach. */
 export function stdinIsNull(): boolean {
   try {
-    const a = fstatSync(0);
-    const b = statSync("/dev/null");
+    const a = fs().fstatSync(0);
+    const b = fs().statSync("/dev/null");
     return a.rdev === b.rdev && a.ino === b.ino;
   } catch {
     return true;

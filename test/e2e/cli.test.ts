@@ -106,6 +106,18 @@ describe("dt ls", () => {
     expect(table.stdout).toContain("not initialised");
   });
 
+  test("with the engine unreachable, dt ls still lists the workspace and says the stages are unknown", async () => {
+    const env = { DOCKER_HOST: "unix:///nonexistent/docker.sock" };
+    const { result, json } = await dtJson(["ls", "--json"], { cwd: ws.root, env });
+    expect(result.code).toBe(0);
+    expect(json.runnableDirs.length).toBeGreaterThan(0);
+    expect(json.runnableDirs.every((d: any) => d.stages === null)).toBe(true);
+    expect(json.engineProblem).toContain("not reachable");
+    const table = await dt(["ls"], { cwd: ws.root, env });
+    expect(table.code).toBe(0);
+    expect(table.stderr).toContain("stages built locally are unknown");
+  });
+
   test("an untracked new runnable dir is found; a git-ignored one is not", async () => {
     const fresh = makeWorkspace({ runnables: 0, depth: 0, uninitialized: false });
     const files: Record<string, string> = {

@@ -66,6 +66,19 @@ describe("dt docker build", () => {
     }
   });
 
+  test("dt ls shows which stages of the current version are built locally", async () => {
+    const { result, json } = await dtJson(["ls", "--json"], { cwd: root, env });
+    expect(result.code).toBe(0);
+    expect(json.engineProblem).toBeNull();
+    const alphaDir = json.runnableDirs.find((d: { path: string }) => d.path === "alpha");
+    expect(alphaDir.stages).toEqual({ local: true, dev: false, prod: false });
+    // Another user's local tag is not this user's.
+    const other = await dtJson(["ls", "--json"], { cwd: root, env: { USER: "someoneelse" } });
+    expect(other.json.runnableDirs.find((d: { path: string }) => d.path === "alpha").stages.local).toBe(false);
+    const table = await dt(["ls"], { cwd: root, env });
+    expect(table.stdout).toMatch(/^alpha\s+\S+\s+0\.2\.0\s+local$/m);
+  });
+
   test("building again is skipped and says so; touching a file in the context rebuilds", async () => {
     const before = await imageId(`${repos[0]}:local-${USER}`);
     const again = await dt(["docker", "build"], { cwd: alpha(), env });
