@@ -3,6 +3,8 @@
 //   bun bench/compare.ts --json FILE [--json FILE]... --ref NAME --target RATIO [--bench LABEL] [--summary FILE]
 //   ... --max-overhead-ms MS   judge median(command) - median(reference) instead of the ratio
 //   ... --max-ratio-to SUM     judge against a sum: the reference is "REF1+REF2" (names joined by +)
+//   ... --command NAME         judge only this command (others in the run are references too)
+//   ... --info                 report the ratio without a verdict (exit 0; summary says "info")
 //
 // Each FILE is one hyperfine run (a "round") that measured the reference and the commands
 // together. Per round: ratio = median(command) / median(reference), both from that run. The
@@ -33,6 +35,8 @@ const { values } = parseArgs({
     bench: { type: "string" },
     summary: { type: "string" },
     "max-overhead-ms": { type: "string" },
+    command: { type: "string" },
+    info: { type: "boolean" },
   },
   strict: true,
 });
@@ -88,7 +92,10 @@ console.log(
   `  reference ${values.ref}: median ${ms(median(refAll))} over ${refAll.length} runs in ${rounds.length} round(s), cpu ${ms(refCpu)}`,
 );
 let failed = false;
-for (const name of rounds[0]!.results.map((r) => r.command).filter((c) => c !== values.ref && !values.ref!.split("+").includes(c))) {
+const judged = rounds[0]!.results
+  .map((r) => r.command)
+  .filter((c) => c !== values.ref && !values.ref!.split("+").includes(c) && (values.command === undefined || c === values.command));
+for (const name of judged) {
   const per = rounds.map(({ ref, results }) => {
     const r = results.find((x) => x.command === name);
     if (!r) {
@@ -100,12 +107,12 @@ for (const name of rounds[0]!.results.map((r) => r.command).filter((c) => c !== 
   const ratio = median(per.map((p) => p.ratio));
   const overhead = median(per.map((p) => p.overhead));
   const all = per.flatMap((p) => p.r.times);
-  const ok = overheadMs === undefined ? ratio <= target : overhead * 1000 <= overheadMs;
+  const ok = values.info || (overheadMs === undefined ? ratio <= target : overhead * 1000 <= overheadMs);
   failed ||= !ok;
-  const verdict = ok ? "PASS" : "FAIL";
-  const judged = overheadMs === undefined ? `ratio ${ratio.toFixed(2)}x (target <= ${target}x)` : `overhead ${ms(overhead)} (target <= ${overheadMs} ms), ratio ${ratio.toFixed(2)}x`;
+  const verdict = values.info ? "info" : ok ? "PASS" : "FAIL";
+  const measure = overheadMs === undefined ? `ratio ${ratio.toFixed(2)}x (target <= ${target}x)` : `overhead ${ms(overhead)} (target <= ${overheadMs} ms), ratio ${ratio.toFixed(2)}x`;
   console.log(
-    `  ${verdict} ${name}: median ${ms(median(all))}; ${judged}` +
+    `  ${verdict} ${name}: median ${ms(median(all))}; ${values.info ? measure.replace(/ \(target.*?\)/, "") : measure}` +
       (rounds.length > 1 ? `, per round ${fmt(per.map((p) => p.ratio))}` : "") +
       `; cpu ratio ${median(per.map((p) => p.cpuRatio)).toFixed(2)}x`,
   );
@@ -117,7 +124,7 @@ for (const name of rounds[0]!.results.map((r) => r.command).filter((c) => c !== 
       ms(median(all)),
       ms(median(refAll)),
       overheadMs === undefined ? ratio.toFixed(2) : `+${(overhead * 1000).toFixed(0)}ms`,
-      overheadMs === undefined ? String(target) : `+${overheadMs}ms`,
+      values.info ? "-" : overheadMs === undefined ? String(target) : `+${overheadMs}ms`,
       verdict,
     ];
     appendFileSync(values.summary, `${fields.join("\t")}\n`);

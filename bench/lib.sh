@@ -28,10 +28,14 @@ ensure_dt() {
   fi
 }
 
-# compare REF TARGET LABEL JSON...: judge every command against REF; one JSON per hyperfine run.
+# compare REF TARGET LABEL [--command NAME] [--info] JSON...: judge every command (or only NAME)
+# against REF; one JSON per hyperfine run.
 compare() {
   local args=(--ref "$1" --target "$2" --bench "$3") f
   shift 3
+  while [[ ${1:-} == --* ]]; do
+    if [[ $1 == --command ]]; then args+=("$1" "$2"); shift 2; else args+=("$1"); shift; fi
+  done
   for f in "$@"; do args+=(--json "$f"); done
   [[ -n ${BENCH_SUMMARY:-} ]] && args+=(--summary "$BENCH_SUMMARY")
   "$BUN" "$BENCH_ROOT/bench/compare.ts" "${args[@]}"

@@ -143,6 +143,9 @@ export async function runCli(argv: string[]): Promise<number> {
 
 /** Prints an error once, the SPEC's way: what and where, then how to fix it. */
 export function reportError(error: unknown): number {
+  // A reader that stopped reading (`dt ls | head -1`) is not an error to report: end as Unix
+  // tools do when SIGPIPE kills them.
+  if ((error as NodeJS.ErrnoException | undefined)?.code === "EPIPE") return ExitCode.brokenPipe;
   if (isDtError(error)) {
     writeAll(2, `${c.red("error:")} ${error.where ? `${error.where}: ` : ""}${error.message}\n`);
     if (error.hint) writeAll(2, `  ${c.dim("fix:")} ${error.hint}\n`);

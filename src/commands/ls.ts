@@ -7,12 +7,14 @@ export default defineCommand({
   async run({ args, cwd }) {
     const { scanWorkspace } = await import("../core/workspace.ts");
     const { summarizeRunnable } = await import("../core/runnable-info.ts");
-    const { localStages } = await import("../core/local-stages.ts");
+    const { localTags, stagesIn } = await import("../core/local-stages.ts");
     const { out, outJson, table, c, warn } = await import("../ui/output.ts");
+    // The engine answers while git walks the working trees.
+    const engine = localTags();
     const ws = await scanWorkspace(cwd);
     const summaries = ws.runnableDirs.map((d) => ({ ...summarizeRunnable(ws.root, d), repo: d.repo }));
-    const { stages, engineProblem } = await localStages(summaries);
-    const runnable = summaries.map((s, i) => ({ ...s, stages: stages[i] ?? null }));
+    const { tags, engineProblem } = await engine;
+    const runnable = summaries.map((s) => ({ ...s, stages: stagesIn(tags, s) }));
     if (args.json) {
       outJson({ root: ws.root, subRepos: ws.subRepos, runnableDirs: runnable, engineProblem });
       return;

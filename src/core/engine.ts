@@ -62,23 +62,48 @@ export const isNotFound = (e: unknown) => (e as { statusCode?: number } | undefi
 /** The engine's version and platform, or an environment error (exit 3) saying how to start it. */
 export async function engineInfo(options: { timeoutMs?: number } = {}): Promise<EngineInfo> {
   const timeoutMs = options.timeoutMs ?? 2000;
-  const docker = await connect({ timeoutMs });
   const host = engineHost();
-  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    const version = await Promise.race([
-      docker.version(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: "ETIMEDOUT" })), timeoutMs);
-      }),
-    ]);
+    const version = await engineGet<Docker.DockerVersion>("/version", timeoutMs, (docker) => docker.version());
     return { version: version.Version, apiVersion: version.ApiVersion, os: version.Os, arch: version.Arch, host };
   } catch (cause) {
     throw engineError(cause, "asking for its version");
+  }
+}
+
+/**
+ * One read-only GET of the Engine API, answered within `timeoutMs` or failed with ETIMEDOUT.
+ * Over a plain unix socket or tcp:// it is a bare fetch: dockerode costs ~100 ms to load in a
+ * compiled binary, more than the request, and `dt ls`/`dt doctor` need nothing else from it.
+ * Anything else (TLS, ssh://) goes through `viaDockerode`. Errors are raw; wrap with engineError.
+ */
+export async function engineGet<T>(path: string, timeoutMs: number, viaDockerode: (docker: Docker) => Promise<T>): Promise<T> {
+  const host = engineHost();
+  const plainTcp = host.startsWith("tcp://") && !process.env.DOCKER_TLS_VERIFY && !process.env.DOCKER_CERT_PATH;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: "ETIMEDOUT" })), timeoutMs);
+  });
+  try {
+    if (!host.startsWith("unix://") && !plainTcp) return await Promise.race([connect({ timeoutMs }).then(viaDockerode), timeout]);
+    const url = plainTcp ? `http://${host.slice("tcp://".length)}${path}` : `http://localhost${path}`;
+    const init = plainTcp ? {} : { unix: host.slice("unix://".length) };
+    const response = await Promise.race([fetch(url, init), timeout]);
+    const body = await Promise.race([response.text(), timeout]);
+    if (!response.ok) throw Object.assign(new Error(engineBodyMessage(body)), { statusCode: response.status });
+    return JSON.parse(body) as T;
   } finally {
     clearTimeout(timer);
   }
 }
+
+const engineBodyMessage = (body: string) => {
+  try {
+    return (JSON.parse(body) as { message?: string }).message ?? body;
+  } catch {
+    return body;
+  }
+};
 
 export type ImageInfo = Docker.ImageInspectInfo;
 

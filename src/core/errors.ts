@@ -1,4 +1,4 @@
-/** Exit codes of the SPEC, the only ones dt uses. */
+/** Exit codes of the SPEC, plus the two signal codes every Unix tool has (143 SIGTERM, 141 SIGPIPE). */
 export const ExitCode = {
   ok: 0,
   failed: 1,
@@ -6,6 +6,8 @@ export const ExitCode = {
   environment: 3,
   interrupted: 130,
   terminated: 143,
+  /** stdout or stderr was closed by its reader (`dt ls | head -1`); said nothing. */
+  brokenPipe: 141,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

@@ -1,4 +1,5 @@
-import { connect, engineError } from "./engine.ts";
+import type Docker from "dockerode";
+import { engineError, engineGet } from "./engine.ts";
 import { imageRef, STAGES, type Stage, versioned } from "./image-ref.ts";
 
 export type StagesPresent = Record<Stage, boolean>;
@@ -9,34 +10,31 @@ export interface ImageOfDir {
   version: string | null;
 }
 
-export interface LocalStages {
-  /** Per dir, in the order given: which stages' images of its current version the engine has; null when unknown. */
-  stages: (StagesPresent | null)[];
+export interface LocalTags {
+  /** Every `REPOSITORY:TAG` the engine has, or null when it could not be asked. */
+  tags: ReadonlySet<string> | null;
   /** Why the engine could not be asked, or null. A listing goes on without it. */
   engineProblem: string | null;
 }
 
 /**
- * Which stages of each dir's current version exist on the local engine (SPEC: `dt ls`), from one
- * image listing. An engine that does not answer makes every answer unknown rather than failing,
- * so `dt ls` still shows the workspace.
+ * The engine's image tags from one listing. It never throws: an engine that does not answer
+ * makes the stages unknown rather than failing `dt ls`, which still shows the workspace.
+ * Start it early; it needs nothing from the workspace scan.
  */
-export async function localStages(dirs: readonly ImageOfDir[], options: { timeoutMs?: number } = {}): Promise<LocalStages> {
-  if (dirs.length === 0) return { stages: [], engineProblem: null };
-  let tags: Set<string>;
+export async function localTags(options: { timeoutMs?: number } = {}): Promise<LocalTags> {
   try {
-    const docker = await connect({ timeoutMs: options.timeoutMs ?? 2000 });
-    const images = await docker.listImages();
-    tags = new Set(images.flatMap((i) => i.RepoTags ?? []));
+    const images = await engineGet<Docker.ImageInfo[]>("/images/json", options.timeoutMs ?? 2000, (docker) => docker.listImages());
+    return { tags: new Set(images.flatMap((i) => i.RepoTags ?? [])), engineProblem: null };
   } catch (cause) {
-    return { stages: dirs.map(() => null), engineProblem: engineError(cause, "listing images").message };
+    return { tags: null, engineProblem: engineError(cause, "listing images").message };
   }
-  return { stages: dirs.map((d) => stagesIn(tags, d)), engineProblem: null };
 }
 
-export function stagesIn(tags: ReadonlySet<string>, dir: ImageOfDir, user?: string): StagesPresent | null {
+/** Which stages of the dir's current version have their versioned tag among `tags` (SPEC: `dt ls`). */
+export function stagesIn(tags: ReadonlySet<string> | null, dir: ImageOfDir, user?: string): StagesPresent | null {
   const { version } = dir;
-  if (!version) return null;
+  if (!tags || !version) return null;
   const present = {} as StagesPresent;
   for (const stage of STAGES) present[stage] = tags.has(versioned(imageRef({ registry: dir.registry, image: dir.image, stage, version, user })));
   return present;

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cleanupAll, makeWorkspace, testdir } from "../support/fixtures.ts";
-import { dt, dtJson } from "../support/dt.ts";
+import { dt, dtArgv, dtJson } from "../support/dt.ts";
 
 afterAll(cleanupAll);
 
@@ -104,6 +104,13 @@ describe("dt ls", () => {
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(new RegExp(`${shared.rel}\\s+[0-9a-f]{10}.*dirty`));
     expect(table.stdout).toContain("not initialised");
+  });
+
+  test("a reader that goes away (dt ls | true) ends dt quietly with 141, as SIGPIPE would", async () => {
+    const quoted = dtArgv().map((a) => `'${a}'`).join(" ");
+    const r = Bun.spawnSync(["bash", "-c", `${quoted} ls --json | true; echo "status=\${PIPESTATUS[0]}"`], { cwd: ws.root, env: { ...process.env, NO_COLOR: "1" } });
+    expect(r.stdout.toString()).toContain("status=141");
+    expect(r.stderr.toString()).toBe("");
   });
 
   test("with the engine unreachable, dt ls still lists the workspace and says the stages are unknown", async () => {

@@ -9,7 +9,8 @@ describe("stagesIn", () => {
     expect(stagesIn(tags, { image: "app", registry: null, version: "1.2.0" }, "ann")).toEqual({ local: false, dev: false, prod: true });
   });
 
-  test("an older version's image is not the current one; no version means unknown", () => {
+  test("an older version's image is not the current one; no version or no engine means unknown", () => {
+    expect(stagesIn(null, { image: "app", registry: "reg.example", version: "1.2.0" })).toBeNull();
     expect(stagesIn(tags, { image: "app", registry: "reg.example", version: "1.1.1" })).toEqual({ local: false, dev: false, prod: false });
     expect(stagesIn(tags, { image: "app", registry: "reg.example", version: null })).toBeNull();
   });
