@@ -12,6 +12,10 @@ export const stageArgs = {
   version: { type: "string" as const, description: "Image version (default: the changelog's)", valueHint: "X.Y.Z" },
 };
 
+export const registryArgs = {
+  registry: { type: "string", description: "A registry named under registries: in dt.yaml (default: registry:)", valueHint: "NAME" },
+} as const;
+
 /** Flags every command accepts; the top level consumes them before a command sees its args. */
 export const globalFlags = {
   verbose: "Show debug output and stack traces",

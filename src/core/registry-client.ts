@@ -133,16 +133,8 @@ export class RegistryClient {
 
   /** The manifest `repo:ref` (tag or digest), or undefined when the registry has none. */
   async getManifest(repo: string, ref: string, accept: readonly string[] = ALL_MANIFEST_TYPES): Promise<Manifest | undefined> {
-    const res = await this.request({
-      method: "GET",
-      repo,
-      path: this.manifestPath(repo, ref),
-      action: "pull",
-      headers: { Accept: accept.join(", ") },
-      what: `${repo}:${ref}`,
-    });
-    if (res.status === 404) return undefined;
-    await this.check(res, "GET", `${repo}:${ref}`);
+    const res = await this.manifestRequest("GET", repo, ref, accept);
+    if (!res) return undefined;
     const body = new Uint8Array(await res.arrayBuffer());
     const computed = sha256Digest(body);
     if (ref.startsWith("sha256:") && ref !== computed) {
@@ -164,18 +156,19 @@ export class RegistryClient {
     };
   }
 
+  /** A checked answer for the manifest `repo:ref`, or undefined when the registry has none. */
+  private async manifestRequest(method: "GET" | "HEAD", repo: string, ref: string, accept: readonly string[]): Promise<Response | undefined> {
+    const what = `${repo}:${ref}`;
+    const res = await this.request({ method, repo, path: this.manifestPath(repo, ref), action: "pull", headers: { Accept: accept.join(", ") }, what });
+    if (res.status === 404) return undefined;
+    await this.check(res, method, what);
+    return res;
+  }
+
   /** Digest, media type and size of `repo:ref` without its body; undefined when missing. */
   async headManifest(repo: string, ref: string, accept: readonly string[] = ALL_MANIFEST_TYPES): Promise<ManifestHead | undefined> {
-    const res = await this.request({
-      method: "HEAD",
-      repo,
-      path: this.manifestPath(repo, ref),
-      action: "pull",
-      headers: { Accept: accept.join(", ") },
-      what: `${repo}:${ref}`,
-    });
-    if (res.status === 404) return undefined;
-    await this.check(res, "HEAD", `${repo}:${ref}`);
+    const res = await this.manifestRequest("HEAD", repo, ref, accept);
+    if (!res) return undefined;
     const digest = res.headers.get("docker-content-digest");
     const length = Number(res.headers.get("content-length"));
     const type = res.headers.get("content-type");

@@ -13,6 +13,7 @@ import { parseDockerignore, type MatchState } from "../../src/core/dockerignore.
 import { DtError, DtErrors } from "../../src/core/errors.ts";
 import { parseGitmodules } from "../../src/core/gitmodules.ts";
 import { mutate, randomChar, rng, type Rng } from "../unit/fuzz.ts";
+import { fits } from "../support/schema-fits.ts";
 
 export type Outcome = "parsed" | "rejected";
 
@@ -58,32 +59,6 @@ function checkRejection(e: unknown, file: string, text: string, withColumn: bool
 }
 
 // ---------------------------------------------------------------- dt.yaml
-
-/** Whether a parsed value fits the schema: an independent check of the validator's output. */
-export function fits(value: unknown, schema: Schema): boolean {
-  switch (schema.kind) {
-    case "string":
-      return typeof value === "string" && (!schema.enum || schema.enum.includes(value)) && (!schema.pattern || schema.pattern.test(value));
-    case "boolean":
-      return typeof value === "boolean";
-    case "number":
-      return typeof value === "number" && Number.isFinite(value) && (schema.min === undefined || value >= schema.min);
-    case "list":
-      return Array.isArray(value) && value.every((v) => fits(v, schema.item));
-    case "either":
-      return schema.options.some((o) => fits(value, o));
-    case "map":
-      return (
-        typeof value === "object" && value !== null && !Array.isArray(value) &&
-        Object.entries(value).every(([k, v]) => (!schema.key || schema.key.pattern.test(k)) && fits(v, schema.value))
-      );
-    case "object":
-      return (
-        typeof value === "object" && value !== null && !Array.isArray(value) &&
-        Object.entries(value).every(([k, v]) => schema.fields[k] !== undefined && fits(v, schema.fields[k]!))
-      );
-  }
-}
 
 export const SAMPLE_DT_YAML = `name: cmamp
 image: cmamp

@@ -22,3 +22,21 @@ export async function transferDisplay(title: string) {
     },
   };
 }
+
+/**
+ * Runs a registry operation under its progress display: events drawn as they come, the display
+ * closed with `done(result)` or "TITLE failed", and the result printed as JSON with --json.
+ */
+export async function runTransfer<T>(title: string, json: boolean | undefined, op: (onEvent: (e: OpEvent) => void) => Promise<T>, done: (result: T) => string): Promise<T> {
+  const ui = await transferDisplay(title);
+  let result: T;
+  try {
+    result = await op(ui.onEvent);
+  } catch (e) {
+    ui.bar.fail(`${title} failed`);
+    throw e;
+  }
+  ui.bar.succeed(done(result));
+  if (json) (await import("../../ui/output.ts")).outJson(result);
+  return result;
+}

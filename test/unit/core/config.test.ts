@@ -15,6 +15,7 @@ import { DEFAULT_SUITES, DT_YAML_SCHEMA, defaults, toJsonSchema, type Schema } f
 import { DtError, DtErrors } from "../../../src/core/errors.ts";
 import { fuzzSeed, lineCount, mutate, rng } from "../fuzz.ts";
 import { dtErrorOf } from "../../support/errors.ts";
+import { fits } from "../../support/schema-fits.ts";
 
 /** The example of the SPEC, verbatim (line numbers below refer to it). */
 const SPEC_YAML = `name: cmamp                  # short name of the repo (default: root dir name)
@@ -518,32 +519,6 @@ describe("toJsonSchema", () => {
 // ---------------------------------------------------------------------------------------------
 // Bounded fuzz: mutated dt.yaml texts either parse to values that fit the schema, or fail with a
 // usage error whose every message line is `dt.yaml:LINE:COL: ...` — never anything else.
-
-/** Whether a parsed value fits the schema (a second, independent check of the validator). */
-function fits(value: unknown, schema: Schema): boolean {
-  switch (schema.kind) {
-    case "string":
-      return typeof value === "string" && (!schema.enum || schema.enum.includes(value)) && (!schema.pattern || schema.pattern.test(value));
-    case "boolean":
-      return typeof value === "boolean";
-    case "number":
-      return typeof value === "number" && Number.isFinite(value) && (schema.min === undefined || value >= schema.min);
-    case "list":
-      return Array.isArray(value) && value.every((v) => fits(v, schema.item));
-    case "either":
-      return schema.options.some((o) => fits(value, o));
-    case "map":
-      return (
-        typeof value === "object" && value !== null && !Array.isArray(value) &&
-        Object.entries(value).every(([k, v]) => (!schema.key || schema.key.pattern.test(k)) && fits(v, schema.value))
-      );
-    case "object":
-      return (
-        typeof value === "object" && value !== null && !Array.isArray(value) &&
-        Object.entries(value).every(([k, v]) => schema.fields[k] !== undefined && fits(v, schema.fields[k]!))
-      );
-  }
-}
 
 const YAML_DONORS = [
   "imag: x", "docker:", "  sibling: yes", "  sibling: true", "platforms: linux/amd64", "- item", "  - item", "tasks: {a: [b, 1]}",
