@@ -1,4 +1,5 @@
 import { arch } from "node:os";
+import { envError } from "./errors.ts";
 import { readText } from "./fs-util.ts";
 
 /** Docker's arch names for Node's. */
@@ -35,3 +36,18 @@ export function canRunPlatform(platform: string, native = hostPlatform()): { ok:
   if (!entry.startsWith("enabled")) return { ok: false, how: `binfmt_misc handler ${name} is disabled` };
   return { ok: true, how: `QEMU (${name})` };
 }
+
+/** Every platform can be built here (natively or through QEMU), or an environment error with the fix. */
+export function requireBuildable(platforms: readonly string[], native = hostPlatform()): void {
+  for (const p of platforms) {
+    const can = canRunPlatform(p, native);
+    if (!can.ok) {
+      throw envError(`cannot build for ${p} on this host: ${can.how}`, {
+        hint: "apt-get install qemu-user-static binfmt-support && update-binfmts --enable (dt doctor checks this)",
+      });
+    }
+  }
+}
+
+/** What a platform's image tags get appended: nothing for the host's own, `-linux-arm64` for another. */
+export const platformSuffix = (platform: string, native: string) => (platform === native ? "" : `-${platform.replace(/\//g, "-")}`);

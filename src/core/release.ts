@@ -2,10 +2,10 @@ import type Docker from "dockerode";
 import { resolveCredentials } from "./credentials.ts";
 import { registryHost } from "./docker-config.ts";
 import { connect, engineCall, inspectImage } from "./engine.ts";
-import { DtError, envError, usageError, workError } from "./errors.ts";
+import { DtError, usageError, workError } from "./errors.ts";
 import { buildImage, type BuildEvent } from "./image-build.ts";
 import { LABEL, type ImageRef } from "./image-ref.ts";
-import { canRunPlatform, hostPlatform } from "./platform.ts";
+import { hostPlatform, platformSuffix, requireBuildable } from "./platform.ts";
 import { registryClient, type IndexEntry, type RegistryClient } from "./registry-client.ts";
 import { loadTarget, type Target } from "./target.ts";
 import { runTests, type TestEvent, type TestReport } from "./test-run.ts";
@@ -25,11 +25,13 @@ export interface ReleaseOptions {
   dryRun?: boolean;
 }
 
+/** What publishing reports: steps, and the progress of each push. */
+export type PublishEvent = { kind: "step"; text: string } | { kind: "transfer"; what: string; progress: TransferProgress };
+
 export type ReleaseEvent =
-  | { kind: "step"; text: string }
+  | PublishEvent
   | { kind: "build"; event: BuildEvent; platform: string }
   | { kind: "test"; event: TestEvent }
-  | { kind: "transfer"; what: string; progress: TransferProgress }
   | { kind: "done"; text: string };
 
 export interface ReleasedTag {
@@ -87,8 +89,6 @@ export function destinations(target: Target, names: readonly string[] | undefine
   });
 }
 
-const platformSuffix = (platform: string, native: string) => (platform === native ? "" : `-${platform.replace(/\//g, "-")}`);
-
 export async function tagLocal(docker: Docker, source: string, repository: string, tag: string): Promise<void> {
   await engineCall(`tagging ${repository}:${tag}`, () => docker.getImage(source).tag({ repo: repository, tag }));
 }
@@ -143,14 +143,7 @@ export async function authFor(host: string) {
  * Pushes `repository:tag` for every platform image and, for several platforms, writes the
  * manifest list under the tag. Returns the digest the tag ends up at.
  */
-async function pushPlatforms(
-  docker: Docker,
-  d: Destination,
-  tag: string,
-  platforms: string[],
-  native: string,
-  onEvent: (e: ReleaseEvent) => void,
-): Promise<string> {
+async function pushPlatforms(docker: Docker, d: Destination, tag: string, platforms: string[], onEvent: (e: PublishEvent) => void): Promise<string> {
   const auth = await authFor(d.host);
   if (platforms.length === 1) {
     onEvent({ kind: "step", text: `push ${d.repository}:${tag}` });
@@ -168,7 +161,6 @@ async function pushPlatforms(
     entries.push({ digest: head.digest, size: head.size, mediaType: head.mediaType, platform: { os: os!, architecture: architecture!, ...(variant ? { variant } : {}) } });
   }
   onEvent({ kind: "step", text: `write the manifest list ${d.repository}:${tag} (${platforms.join(", ")})` });
-  void native;
   return d.client.putIndex(d.path, tag, entries);
 }
 
@@ -181,14 +173,7 @@ export async function release(options: ReleaseOptions, onEvent: (e: ReleaseEvent
   if (!platforms.includes(native) && !options.skipTests) {
     throw usageError(`the tests run in the ${native} image, which ${platforms.join(", ")} does not include`, { hint: `add ${native} or use --skip-tests` });
   }
-  for (const p of platforms) {
-    const can = canRunPlatform(p, native);
-    if (!can.ok) {
-      throw envError(`cannot build for ${p} on this host: ${can.how}`, {
-        hint: "apt-get install qemu-user-static binfmt-support && update-binfmts --enable (dt doctor checks this)",
-      });
-    }
-  }
+  requireBuildable(platforms, native);
   const dests = destinations(target, options.registries);
   const suites = options.suites?.length ? options.suites : ["fast", "slow"];
   const stageRef = target.ref(options.stage, version);
@@ -262,20 +247,38 @@ export async function release(options: ReleaseOptions, onEvent: (e: ReleaseEvent
     }
   }
 
+  result.pushed.push(...(await publish(docker, dests, stageRef, platforms, built, onEvent)));
+  return result;
+}
+
+/**
+ * Tags each platform's built image (`built`: platform → local image) for every destination and
+ * pushes: the versioned tag (a manifest list when there are several platforms), then the
+ * floating tag pointed at it in the registry.
+ */
+export async function publish(
+  docker: Docker,
+  dests: Destination[],
+  ref: ImageRef,
+  platforms: string[],
+  built: ReadonlyMap<string, string>,
+  onEvent: (e: PublishEvent) => void,
+): Promise<ReleasedTag[]> {
+  const pushed: ReleasedTag[] = [];
   for (const d of dests) {
     for (const p of platforms) {
       const suffix = platforms.length > 1 ? `-${p.replace(/\//g, "-")}` : "";
-      for (const tag of [stageRef.versionedTag, stageRef.floatingTag]) {
+      for (const tag of [ref.versionedTag, ref.floatingTag]) {
         await tagLocal(docker, built.get(p)!, d.repository, `${tag}${suffix}`);
       }
     }
-    const digest = await pushPlatforms(docker, d, stageRef.versionedTag, platforms, native, onEvent);
-    result.pushed.push({ registry: d.host, repository: d.repository, tag: stageRef.versionedTag, digest });
-    onEvent({ kind: "step", text: `point ${d.repository}:${stageRef.floatingTag} at ${stageRef.versionedTag}` });
-    const floatingDigest = await d.client.copyTag(d.path, stageRef.versionedTag, stageRef.floatingTag);
-    result.pushed.push({ registry: d.host, repository: d.repository, tag: stageRef.floatingTag, digest: floatingDigest });
+    const digest = await pushPlatforms(docker, d, ref.versionedTag, platforms, onEvent);
+    pushed.push({ registry: d.host, repository: d.repository, tag: ref.versionedTag, digest });
+    onEvent({ kind: "step", text: `point ${d.repository}:${ref.floatingTag} at ${ref.versionedTag}` });
+    const floatingDigest = await d.client.copyTag(d.path, ref.versionedTag, ref.floatingTag);
+    pushed.push({ registry: d.host, repository: d.repository, tag: ref.floatingTag, digest: floatingDigest });
   }
-  return result;
+  return pushed;
 }
 
 export type { ImageRef };

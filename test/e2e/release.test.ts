@@ -135,6 +135,37 @@ describe("dt docker release dev|prod and rollback", () => {
   });
 });
 
+describe("dt docker build --push", () => {
+  test("pushes the built stage's versioned and floating tags to the registry, with the same digest", async () => {
+    const ws = makeRepo(join(testdir().path, "bpush"), {
+      "dt.yaml": `name: bpush\nbase_image: ${testbed().images.busybox}\n`,
+      ...pyRunnable("pushed"),
+    });
+    cleanupRepos.push(`${testbed().registry}/${ns}/pushed`);
+    const { result, json } = await dtJson(["docker", "build", "--push", "--json"], { cwd: join(ws, "pushed"), env: env() });
+    expect(result.code).toBe(0);
+    const versioned = await manifest(testbed().registry, `${ns}/pushed`, "local-dttest-0.1.0");
+    expect(versioned?.digest).toMatch(/^sha256:/);
+    expect((await manifest(testbed().registry, `${ns}/pushed`, "local-dttest"))?.digest).toBe(versioned!.digest);
+    expect(json.pushed.map((t: any) => [t.tag, t.digest])).toEqual([
+      ["local-dttest-0.1.0", versioned!.digest],
+      ["local-dttest", versioned!.digest],
+    ]);
+    expect(json.platforms.map((p: any) => p.image)).toEqual([json.image]);
+  });
+
+  test("with no registry configured: exit 2 before anything is built", async () => {
+    const ws = makeRepo(join(testdir().path, "noreg"), {
+      "dt.yaml": `name: noreg\nbase_image: ${testbed().images.busybox}\n`,
+      ...pyRunnable("lonely"),
+    });
+    const r = await dt(["docker", "build", "--push"], { cwd: join(ws, "lonely"), env: { USER: "dttest", DT_REGISTRY: undefined } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("no registry");
+    expect(r.stderr).not.toContain("built ");
+  });
+});
+
 describe("multi-arch", () => {
   test("platforms [linux/amd64, linux/arm64]: the tag is an index of both, and each runs (uname -m)", async () => {
     if (!testbed().images.busyboxArm64) throw new Error("the test bed has no arm64 busybox (QEMU missing?)");
@@ -178,6 +209,16 @@ describe("multi-arch", () => {
     }
     const again = await dtJson(["docker", "release", "dev", "--skip-tests", "--json"], { cwd: join(ws, "multi"), env: env() });
     expect(again.json.alreadyReleased).toBe(true);
+
+    // dt docker build does the same for any stage, without tests: both platforms, one index.
+    const built = await dtJson(["docker", "build", "--platform", "linux/amd64,linux/arm64", "--push", "--json"], { cwd: join(ws, "multi"), env: env() });
+    expect(built.result.code).toBe(0);
+    expect(built.json.platforms.map((p: any) => p.platform)).toEqual(["linux/amd64", "linux/arm64"]);
+    expect(built.json.platforms[1].image).toEndWith("local-dttest-1.0.0-linux-arm64");
+    const local = await manifest(testbed().registry, `${ns}/multi`, "local-dttest-1.0.0");
+    expect(local!.type).toBe("application/vnd.docker.distribution.manifest.list.v2+json");
+    expect(local!.json.manifests.map((m: any) => m.platform.architecture).sort()).toEqual(["amd64", "arm64"]);
+    expect((await manifest(testbed().registry, `${ns}/multi`, "local-dttest"))!.digest).toBe(local!.digest);
   });
 });
 

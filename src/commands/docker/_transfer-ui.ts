@@ -4,22 +4,22 @@ import type { OpEvent } from "../../core/registry-ops.ts";
 /** Wires registry operation events to the progress display. */
 export async function transferDisplay(title: string) {
   const { progress } = await import("../../ui/progress.ts");
-  const { formatProgress } = await import("../../core/transfer.ts");
   const bar = progress(title);
+  return { bar, onEvent: await transferEvents(bar) };
+}
+
+/** Draws registry operation events (steps, push and pull progress) on an existing display. */
+export async function transferEvents(bar: { step(text: string): void }): Promise<(e: OpEvent) => void> {
+  const { formatProgress } = await import("../../core/transfer.ts");
   let lastPlain = 0;
-  return {
-    bar,
-    onEvent(e: OpEvent) {
-      if (e.kind === "step") bar.step(e.text);
-      else {
-        // On a pipe, one progress line every 2 s is plenty; a TTY redraws in place.
-        const now = Date.now();
-        if (isTTY(2) || now - lastPlain > 2000) {
-          lastPlain = now;
-          bar.step(`${e.what}: ${formatProgress(e.progress)}`);
-        }
-      }
-    },
+  return (e) => {
+    if (e.kind === "step") return bar.step(e.text);
+    // On a pipe, one progress line every 2 s is plenty; a TTY redraws in place.
+    const now = Date.now();
+    if (isTTY(2) || now - lastPlain > 2000) {
+      lastPlain = now;
+      bar.step(`${e.what}: ${formatProgress(e.progress)}`);
+    }
   };
 }
 

@@ -12,15 +12,22 @@ export default defineCommand({
     stage: { type: "enum", options: ["local", "prod"], description: "local (default) or prod", valueHint: "local|prod" },
     version: { type: "string", description: "Version to build (default: the changelog's)", valueHint: "X.Y.Z" },
     from: { type: "enum", options: ["dev", "local"], description: "prod only: build FROM the dev (default) or the local image", valueHint: "dev|local" },
-    platform: { type: "string", description: "Target platform, e.g. linux/arm64", valueHint: "OS/ARCH" },
+    platform: {
+      type: "string",
+      description: "Platforms to build, comma-separated (default: the host's; with --push, platforms: of dt.yaml). A foreign one's tags end in -linux-arm64",
+      valueHint: "OS/ARCH,...",
+    },
     "no-cache": { type: "boolean", description: "Build even if the context is unchanged, without the layer cache" },
     "build-arg": { type: "string", description: "KEY=VALUE passed to the Dockerfile (repeatable)", valueHint: "KEY=VALUE" },
     all: { type: "boolean", description: "Build every runnable dir of the workspace" },
+    push: { type: "boolean", description: "Then push the stage's versioned and floating tags to the registry (several platforms: as one manifest list)" },
     ...jsonArgs,
   },
   repeatable: ["build-arg"],
   async run({ args, cwd }) {
-    const { buildImage, parseBuildArgs } = await import("../../core/image-build.ts");
+    const { parseBuildArgs } = await import("../../core/image-build.ts");
+    const { buildForPlatforms } = await import("../../core/build-platforms.ts");
+    const { transferEvents } = await import("./_transfer-ui.ts");
     const { progress } = await import("../../ui/progress.ts");
     const { outJson, warn, out } = await import("../../ui/output.ts");
     const buildArgs = parseBuildArgs(args["build-arg"] as unknown as string[]);
@@ -33,16 +40,19 @@ export default defineCommand({
     for (const dir of dirs) {
       const stage = (args.stage ?? "local") as "local" | "prod";
       const bar = progress(`build ${stage}`);
+      const onTransfer = await transferEvents(bar);
       try {
-        const result = await buildImage(
-          { cwd, dir, stage, version: args.version, from: args.from as "dev" | "local" | undefined, platform: args.platform, noCache: args["no-cache"], buildArgs },
+        const result = await buildForPlatforms(
+          { cwd, dir, stage, version: args.version, from: args.from as "dev" | "local" | undefined, platforms: splitList(args.platform), noCache: args["no-cache"], buildArgs, push: args.push },
           (e) => {
-            if (e.kind === "step") bar.step(e.text);
-            else if (e.kind === "output") bar.detail(e.text);
-            else for (const w of e.warnings) warn(w);
+            if (e.kind !== "build") return onTransfer(e);
+            const b = e.event;
+            if (b.kind === "step") bar.step(b.text);
+            else if (b.kind === "output") bar.detail(b.text);
+            else for (const w of b.warnings) warn(w);
           },
         );
-        bar.succeed(result.skipped ? `${result.image} is up to date (context unchanged), build skipped` : `built ${result.image} (${result.id.replace(/^sha256:/, "").slice(0, 12)})`);
+        bar.succeed(summary(result));
         results.push(result);
       } catch (e) {
         bar.fail(`build of ${dir ?? "the target dir"} failed`);
@@ -53,3 +63,13 @@ export default defineCommand({
     else if (!isTTY(2) && results.length > 1) out(results.map((r) => `${r.dir}\t${r.image}\t${r.skipped ? "skipped" : "built"}`).join("\n"));
   },
 });
+
+const splitList = (value: string | undefined) => value?.split(",").map((p) => p.trim()).filter(Boolean);
+
+function summary(result: import("../../core/build-platforms.ts").PlatformBuildResult): string {
+  const each = result.platforms.map((b) =>
+    b.skipped ? `${b.image} is up to date (context unchanged), build skipped` : `built ${b.image} (${b.id.replace(/^sha256:/, "").slice(0, 12)})`,
+  );
+  const pushed = result.pushed.map((t) => `${t.repository}:${t.tag}`);
+  return [...each, ...(pushed.length ? [`pushed ${pushed.join(", ")}`] : [])].join("; ");
+}
