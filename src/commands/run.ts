@@ -24,6 +24,7 @@ export default defineCommand({
     const { findWorkspaceRoot, relPath, resolveTargetDir } = await import("../core/workspace.ts");
     const tasksCore = await import("../core/tasks.ts");
     const output = await import("../ui/output.ts");
+    const { writeAll } = await import("../ui/fd.ts");
 
     const listing = Boolean(args.list || args.json);
     if (listing && args.task !== undefined) {
@@ -61,7 +62,7 @@ export default defineCommand({
       });
       if (result.failedStep !== undefined) {
         const where = steps.length > 1 ? ` at step ${result.failedStep} of ${steps.length}` : "";
-        process.stderr.write(`${output.c.red("error:")} task '${task.name}' failed${where} with exit code ${result.code}\n`);
+        writeAll(2, `${output.c.red("error:")} task '${task.name}' failed${where} with exit code ${result.code}\n`);
       }
       return result.code;
     } finally {

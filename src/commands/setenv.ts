@@ -30,6 +30,8 @@ export default defineCommand({
       const { asset } = await import("../core/assets.ts");
       completion = asset(`completion/dt.${shell}`);
     }
-    process.stdout.write(renderSetenv(shell, ws, { cwd, completion }));
+    // Not process.stdout: its first use costs ~20 ms in a compiled binary, paid at every shell start.
+    const { writeAll } = await import("../ui/fd.ts");
+    writeAll(1, renderSetenv(shell, ws, { cwd, completion }));
   },
 });
