@@ -22,16 +22,21 @@ export async function resolvePort(arg: string | undefined): Promise<number> {
   return port;
 }
 
-/**
- * No token: the server is reachable from this machine only (loopback with the host network,
- * or a port published on 127.0.0.1 otherwise).
- */
-export const jupyterCommand = (port: number, ip: string) => [
+/** A fresh login token: anyone else on a shared machine can reach a loopback port too. */
+export function newToken(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(24));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** The server listens on `ip` only (loopback with the host network) and admits `token` only. */
+export const jupyterCommand = (port: number, ip: string, token: string) => [
   "jupyter",
   "lab",
   "--no-browser",
   `--ip=${ip}`,
   `--port=${port}`,
-  "--ServerApp.token=",
+  `--ServerApp.token=${token}`,
   "--ServerApp.password=",
 ];
+
+export const jupyterUrl = (port: number, token: string) => `http://127.0.0.1:${port}/lab?token=${token}`;

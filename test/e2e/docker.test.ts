@@ -288,3 +288,51 @@ describe("dt docker images", () => {
     for (const i of json.images) expect(i.arch).toBe("linux/amd64");
   });
 });
+
+// JupyterLab cannot be installed on this offline machine, so a stand-in named `jupyter` (put on
+// the container's PATH through the workspace's dev_scripts/) serves the port with the arguments
+// dt gives it. What is real: the container, its network, the port, the token, Ctrl-C.
+const STAND_IN_JUPYTER = `#!/usr/bin/env python3
+import http.server, sys
+args = dict(a.split("=", 1) for a in sys.argv[2:] if "=" in a)
+token = args["--ServerApp.token"]
+class Lab(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        ok = bool(token) and self.path.endswith("token=" + token)
+        self.send_response(200 if ok else 403)
+        self.end_headers()
+        self.wfile.write(b"lab" if ok else b"forbidden")
+    def log_message(self, *a):
+        pass
+print("stand-in lab on", args["--ip"], args["--port"], flush=True)
+http.server.HTTPServer((args["--ip"], int(args["--port"])), Lab).serve_forever()
+`;
+
+describe("dt docker jupyter (a stand-in server: JupyterLab is not installable offline)", () => {
+  test("prints a URL with a fresh token that the server admits, refuses requests without it, and Ctrl-C removes the container", async () => {
+    mkdirSync(join(root, "dev_scripts"), { recursive: true });
+    writeFileSync(join(root, "dev_scripts", "jupyter"), STAND_IN_JUPYTER);
+    chmodSync(join(root, "dev_scripts", "jupyter"), 0o755);
+    const proc = Bun.spawn([...dtArgv(), "docker", "jupyter"], { cwd: alpha(), env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe" });
+    const reader = proc.stderr.getReader();
+    let stderr = "";
+    let url: string | undefined;
+    for (let i = 0; i < 100 && !url; i++) {
+      const { value, done } = await Promise.race([reader.read(), Bun.sleep(100).then(() => ({ value: undefined, done: false }))]);
+      if (done) break;
+      if (value) stderr += new TextDecoder().decode(value);
+      url = stderr.match(/http:\/\/127\.0\.0\.1:\d+\/lab\?token=[0-9a-f]{48}/)?.[0];
+    }
+    expect(url).toBeDefined();
+    let status = 0;
+    for (let i = 0; i < 100 && status === 0; i++) {
+      status = await fetch(url!).then((r) => r.status).catch(() => 0);
+      if (status === 0) await Bun.sleep(100);
+    }
+    expect(status).toBe(200);
+    expect(await fetch(url!.replace(/token=.*/, "token=wrong")).then((r) => r.status)).toBe(403);
+    proc.kill("SIGINT");
+    expect(await proc.exited).toBe(130);
+    expect(await dtContainersOf(root)).toEqual([]);
+  });
+});

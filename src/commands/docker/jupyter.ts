@@ -8,17 +8,18 @@ export default defineCommand({
     port: { type: "string", description: "Host port, or 'auto' for a free one (default: auto)", valueHint: "N|auto" },
   },
   async run({ args, cwd }) {
-    const { resolvePort, jupyterCommand } = await import("../../core/jupyter.ts");
+    const { resolvePort, jupyterCommand, jupyterUrl, newToken } = await import("../../core/jupyter.ts");
     const { runInContainer } = await import("../../core/docker-run.ts");
     const { info } = await import("../../ui/output.ts");
     const port = await resolvePort(args.port);
     const network = (args.network as string | undefined) ?? "host";
-    info(`JupyterLab: http://127.0.0.1:${port}/lab (Ctrl-C stops it)`);
+    const token = newToken();
+    info(`JupyterLab: ${jupyterUrl(port, token)} (Ctrl-C stops it)`);
     return runInContainer({
       ...runOptionsFrom(args, cwd),
       network,
       interactive: false,
-      cmd: jupyterCommand(port, network === "host" ? "127.0.0.1" : "0.0.0.0"),
+      cmd: jupyterCommand(port, network === "host" ? "127.0.0.1" : "0.0.0.0", token),
       ports: network === "host" ? undefined : [{ container: port, host: port }],
     });
   },
