@@ -172,7 +172,9 @@ export async function runContainerFully(docker: Docker, spec: RunSpec): Promise<
     );
     const outputDone = pipeOutput(docker, stream, options.Tty ?? false, spec.output);
     const stopStdin = options.AttachStdin ? pipeStdin(stream, options.Tty ?? false, container) : () => {};
-    const waited = container.wait({ condition: "next-exit" });
+    // With AutoRemove, wait for the removal, as `docker run --rm` does: when dt returns, the
+    // container is gone, not "Removal In Progress".
+    const waited = container.wait({ condition: spec.keep ? "next-exit" : "removed" });
     const since = Math.floor(Date.now() / 1000) - 1;
     try {
       await container.start();

@@ -115,6 +115,8 @@ describe("dt docker cmd", () => {
     expect(r.code).toBe(7);
     expect(r.stdout).toBe("out\n");
     expect(r.stderr).toBe("err\n");
+    // Gone when dt returns, as with `docker run --rm` (not still "Removal In Progress").
+    expect(await dtContainersOf(root)).toEqual([]);
     const input = await dt(["docker", "cmd", "--", "cat"], { cwd: alpha(), env, stdin: "piped in\n" });
     expect(input.stdout).toBe("piped in\n");
   });
