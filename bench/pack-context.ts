@@ -18,3 +18,6 @@ if (flag === "--list" && listFile) {
   // Plain writes to fd 1: the bench measures the packer, not a stdout stream wrapper.
   for await (const chunk of packContext(entries)) writeSync(1, chunk as Buffer);
 }
+// As dt itself ends (src/main.ts: process.exit after its cleanups), not by draining the event
+// loop and tearing the heap down.
+process.exit(0);
