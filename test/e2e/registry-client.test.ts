@@ -18,6 +18,7 @@ import {
 } from "../../src/core/registry-client.ts";
 import { cleanupAll, testdir } from "../support/fixtures.ts";
 import { testbed } from "../support/testbed.ts";
+import { dtRejectionOf, errorText } from "../support/errors.ts";
 
 const tb = testbed();
 const PASSWORD = tb.auth.password;
@@ -46,31 +47,12 @@ function push(image: string, ref: string, config?: string): { digest: string; si
   return { digest: m[1]!, size: Number(m[2]) };
 }
 
-/** Every text an error exposes: message, hint, stack and its cause chain. */
-function errorText(e: unknown): string {
-  const parts: string[] = [];
-  let cur: unknown = e;
-  while (cur) {
-    parts.push(String(cur));
-    if (cur instanceof DtError && cur.hint) parts.push(cur.hint);
-    if (cur instanceof Error) parts.push(cur.message, cur.stack ?? "");
-    cur = cur instanceof Error ? cur.cause : undefined;
-  }
-  return parts.join("\n");
-}
-
 /** The DtError `p` rejects with, checked to carry no credential. */
 async function failure(p: Promise<unknown>, ...alsoSecret: string[]): Promise<DtError> {
-  let error: unknown;
-  try {
-    await p;
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(DtError);
+  const error = await dtRejectionOf(p);
   const text = errorText(error);
   for (const secret of [PASSWORD, BASIC, ...alsoSecret]) expect(text).not.toContain(secret);
-  return error as DtError;
+  return error;
 }
 
 /** A DOCKER_CONFIG dir with `config.json` and executable `bin/` scripts; env pointing at it. */

@@ -5,8 +5,8 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { authSecrets, normalizeRegistryKey, redact, resolveCredentials } from "../../../src/core/credentials.ts";
-import { DtError } from "../../../src/core/errors.ts";
 import { cleanupAll, testdir } from "../../support/fixtures.ts";
+import { dtRejectionOf as thrown, errorText } from "../../support/errors.ts";
 
 afterAll(cleanupAll);
 
@@ -23,29 +23,6 @@ function configEnv(config: unknown, scripts: Record<string, string> = {}) {
     chmodSync(join(bin, name), 0o755);
   }
   return { DOCKER_CONFIG: dir.path, PATH: `${bin}:/usr/bin:/bin`, HOME: dir.path };
-}
-
-/** Every text an error exposes: message, hint, and its cause chain. */
-function errorText(e: unknown): string {
-  const parts: string[] = [];
-  let cur: unknown = e;
-  while (cur) {
-    parts.push(String(cur));
-    if (cur instanceof DtError && cur.hint) parts.push(cur.hint);
-    if (cur instanceof Error) parts.push(cur.message, cur.stack ?? "");
-    cur = cur instanceof Error ? cur.cause : undefined;
-  }
-  return parts.join("\n");
-}
-
-async function thrown(p: Promise<unknown>): Promise<DtError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(DtError);
-    return e as DtError;
-  }
-  throw new Error("expected a DtError");
 }
 
 describe("auths", () => {
