@@ -1,6 +1,6 @@
 import { connect } from "./engine.ts";
 import { buildImage, type BuildEvent, type BuildOptions, type BuildResult } from "./image-build.ts";
-import { hostPlatform, platformSuffix, requireBuildable } from "./platform.ts";
+import { hostPlatform, platformBuild, requireBuildable } from "./platform.ts";
 import { destinations, publish, type PublishEvent, type ReleasedTag } from "./release.ts";
 import { loadTarget } from "./target.ts";
 
@@ -35,7 +35,7 @@ export async function buildForPlatforms(options: PlatformBuildOptions, onEvent: 
   const builds: { platform: string; result: BuildResult }[] = [];
   for (const platform of platforms) {
     const result = await buildImage(
-      { ...options, dir: target.absPath, platform: platforms.length > 1 || platform !== native ? platform : undefined, tagSuffix: platformSuffix(platform, native) },
+      { ...options, dir: target.absPath, ...platformBuild(platform, platforms, native) },
       (event) => onEvent({ kind: "build", event, platform }),
     );
     builds.push({ platform, result });

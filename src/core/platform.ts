@@ -49,5 +49,17 @@ export function requireBuildable(platforms: readonly string[], native = hostPlat
   }
 }
 
-/** What a platform's image tags get appended: nothing for the host's own, `-linux-arm64` for another. */
-export const platformSuffix = (platform: string, native: string) => (platform === native ? "" : `-${platform.replace(/\//g, "-")}`);
+/** `-linux-arm64`: a platform as the end of an image tag. */
+export const platformTagSuffix = (platform: string) => `-${platform.replace(/\//g, "-")}`;
+
+/** What a platform's local image tags get appended: nothing for the host's own, `-linux-arm64` for another. */
+export const platformSuffix = (platform: string, native: string) => (platform === native ? "" : platformTagSuffix(platform));
+
+/**
+ * How one platform of `platforms` is built: the engine is told the platform unless it is the
+ * only one and the host's own, and a foreign platform's tags get its suffix.
+ */
+export const platformBuild = (platform: string, platforms: readonly string[], native: string) => ({
+  platform: platforms.length > 1 || platform !== native ? platform : undefined,
+  tagSuffix: platformSuffix(platform, native),
+});

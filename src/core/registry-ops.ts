@@ -2,9 +2,10 @@ import type Docker from "dockerode";
 import { connect, inspectImage } from "./engine.ts";
 import { envError, usageError } from "./errors.ts";
 import type { Stage } from "./image-ref.ts";
-import { authFor, destinations, tagLocal, type Destination } from "./release.ts";
+import { hostPlatform } from "./platform.ts";
+import { authFor, destinations, publish, tagLocal, type Destination, type PublishEvent } from "./release.ts";
 import { loadTarget, type Target } from "./target.ts";
-import { pullImage, pushImage, type TransferProgress } from "./transfer.ts";
+import { pullImage } from "./transfer.ts";
 
 export interface RegistryOpOptions {
   cwd: string;
@@ -14,7 +15,8 @@ export interface RegistryOpOptions {
   registry?: string;
 }
 
-export type OpEvent = { kind: "step"; text: string } | { kind: "transfer"; what: string; progress: TransferProgress };
+/** Steps and transfer progress: what a release publishes too. */
+export type OpEvent = PublishEvent;
 
 export interface OpResult {
   dir: string;
@@ -22,15 +24,10 @@ export interface OpResult {
   tags: { repository: string; tag: string; digest: string | null }[];
 }
 
-function tagsOf(target: Target, stage: Stage, version: string | undefined) {
-  const ref = target.ref(stage, version);
-  return { ref, tags: version ? [ref.versionedTag] : [ref.versionedTag, ref.floatingTag] };
-}
-
 /** `dt docker push`: the stage's versioned and floating tags to the registry, with progress. */
 export async function pushStage(options: RegistryOpOptions, onEvent: (e: OpEvent) => void = () => {}): Promise<OpResult> {
   const [target, docker] = await Promise.all([loadTarget(options.cwd, options.dir), connect()]);
-  const { ref } = tagsOf(target, options.stage, options.version);
+  const ref = target.ref(options.stage, options.version);
   const d = destinations(target, options.registry ? [options.registry] : undefined)[0]!;
   const source = `${ref.repository}:${ref.versionedTag}`;
   if (!(await inspectImage(docker, source))) {
@@ -38,22 +35,17 @@ export async function pushStage(options: RegistryOpOptions, onEvent: (e: OpEvent
       hint: options.stage === "local" ? "dt docker build" : options.stage === "prod" ? "dt docker build --stage prod" : "dt docker release dev (builds, tests and pushes)",
     });
   }
-  const auth = await authFor(d.host);
-  const result: OpResult = { dir: target.path, image: source, tags: [] };
-  for (const tag of [ref.versionedTag, ref.floatingTag]) {
-    await tagLocal(docker, source, d.repository, tag);
-    onEvent({ kind: "step", text: `push ${d.repository}:${tag}` });
-    const { digest } = await pushImage(docker, d.repository, tag, auth, (progress) => onEvent({ kind: "transfer", what: `${d.repository}:${tag}`, progress }));
-    result.tags.push({ repository: d.repository, tag, digest });
-  }
-  return result;
+  // One platform, the host's: the image as it is on this engine, published as a release would.
+  const native = hostPlatform();
+  const pushed = await publish(docker, [d], ref, [native], new Map([[native, source]]), onEvent);
+  return { dir: target.path, image: source, tags: pushed.map(({ repository, tag, digest }) => ({ repository, tag, digest })) };
 }
 
 /** Pulls `dest.repository:tag` and names it as dt's local naming expects. */
-async function pullAs(docker: Docker, d: Destination, localRepository: string, tag: string, onEvent: (e: OpEvent) => void, platform?: string) {
+async function pullAs(docker: Docker, d: Destination, localRepository: string, tag: string, onEvent: (e: OpEvent) => void) {
   const remote = `${d.repository}:${tag}`;
   onEvent({ kind: "step", text: `pull ${remote}` });
-  await pullImage(docker, remote, await authFor(d.host), { platform, onProgress: (progress) => onEvent({ kind: "transfer", what: remote, progress }) });
+  await pullImage(docker, remote, await authFor(d.host), { onProgress: (progress) => onEvent({ kind: "transfer", what: remote, progress }) });
   if (d.repository !== localRepository) await tagLocal(docker, remote, localRepository, tag);
 }
 
@@ -61,7 +53,7 @@ async function pullAs(docker: Docker, d: Destination, localRepository: string, t
 export async function pullStage(options: RegistryOpOptions, onEvent: (e: OpEvent) => void = () => {}): Promise<OpResult> {
   if (options.stage === "local") throw usageError("local images are built here, not pulled", { hint: "dt docker build, or pull --stage dev" });
   const [target, docker] = await Promise.all([loadTarget(options.cwd, options.dir), connect()]);
-  const { ref } = tagsOf(target, options.stage, options.version);
+  const ref = target.ref(options.stage, options.version);
   const d = destinations(target, options.registry ? [options.registry] : undefined)[0]!;
   const tag = options.version ? ref.versionedTag : ref.floatingTag;
   await pullAs(docker, d, ref.repository, tag, onEvent);

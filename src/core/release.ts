@@ -5,7 +5,7 @@ import { connect, engineCall, inspectImage } from "./engine.ts";
 import { DtError, usageError, workError } from "./errors.ts";
 import { buildImage, type BuildEvent } from "./image-build.ts";
 import { LABEL, type ImageRef } from "./image-ref.ts";
-import { hostPlatform, platformSuffix, requireBuildable } from "./platform.ts";
+import { hostPlatform, platformBuild, platformSuffix, platformTagSuffix, requireBuildable } from "./platform.ts";
 import { registryClient, type IndexEntry, type RegistryClient } from "./registry-client.ts";
 import { loadTarget, type Target } from "./target.ts";
 import { runTests, type TestEvent, type TestReport } from "./test-run.ts";
@@ -89,6 +89,9 @@ export function destinations(target: Target, names: readonly string[] | undefine
   });
 }
 
+// In the registry, one platform is the tag itself; several are pushed as TAG-os-arch and joined.
+const registrySuffix = (platform: string, platforms: readonly string[]) => (platforms.length > 1 ? platformTagSuffix(platform) : "");
+
 export async function tagLocal(docker: Docker, source: string, repository: string, tag: string): Promise<void> {
   await engineCall(`tagging ${repository}:${tag}`, () => docker.getImage(source).tag({ repo: repository, tag }));
 }
@@ -152,7 +155,7 @@ async function pushPlatforms(docker: Docker, d: Destination, tag: string, platfo
   }
   const entries: IndexEntry[] = [];
   for (const platform of platforms) {
-    const platformTag = `${tag}-${platform.replace(/\//g, "-")}`;
+    const platformTag = `${tag}${platformTagSuffix(platform)}`;
     onEvent({ kind: "step", text: `push ${d.repository}:${platformTag}` });
     await pushImage(docker, d.repository, platformTag, auth, (progress) => onEvent({ kind: "transfer", what: `${d.repository}:${platformTag}`, progress }));
     const head = await d.client.headManifest(d.path, platformTag);
@@ -189,7 +192,7 @@ export async function release(options: ReleaseOptions, onEvent: (e: ReleaseEvent
   if (options.dryRun) return result;
 
   // The cheap question first: a finished release is recognised without building or testing.
-  const firstSuffix = platforms.length > 1 ? `-${platforms[0]!.replace(/\//g, "-")}` : "";
+  const firstSuffix = registrySuffix(platforms[0]!, platforms);
   if (await pushedFromHere(docker, dests, stageRef.versionedTag, (d) => `${d.repository}:${stageRef.versionedTag}${firstSuffix}`)) {
     return { ...result, alreadyReleased: true };
   }
@@ -220,8 +223,7 @@ export async function release(options: ReleaseOptions, onEvent: (e: ReleaseEvent
         dir: target.absPath,
         stage: options.stage === "dev" ? "local" : "prod",
         version,
-        platform: platforms.length > 1 || p !== native ? p : undefined,
-        tagSuffix: platformSuffix(p, native),
+        ...platformBuild(p, platforms, native),
       },
       (event) => onEvent({ kind: "build", event, platform: p }),
     );
@@ -267,7 +269,7 @@ export async function publish(
   const pushed: ReleasedTag[] = [];
   for (const d of dests) {
     for (const p of platforms) {
-      const suffix = platforms.length > 1 ? `-${p.replace(/\//g, "-")}` : "";
+      const suffix = registrySuffix(p, platforms);
       for (const tag of [ref.versionedTag, ref.floatingTag]) {
         await tagLocal(docker, built.get(p)!, d.repository, `${tag}${suffix}`);
       }
