@@ -51,3 +51,6 @@ export function runOptionsFrom(args: Record<string, unknown>, cwd: string) {
     pull: Boolean(args.pull),
   };
 }
+
+/** `a, b,c` → ["a", "b", "c"]: a comma-separated flag value (`--platform P,...`). */
+export const commaList = (value: string | undefined) => value?.split(",").map((p) => p.trim()).filter(Boolean);

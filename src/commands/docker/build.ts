@@ -1,6 +1,6 @@
 import { isTTY } from "../../ui/fd.ts";
 import { defineCommand } from "../_define.ts";
-import { dirArgs, jsonArgs } from "../_shared.ts";
+import { commaList, dirArgs, jsonArgs } from "../_shared.ts";
 
 export default defineCommand({
   meta: {
@@ -43,7 +43,7 @@ export default defineCommand({
       const onTransfer = await transferEvents(bar);
       try {
         const result = await buildForPlatforms(
-          { cwd, dir, stage, version: args.version, from: args.from as "dev" | "local" | undefined, platforms: splitList(args.platform), noCache: args["no-cache"], buildArgs, push: args.push },
+          { cwd, dir, stage, version: args.version, from: args.from as "dev" | "local" | undefined, platforms: commaList(args.platform), noCache: args["no-cache"], buildArgs, push: args.push },
           (e) => {
             if (e.kind !== "build") return onTransfer(e);
             const b = e.event;
@@ -63,8 +63,6 @@ export default defineCommand({
     else if (!isTTY(2) && results.length > 1) out(results.map((r) => `${r.dir}\t${r.image}\t${r.skipped ? "skipped" : "built"}`).join("\n"));
   },
 });
-
-const splitList = (value: string | undefined) => value?.split(",").map((p) => p.trim()).filter(Boolean);
 
 function summary(result: import("../../core/build-platforms.ts").PlatformBuildResult): string {
   const each = result.platforms.map((b) =>

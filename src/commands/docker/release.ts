@@ -1,6 +1,6 @@
 import { isTTY } from "../../ui/fd.ts";
 import { defineCommand } from "../_define.ts";
-import { dirArgs, jsonArgs } from "../_shared.ts";
+import { commaList, dirArgs, jsonArgs } from "../_shared.ts";
 
 export default defineCommand({
   meta: {
@@ -27,7 +27,7 @@ export default defineCommand({
     const { progress } = await import("../../ui/progress.ts");
     const { formatProgress } = await import("../../core/transfer.ts");
     const { out, outJson, info } = await import("../../ui/output.ts");
-    const platforms = args.platform ? args.platform.split(",").map((p) => p.trim()).filter(Boolean) : undefined;
+    const platforms = commaList(args.platform);
     const bar = args["dry-run"] ? undefined : progress(`release ${args.stage}`);
     let lastTransfer = 0;
     try {
