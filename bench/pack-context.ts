@@ -4,7 +4,8 @@
 //   node_modules/.bin/bun bench/pack-context.ts DIR [--list FILE] > out.tar
 import { readFileSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { collectContext, packContext } from "../src/core/build-context.ts";
+import { collectContext } from "../src/core/build-context.ts";
+import { lentTarChunks } from "../src/core/tar-writer.ts";
 
 const [dir, flag, listFile] = process.argv.slice(2);
 if (!dir) throw new Error("usage: pack-context.ts DIR [--list FILE]");
@@ -15,8 +16,11 @@ const { entries } = collectContext(dir, { text: ignoreText, file: ".dockerignore
 if (flag === "--list" && listFile) {
   writeFileSync(listFile, entries.map((e) => `${e.path}\n`).join(""));
 } else {
-  // Plain writes to fd 1: the bench measures the packer, not a stdout stream wrapper.
-  for await (const chunk of packContext(entries)) writeSync(1, chunk as Buffer);
+  // Plain writes to fd 1, as the engine upload writes each lent chunk to its socket
+  // (src/core/engine-upload.ts): the bench measures the packer, not a stream wrapper.
+  for (const chunk of lentTarChunks(entries)) {
+    for (let done = 0; done < chunk.byteLength; ) done += writeSync(1, chunk, done);
+  }
 }
 // As dt itself ends (src/main.ts: process.exit after its cleanups), not by draining the event
 // loop and tearing the heap down.

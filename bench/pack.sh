@@ -5,8 +5,9 @@
 #   bench/pack.sh   (env: PACK_ROUNDS=3, PACK_RUNS=10, PACK_TARGET=1.5, BENCH_OUT, DT_BENCH_CACHE)
 #
 # What runs: bench/pack-context.ts, compiled the way dt is (bytecode, ESM, minified), which calls
-# the same collectContext + packContext as `dt docker build`, so Bun's start-up counts against dt
-# as it does for users. Both sides write the whole archive into a pipe; not to /dev/null: GNU tar
+# the same collectContext + lentTarChunks as `dt docker build` and writes each chunk as
+# src/core/engine-upload.ts writes it to the engine's socket, so Bun's start-up counts against
+# dt as it does for users. Both sides write the whole archive into a pipe; not to /dev/null: GNU tar
 # notices /dev/null and skips reading the files. tar gets the exact list dt packs (--no-recursion
 # -T), so the ignore rules are dt's work only, as they would be for `docker build`. The tree is
 # cached (bench/pack-gen.ts). ROUNDS hyperfine runs; the verdict is the median of the per-round

@@ -1,10 +1,11 @@
 // Build contexts packed in-process: the runnable dir's files as the Docker CLI would send them
 // (its .dockerignore semantics, symlinks never followed), plus the embedded devops templates
 // the dir does not override. No temp dirs: the tar is streamed straight to the engine.
-import { closeSync, constants, lstatSync, openSync, readdirSync, readlinkSync, readSync, type Dirent, type Stats } from "node:fs";
+import { lstatSync, readdirSync, readlinkSync, type Dirent, type Stats } from "node:fs";
 import { Readable } from "node:stream";
 import { cleanPath, parseDockerignore, type Matcher, type MatchState } from "./dockerignore.ts";
-import { usageError, workError } from "./errors.ts";
+import { usageError } from "./errors.ts";
+import { CHUNK_BYTES, lentTarChunks } from "./tar-writer.ts";
 
 export type EntryType = "file" | "dir" | "symlink";
 
@@ -270,203 +271,15 @@ export function contextDigest(entries: readonly ContextEntry[], extraInputs: Rec
 
 // ---------------------------------------------------------------- tar
 
-// Small files are read straight into the outgoing batch, many to a chunk, so the stream's
-// per-chunk costs are paid per 128 KB, not per file; larger files are streamed in chunks of
-// their own, so memory stays flat whatever the context holds.
-const WHOLE_FILE_BYTES = 64 * 1024;
-const BATCH_BYTES = 128 * 1024;
-const BLOCK = 512;
-
 /**
- * The context as an uncompressed tar stream for the engine's build endpoint: entries in the
- * given (sorted) order, uid/gid 0 with no user names, modes and mtimes (whole seconds) as on
- * disk, symlinks as symlinks, PAX records for long or non-ASCII names (as the Docker CLI's Go
- * tar writer does). Files are read as the stream is consumed, many small ones per chunk.
- *
- * The headers are written here rather than by tar-stream's packer: it costs ~25 us and an
- * async hop per entry, which made packing 20,000 files 3x slower than `tar -c`
- * (bench/pack.sh). tar-stream reads these archives back in the tests.
+ * The context's tar (src/core/tar-writer.ts) as a stream that owns its chunks, for consumers
+ * that keep them (dockerode's upload over TLS or ssh, tests). The engine upload over a plain
+ * socket writes the lent chunks itself and skips the copies.
  */
 export function packContext(entries: readonly ContextEntry[]): Readable {
-  return Readable.from(tarChunks(entries), { objectMode: false, highWaterMark: BATCH_BYTES });
+  return Readable.from(ownedChunks(entries), { objectMode: false, highWaterMark: CHUNK_BYTES });
 }
 
-function* tarChunks(entries: readonly ContextEntry[]): Generator<Buffer> {
-  // Zeroed up front, so tar's padding after each file needs no writes of its own.
-  let batch = Buffer.alloc(BATCH_BYTES);
-  let used = 0;
-  for (const e of entries) {
-    const header = planHeader(e);
-    const streamed = e.type === "file" && !e.content && e.size > WHOLE_FILE_BYTES;
-    const need = header.bytes + (e.type === "file" && !streamed ? padded(e.size) : 0);
-    if (used + need > batch.byteLength) {
-      if (used > 0) yield batch.subarray(0, used);
-      batch = Buffer.alloc(Math.max(BATCH_BYTES, need));
-      used = 0;
-    }
-    writeHeader(batch, used, header);
-    used += header.bytes;
-    if (streamed) {
-      yield batch.subarray(0, used);
-      batch = batch.subarray(used);
-      used = 0;
-      yield* fileChunks(e);
-      continue;
-    }
-    if (e.content) Buffer.from(e.content.buffer, e.content.byteOffset, e.content.byteLength).copy(batch, used);
-    else if (e.type === "file" && e.size > 0) readInto(e, batch, used);
-    used += need - header.bytes;
-  }
-  if (used > 0) yield batch.subarray(0, used);
-  yield Buffer.alloc(2 * BLOCK);
-}
-
-const padded = (size: number) => Math.ceil(size / BLOCK) * BLOCK;
-
-function readInto(e: ContextEntry, target: Buffer, offset: number): number {
-  const fd = openSync(e.source!, constants.O_RDONLY);
-  try {
-    let done = 0;
-    while (done < e.size) {
-      const n = readSync(fd, target, offset + done, e.size - done, done);
-      if (n === 0) throw changedWhilePacking(e);
-      done += n;
-    }
-    return done;
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function* fileChunks(e: ContextEntry): Generator<Buffer> {
-  const fd = openSync(e.source!, constants.O_RDONLY);
-  try {
-    for (let done = 0; done < e.size; ) {
-      const chunk = Buffer.allocUnsafe(Math.min(BATCH_BYTES, e.size - done));
-      const n = readSync(fd, chunk, 0, chunk.byteLength, done);
-      if (n === 0) throw changedWhilePacking(e);
-      done += n;
-      yield n === chunk.byteLength ? chunk : chunk.subarray(0, n);
-    }
-  } finally {
-    closeSync(fd);
-  }
-  const padding = padded(e.size) - e.size;
-  if (padding > 0) yield Buffer.alloc(padding);
-}
-
-const changedWhilePacking = (e: ContextEntry) =>
-  workError(`${e.path} shrank while the build context was being packed`, { hint: "run the build again" });
-
-const TYPEFLAG: Record<EntryType | "pax", string> = { file: "0", symlink: "2", dir: "5", pax: "x" };
-const MAX_OCTAL_SIZE = 0o77777777777;
-
-interface UstarFields {
-  name: string;
-  prefix: string;
-  mode: number;
-  size: number;
-  mtime: number;
-  type: string;
-  link: string;
-}
-
-interface HeaderPlan {
-  main: UstarFields;
-  /** PAX records for what ustar cannot hold (long or non-ASCII names and links, huge sizes). */
-  pax: Buffer | null;
-  bytes: number;
-}
-
-function planHeader(e: ContextEntry): HeaderPlan {
-  const name = e.type === "dir" ? `${e.path}/` : e.path;
-  const size = e.type === "file" ? e.size : 0;
-  const split = ustarName(name);
-  const link = e.linkTarget ?? "";
-  const linkFits = link.length <= 100 && isAscii(link);
-  let pax = "";
-  if (!split) pax += paxRecord("path", name);
-  if (!linkFits) pax += paxRecord("linkpath", link);
-  if (size > MAX_OCTAL_SIZE) pax += paxRecord("size", String(size));
-  const main: UstarFields = {
-    ...(split ?? fallbackName(name)),
-    mode: e.mode,
-    size: size > MAX_OCTAL_SIZE ? 0 : size,
-    mtime: Math.floor(e.mtimeMs / 1000),
-    type: TYPEFLAG[e.type],
-    link: linkFits ? link : "",
-  };
-  if (!pax) return { main, pax: null, bytes: BLOCK };
-  const records = Buffer.from(pax, "utf8");
-  return { main, pax: records, bytes: 2 * BLOCK + padded(records.byteLength) };
-}
-
-/** Writes the planned header(s) at `offset` of `b`, whose next `plan.bytes` bytes are zero. */
-function writeHeader(b: Buffer, offset: number, plan: HeaderPlan): void {
-  let o = offset;
-  if (plan.pax) {
-    const { mtime } = plan.main;
-    writeUstar(b, o, { name: "PaxHeader", prefix: "", mode: 0o644, size: plan.pax.byteLength, mtime, type: TYPEFLAG.pax, link: "" });
-    plan.pax.copy(b, o + BLOCK);
-    o += BLOCK + padded(plan.pax.byteLength);
-  }
-  writeUstar(b, o, plan.main);
-}
-
-// The parts every header shares (magic, zero ids and device numbers, a blank checksum), with
-// the sum of their bytes: the checksum is that plus the bytes written per entry.
-const TEMPLATE = Buffer.alloc(BLOCK);
-TEMPLATE.write("0000000", 108, "latin1"); // uid
-TEMPLATE.write("0000000", 116, "latin1"); // gid
-TEMPLATE.write("        ", 148, "latin1"); // checksum, counted as spaces
-TEMPLATE.write("ustar\u000000", 257, "latin1");
-TEMPLATE.write("0000000", 329, "latin1"); // devmajor
-TEMPLATE.write("0000000", 337, "latin1"); // devminor
-const TEMPLATE_SUM = TEMPLATE.reduce((sum, byte) => sum + byte, 0);
-
-// Fields are ASCII (ustarName and fallbackName see to it), so char codes are the bytes.
-function put(b: Buffer, offset: number, text: string): number {
-  b.write(text, offset, "latin1");
-  let sum = 0;
-  for (let i = 0; i < text.length; i++) sum += text.charCodeAt(i);
-  return sum;
-}
-
-const octal = (value: number, digits: number) => value.toString(8).padStart(digits, "0");
-
-function writeUstar(b: Buffer, o: number, f: UstarFields): void {
-  TEMPLATE.copy(b, o);
-  let sum = TEMPLATE_SUM;
-  sum += put(b, o, f.name);
-  sum += put(b, o + 100, octal(f.mode & 0o7777, 7));
-  sum += put(b, o + 124, octal(f.size, 11));
-  sum += put(b, o + 136, octal(f.mtime, 11));
-  sum += put(b, o + 156, f.type);
-  if (f.link) sum += put(b, o + 157, f.link);
-  if (f.prefix) sum += put(b, o + 345, f.prefix);
-  b.write(`${octal(sum, 6)}\u0000 `, o + 148, "latin1");
-}
-
-// ustar holds a name of up to 100 bytes, or 255 split at a "/" into prefix and name.
-function ustarName(name: string): { name: string; prefix: string } | null {
-  if (!isAscii(name)) return null;
-  if (name.length <= 100) return { name, prefix: "" };
-  for (let slash = name.indexOf("/"); slash !== -1 && slash <= 155; slash = name.indexOf("/", slash + 1)) {
-    const rest = name.slice(slash + 1);
-    if (rest.length > 0 && rest.length <= 100) return { name: rest, prefix: name.slice(0, slash) };
-  }
-  return null;
-}
-
-// What old readers that ignore PAX see; others take the PAX path.
-const fallbackName = (name: string) => ({ name: name.replace(/[^\x20-\x7e]/g, "_").slice(-100), prefix: "" });
-
-const isAscii = (s: string) => /^[\x00-\x7f]*$/.test(s);
-
-function paxRecord(key: string, value: string): string {
-  const body = ` ${key}=${value}\n`;
-  const bytes = Buffer.byteLength(body);
-  let length = bytes + String(bytes).length;
-  if (String(length).length !== String(length - bytes).length) length = bytes + String(length).length;
-  return `${length}${body}`;
+function* ownedChunks(entries: readonly ContextEntry[]): Generator<Buffer> {
+  for (const chunk of lentTarChunks(entries)) yield Buffer.from(chunk);
 }

@@ -78,17 +78,17 @@ export async function engineInfo(options: { timeoutMs?: number } = {}): Promise<
  * Anything else (TLS, ssh://) goes through `viaDockerode`. Errors are raw; wrap with engineError.
  */
 export async function engineGet<T>(path: string, timeoutMs: number, viaDockerode: (docker: Docker) => Promise<T>): Promise<T> {
-  const host = engineHost();
-  const plainTcp = host.startsWith("tcp://") && !process.env.DOCKER_TLS_VERIFY && !process.env.DOCKER_CERT_PATH;
+  const address = plainEngineAddress();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: "ETIMEDOUT" })), timeoutMs);
   });
   try {
-    if (!host.startsWith("unix://") && !plainTcp) return await Promise.race([connect({ timeoutMs }).then(viaDockerode), timeout]);
-    const url = plainTcp ? `http://${host.slice("tcp://".length)}${path}` : `http://localhost${path}`;
-    const init = plainTcp ? {} : { unix: host.slice("unix://".length) };
-    const response = await Promise.race([fetch(url, init), timeout]);
+    if (!address) return await Promise.race([connect({ timeoutMs }).then(viaDockerode), timeout]);
+    const response = await Promise.race([
+      "unix" in address ? fetch(`http://localhost${path}`, { unix: address.unix }) : fetch(`http://${hostPort(address)}${path}`),
+      timeout,
+    ]);
     const body = await Promise.race([response.text(), timeout]);
     if (!response.ok) throw Object.assign(new Error(engineBodyMessage(body)), { statusCode: response.status });
     return JSON.parse(body) as T;
@@ -96,6 +96,22 @@ export async function engineGet<T>(path: string, timeoutMs: number, viaDockerode
     clearTimeout(timer);
   }
 }
+
+export type PlainEngineAddress = { unix: string } | { hostname: string; port: number };
+
+/**
+ * Where dt can talk HTTP to the engine itself: its unix socket, or a tcp:// address without
+ * TLS. Null for TLS and ssh:// engines, which only dockerode handles.
+ */
+export function plainEngineAddress(env = process.env): PlainEngineAddress | null {
+  const host = engineHost(env);
+  if (host.startsWith("unix://")) return { unix: host.slice("unix://".length) };
+  if (!host.startsWith("tcp://") || env.DOCKER_TLS_VERIFY || env.DOCKER_CERT_PATH) return null;
+  const url = new URL(`http://${host.slice("tcp://".length)}`);
+  return { hostname: url.hostname.replace(/^\[(.*)\]$/, "$1"), port: Number(url.port || 2375) };
+}
+
+const hostPort = (a: { hostname: string; port: number }) => `${a.hostname.includes(":") ? `[${a.hostname}]` : a.hostname}:${a.port}`;
 
 const engineBodyMessage = (body: string) => {
   try {

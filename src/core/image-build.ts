@@ -4,12 +4,14 @@ import { assetsUnder, isExecutableAsset } from "./assets.ts";
 import { readFileSync } from "node:fs";
 import { collectContext, contextDigest, packContext, type ContextEntry } from "./build-context.ts";
 import { parseDockerignore } from "./dockerignore.ts";
-import { connect, engineCall, engineError, inspectImage, type ImageInfo } from "./engine.ts";
+import { connect, engineCall, engineError, inspectImage, plainEngineAddress, type ImageInfo } from "./engine.ts";
+import { postUpload } from "./engine-upload.ts";
 import { envError, usageError, workError } from "./errors.ts";
 import { readText } from "./fs-util.ts";
 import { gitRaw } from "./git.ts";
 import { floating, LABEL, versioned, type ImageRef } from "./image-ref.ts";
 import { readJsonLines } from "./json-lines.ts";
+import { lentTarChunks, tarSize } from "./tar-writer.ts";
 import { loadTarget, type Target } from "./target.ts";
 import { findSubRepos, owningRepo, readHead } from "./workspace.ts";
 
@@ -196,7 +198,7 @@ export async function buildImage(options: BuildOptions, onEvent: (e: BuildEvent)
     [LABEL.workspace]: target.root,
   };
   const stream = await engineCall(`building ${versioned(ref)}`, () =>
-    docker.buildImage(packContext(context.entries) as unknown as NodeJS.ReadableStream, {
+    startBuild(docker, context.entries, {
       t: versioned(ref),
       dockerfile,
       buildargs: buildArgs,
@@ -212,8 +214,30 @@ export async function buildImage(options: BuildOptions, onEvent: (e: BuildEvent)
   return { ...result, id, skipped: false };
 }
 
+type BuildQuery = Record<string, string | boolean | Record<string, string>>;
+
+/**
+ * POST /build with the context's tar as its body, returning the engine's progress stream. Over
+ * a plain socket dt sends it itself, writing the tar writer's lent chunks (engine-upload.ts);
+ * TLS and ssh engines get it through dockerode, as a stream of copies.
+ */
+async function startBuild(docker: Docker, entries: readonly ContextEntry[], query: BuildQuery): Promise<AsyncIterable<Uint8Array | string>> {
+  const address = plainEngineAddress();
+  if (!address) return (await docker.buildImage(packContext(entries) as unknown as NodeJS.ReadableStream, query)) as AsyncIterable<Uint8Array>;
+  const params = new URLSearchParams();
+  // As dockerode encodes them: maps (build args, labels) as JSON.
+  for (const [key, value] of Object.entries(query)) params.set(key, typeof value === "object" ? JSON.stringify(value) : String(value));
+  const response = await postUpload(address, {
+    path: `/build?${params}`,
+    contentType: "application/x-tar",
+    length: tarSize(entries),
+    body: lentTarChunks(entries),
+  });
+  return response.body;
+}
+
 /** Reads the build stream to its end; a line with `error` is the failure, whatever the HTTP status. */
-async function followBuild(stream: NodeJS.ReadableStream, onEvent: (e: BuildEvent) => void, name: string): Promise<string> {
+async function followBuild(stream: AsyncIterable<Uint8Array | string>, onEvent: (e: BuildEvent) => void, name: string): Promise<string> {
   let id: string | undefined;
   let currentStep = "";
   let stepOutput: string[] = [];

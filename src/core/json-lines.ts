@@ -2,7 +2,7 @@
  * Reads a stream of newline-separated JSON objects (the engine's build, pull and push
  * progress) and calls `onObject` for each. A line that is not JSON is passed as `{ raw }`.
  */
-export async function readJsonLines(stream: NodeJS.ReadableStream, onObject: (obj: Record<string, any>) => void): Promise<void> {
+export async function readJsonLines(stream: NodeJS.ReadableStream | AsyncIterable<Uint8Array | string>, onObject: (obj: Record<string, any>) => void): Promise<void> {
   let buffer = "";
   const decoder = new TextDecoder();
   const flush = (line: string) => {
