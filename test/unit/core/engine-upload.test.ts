@@ -3,6 +3,7 @@
 // engine is exercised through it by every `dt docker build` test.
 import { afterAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
+import { plainEngineAddress } from "../../../src/core/engine.ts";
 import { postUpload, type Upload } from "../../../src/core/engine-upload.ts";
 import { cleanupAll, testdir } from "../../support/fixtures.ts";
 
@@ -173,6 +174,38 @@ describe("postUpload", () => {
       expect(await text((await postUpload({ unix: unix2 }, upload(lent(1, 16), 16))).body)).toBe(payload);
     } finally {
       server2.stop(true);
+    }
+  });
+});
+
+describe("plainEngineAddress", () => {
+  test("unix sockets and tcp:// without TLS are dt's to talk to; TLS and ssh are dockerode's", () => {
+    expect(plainEngineAddress({})).toEqual({ unix: "/var/run/docker.sock" });
+    expect(plainEngineAddress({ DOCKER_HOST: "unix:///tmp/d.sock" })).toEqual({ unix: "/tmp/d.sock" });
+    expect(plainEngineAddress({ DOCKER_HOST: "tcp://127.0.0.1:2376" })).toEqual({ hostname: "127.0.0.1", port: 2376 });
+    expect(plainEngineAddress({ DOCKER_HOST: "tcp://[::1]:2375" })).toEqual({ hostname: "::1", port: 2375 });
+    expect(plainEngineAddress({ DOCKER_HOST: "tcp://localhost" })).toEqual({ hostname: "localhost", port: 2375 });
+    expect(plainEngineAddress({ DOCKER_HOST: "tcp://127.0.0.1:2376", DOCKER_TLS_VERIFY: "1" })).toBeNull();
+    expect(plainEngineAddress({ DOCKER_HOST: "tcp://127.0.0.1:2376", DOCKER_CERT_PATH: "/certs" })).toBeNull();
+    expect(plainEngineAddress({ DOCKER_HOST: "ssh://me@host" })).toBeNull();
+  });
+
+  test("a tcp:// engine gets the same upload over TCP on 127.0.0.1", async () => {
+    let length = 0;
+    const server = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      async fetch(req) {
+        length = (await req.arrayBuffer()).byteLength;
+        return new Response('{"stream":"ok"}\n');
+      },
+    });
+    try {
+      const response = await postUpload({ hostname: "127.0.0.1", port: server.port! }, upload(lent(8, 4096), 8 * 4096));
+      expect(await text(response.body)).toBe('{"stream":"ok"}\n');
+      expect(length).toBe(8 * 4096);
+    } finally {
+      server.stop(true);
     }
   });
 });
