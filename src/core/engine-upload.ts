@@ -4,7 +4,7 @@
 // Node's http client (dockerode) keeps every chunk it is given until it is sent, which forces
 // a fresh buffer per chunk. TLS and ssh engines still go through dockerode.
 import type { SocketHandler } from "bun";
-import type { PlainEngineAddress } from "./engine.ts";
+import { hostPort, type PlainEngineAddress } from "./engine.ts";
 
 export interface EngineResponse {
   status: number;
@@ -88,7 +88,7 @@ export async function postUpload(address: PlainEngineAddress, upload: Upload): P
 }
 
 function requestHead(address: PlainEngineAddress, upload: Upload): string {
-  const host = "unix" in address ? "docker" : `${address.hostname}:${address.port}`;
+  const host = "unix" in address ? "docker" : hostPort(address);
   return [
     `POST ${upload.path} HTTP/1.1`,
     `Host: ${host}`,

@@ -111,7 +111,8 @@ export function plainEngineAddress(env = process.env): PlainEngineAddress | null
   return { hostname: url.hostname.replace(/^\[(.*)\]$/, "$1"), port: Number(url.port || 2375) };
 }
 
-const hostPort = (a: { hostname: string; port: number }) => `${a.hostname.includes(":") ? `[${a.hostname}]` : a.hostname}:${a.port}`;
+/** `host:port` as HTTP writes it (an IPv6 address in brackets). */
+export const hostPort = (a: { hostname: string; port: number }) => `${a.hostname.includes(":") ? `[${a.hostname}]` : a.hostname}:${a.port}`;
 
 const engineBodyMessage = (body: string) => {
   try {

@@ -197,8 +197,11 @@ export async function buildImage(options: BuildOptions, onEvent: (e: BuildEvent)
     [LABEL.contextDigest]: digest,
     [LABEL.workspace]: target.root,
   };
+  const bytes = tarSize(context.entries);
+  // What the engine waits for before its first step; as `docker build` says it.
+  onEvent({ kind: "step", text: `sending the build context: ${context.entries.length} entries, ${(bytes / 1e6).toFixed(1)} MB` });
   const stream = await engineCall(`building ${versioned(ref)}`, () =>
-    startBuild(docker, context.entries, {
+    startBuild(docker, context.entries, bytes, {
       t: versioned(ref),
       dockerfile,
       buildargs: buildArgs,
@@ -221,7 +224,7 @@ type BuildQuery = Record<string, string | boolean | Record<string, string>>;
  * a plain socket dt sends it itself, writing the tar writer's lent chunks (engine-upload.ts);
  * TLS and ssh engines get it through dockerode, as a stream of copies.
  */
-async function startBuild(docker: Docker, entries: readonly ContextEntry[], query: BuildQuery): Promise<AsyncIterable<Uint8Array | string>> {
+async function startBuild(docker: Docker, entries: readonly ContextEntry[], bytes: number, query: BuildQuery): Promise<AsyncIterable<Uint8Array | string>> {
   const address = plainEngineAddress();
   if (!address) return (await docker.buildImage(packContext(entries) as unknown as NodeJS.ReadableStream, query)) as AsyncIterable<Uint8Array>;
   const params = new URLSearchParams();
@@ -230,7 +233,7 @@ async function startBuild(docker: Docker, entries: readonly ContextEntry[], quer
   const response = await postUpload(address, {
     path: `/build?${params}`,
     contentType: "application/x-tar",
-    length: tarSize(entries),
+    length: bytes,
     body: lentTarChunks(entries),
   });
   return response.body;
