@@ -63,7 +63,7 @@ export function* lentTarChunks(entries: readonly ContextEntry[]): Generator<Uint
       const fd = open(e);
       try {
         for (let done = 0; done < e.size; ) {
-          const n = readSync(fd, batch, used, Math.min(e.size - done, CHUNK_BYTES - used), done);
+          const n = read(e, fd, batch, used, Math.min(e.size - done, CHUNK_BYTES - used), done);
           if (n === 0) throw shrank(e);
           done += n;
           used += n;
@@ -100,15 +100,35 @@ export function tarSize(entries: readonly ContextEntry[]): number {
 
 const padded = (size: number) => Math.ceil(size / BLOCK) * BLOCK;
 
+// A file deleted, replaced by a directory or made unreadable between collecting and packing
+// (a checkout or an editor's save-by-rename during the build) is named, not an internal error.
 function open(e: ContextEntry): number {
-  return openSync(e.source!, constants.O_RDONLY);
+  try {
+    return openSync(e.source!, constants.O_RDONLY);
+  } catch (cause) {
+    throw changed(e, cause);
+  }
 }
+
+function read(e: ContextEntry, fd: number, target: Buffer, offset: number, length: number, position: number): number {
+  try {
+    return readSync(fd, target, offset, length, position);
+  } catch (cause) {
+    throw changed(e, cause);
+  }
+}
+
+const changed = (e: ContextEntry, cause: unknown) =>
+  workError(`${e.path} changed while the build context was being packed (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`, {
+    hint: "run the build again",
+    cause,
+  });
 
 function readWhole(e: ContextEntry, target: Buffer, offset: number): void {
   const fd = open(e);
   try {
     for (let done = 0; done < e.size; ) {
-      const n = readSync(fd, target, offset + done, e.size - done, done);
+      const n = read(e, fd, target, offset + done, e.size - done, done);
       if (n === 0) throw shrank(e);
       done += n;
     }

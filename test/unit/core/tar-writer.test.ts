@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { appendFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { extract } from "tar-stream";
@@ -80,6 +80,17 @@ describe("lentTarChunks", () => {
     const read = await names(bytes);
     expect(read.get("a.txt")!.toString()).toBe("four");
     expect(read.get("b.txt")!.toString()).toBe("next");
+  });
+
+  test("a file deleted or replaced by a directory since it was collected throws, naming it", () => {
+    const dir = testdir({ "gone.txt": "x", "now-a-dir": "y" }).path;
+    const { entries } = collectContext(dir, null);
+    rmSync(join(dir, "gone.txt"));
+    expect(() => copies(entries)).toThrow(/gone\.txt changed while the build context was being packed \(ENOENT\)/);
+    writeFileSync(join(dir, "gone.txt"), "x");
+    rmSync(join(dir, "now-a-dir"));
+    mkdirSync(join(dir, "now-a-dir"));
+    expect(() => copies(entries)).toThrow(/now-a-dir changed while the build context was being packed \(EISDIR\)/);
   });
 
   test("a file that shrank throws, naming it", () => {
