@@ -4,7 +4,7 @@
 // Node's http client (dockerode) keeps every chunk it is given until it is sent, which forces
 // a fresh buffer per chunk. TLS and ssh engines still go through dockerode.
 import type { SocketHandler } from "bun";
-import { hostPort, type PlainEngineAddress } from "./engine.ts";
+import { engineBodyMessage, hostPort, type PlainEngineAddress } from "./engine.ts";
 
 export interface EngineResponse {
   status: number;
@@ -25,7 +25,7 @@ export interface Upload {
 /**
  * Sends `upload` and resolves with the response once its head has arrived and the whole body
  * has been written. A status of 400 or more rejects with `statusCode` and the engine's message
- * (as dockerode's errors carry them); a connection that fails rejects with its errno `code`.
+ * (what engineError reads from dockerode's errors too); a connection that fails rejects with its errno `code`.
  */
 export async function postUpload(address: PlainEngineAddress, upload: Upload): Promise<EngineResponse> {
   const response = new ResponseReader();
@@ -82,7 +82,7 @@ export async function postUpload(address: PlainEngineAddress, upload: Upload): P
   if (head.status >= 400) {
     const text = new TextDecoder().decode(await collect(response.body));
     socket.end();
-    throw Object.assign(new Error(engineText(text) || `HTTP ${head.status}`), { statusCode: head.status, json: parseJson(text) });
+    throw Object.assign(new Error(engineBodyMessage(text).trim() || `HTTP ${head.status}`), { statusCode: head.status });
   }
   return { status: head.status, body: response.body };
 }
@@ -102,16 +102,6 @@ function requestHead(address: PlainEngineAddress, upload: Upload): string {
 }
 
 const connectionClosed = () => Object.assign(new Error("the engine closed the connection"), { code: "ECONNRESET" });
-
-const parseJson = (text: string): { message?: string } | undefined => {
-  try {
-    return JSON.parse(text) as { message?: string };
-  } catch {
-    return undefined;
-  }
-};
-
-const engineText = (text: string) => (parseJson(text)?.message ?? text).trim();
 
 async function collect(body: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
@@ -136,6 +126,7 @@ class ResponseReader {
   private pending = Buffer.alloc(0);
   private parsedHead: ResponseHead | null = null;
   private mode: "chunked" | "length" | "close" = "close";
+  /** Content-Length mode: body bytes still to come. */
   private remaining = 0;
   /** Chunked encoding: bytes of the current chunk still to come, or -1 while reading a size line. */
   private chunkLeft = -1;
@@ -221,7 +212,7 @@ class ResponseReader {
       }
       const body = Math.min(this.chunkLeft - 2, this.pending.byteLength);
       if (body > 0) {
-        this.take(body, false);
+        this.take(body);
         this.chunkLeft -= body;
       }
       if (this.chunkLeft > 2 || this.pending.byteLength < 2) return;
@@ -230,11 +221,11 @@ class ResponseReader {
     }
   }
 
-  private take(n: number, countDown = true): void {
+  private take(n: number): void {
     if (n === 0) return;
     this.queue.push(this.pending.subarray(0, n));
     this.pending = this.pending.subarray(n);
-    if (countDown) this.remaining -= n;
+    this.remaining -= n;
   }
 }
 

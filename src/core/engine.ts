@@ -114,7 +114,8 @@ export function plainEngineAddress(env = process.env): PlainEngineAddress | null
 /** `host:port` as HTTP writes it (an IPv6 address in brackets). */
 export const hostPort = (a: { hostname: string; port: number }) => `${a.hostname.includes(":") ? `[${a.hostname}]` : a.hostname}:${a.port}`;
 
-const engineBodyMessage = (body: string) => {
+/** The `message` of an engine's JSON error body, or the body as it is. */
+export const engineBodyMessage = (body: string) => {
   try {
     return (JSON.parse(body) as { message?: string }).message ?? body;
   } catch {

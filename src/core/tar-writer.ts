@@ -27,8 +27,10 @@ export function* lentTarChunks(entries: readonly ContextEntry[]): Generator<Uint
   for (const e of entries) {
     const pax = paxRecords(e);
     const headerBytes = pax ? 2 * BLOCK + padded(pax.byteLength) : BLOCK;
-    const inline = e.type === "file" && (e.content !== undefined || headerBytes + padded(e.size) <= CHUNK_BYTES);
-    const need = headerBytes + (inline ? padded(e.size) : 0);
+    // A file that fits a chunk starts one if need be, so it is read with one call; a larger one
+    // (or a template, whatever its size) follows its header wherever the buffer stands.
+    const keepWhole = e.type === "file" && (e.content !== undefined || headerBytes + padded(e.size) <= CHUNK_BYTES);
+    const need = headerBytes + (keepWhole ? padded(e.size) : 0);
     if (used + need > CHUNK_BYTES) {
       yield batch.subarray(0, used);
       batch.fill(0, 0, used);
@@ -42,11 +44,13 @@ export function* lentTarChunks(entries: readonly ContextEntry[]): Generator<Uint
     writeEntryHeader(batch, used, e);
     used += BLOCK;
     if (e.type !== "file" || e.size === 0) continue;
-    if (e.content) {
-      // An injected file larger than a chunk is split across as many as it takes.
+    // Contents from the file (or an injected template's bytes), over as many chunks as they span.
+    const fd = e.content ? null : open(e);
+    try {
       for (let done = 0; done < e.size; ) {
-        const n = Math.min(e.size - done, CHUNK_BYTES - used);
-        batch.set(e.content.subarray(done, done + n), used);
+        const want = Math.min(e.size - done, CHUNK_BYTES - used);
+        const n = fd === null ? copyInto(batch, used, e.content!.subarray(done, done + want)) : read(e, fd, batch, used, want, done);
+        if (n === 0) throw shrank(e);
         done += n;
         used += n;
         if (used === CHUNK_BYTES) {
@@ -55,29 +59,10 @@ export function* lentTarChunks(entries: readonly ContextEntry[]): Generator<Uint
           used = 0;
         }
       }
-      used = padded(used);
-    } else if (inline) {
-      readWhole(e, batch, used);
-      used += padded(e.size);
-    } else {
-      const fd = open(e);
-      try {
-        for (let done = 0; done < e.size; ) {
-          const n = read(e, fd, batch, used, Math.min(e.size - done, CHUNK_BYTES - used), done);
-          if (n === 0) throw shrank(e);
-          done += n;
-          used += n;
-          if (used === CHUNK_BYTES) {
-            yield batch;
-            batch.fill(0);
-            used = 0;
-          }
-        }
-      } finally {
-        closeSync(fd);
-      }
-      used = padded(used);
+    } finally {
+      if (fd !== null) closeSync(fd);
     }
+    used = padded(used);
   }
   // The end-of-archive blocks: zeros the buffer already holds.
   if (used + 2 * BLOCK > CHUNK_BYTES) {
@@ -124,17 +109,9 @@ const changed = (e: ContextEntry, cause: unknown) =>
     cause,
   });
 
-function readWhole(e: ContextEntry, target: Buffer, offset: number): void {
-  const fd = open(e);
-  try {
-    for (let done = 0; done < e.size; ) {
-      const n = read(e, fd, target, offset + done, e.size - done, done);
-      if (n === 0) throw shrank(e);
-      done += n;
-    }
-  } finally {
-    closeSync(fd);
-  }
+function copyInto(target: Buffer, offset: number, bytes: Uint8Array): number {
+  target.set(bytes, offset);
+  return bytes.byteLength;
 }
 
 const shrank = (e: ContextEntry) => workError(`${e.path} shrank while the build context was being packed`, { hint: "run the build again" });
