@@ -4,8 +4,8 @@
 //   node_modules/.bin/bun bench/pack-context.ts DIR [--list FILE] > out.tar
 import { readFileSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { collectContext } from "../src/core/build-context.ts";
-import { lentTarChunks } from "../src/core/tar-writer.ts";
+import { collectContext } from "../src/core/build/context.ts";
+import { lentTarChunks } from "../src/core/build/tar-writer.ts";
 
 const [dir, flag, listFile] = process.argv.slice(2);
 if (!dir) throw new Error("usage: pack-context.ts DIR [--list FILE]");

@@ -1,6 +1,6 @@
 import type { ArgDef, ArgsDef } from "citty";
-import { usageError } from "./core/errors.ts";
-import { suggestion } from "./core/did-you-mean.ts";
+import { usageError } from "./core/base/errors.ts";
+import { suggestion } from "./core/base/did-you-mean.ts";
 
 export interface ParsedCommandArgs {
   args: Record<string, unknown>;

@@ -2,11 +2,11 @@ import { parseCommandArgs } from "./cli-args.ts";
 import { commands } from "./commands/index.ts";
 import type { CommandTable, DtCommand, DtGroup } from "./commands/_define.ts";
 import { globalFlags } from "./commands/_shared.ts";
-import { DtError, ExitCode, isDtError, usageError } from "./core/errors.ts";
-import { suggestion } from "./core/did-you-mean.ts";
+import { DtError, ExitCode, isDtError, usageError } from "./core/base/errors.ts";
+import { suggestion } from "./core/base/did-you-mean.ts";
 import { writeAll } from "./ui/fd.ts";
 import { c, settings } from "./ui/output.ts";
-import { DT_VERSION } from "./version.ts";
+import { DT_VERSION } from "./core/base/dt-version.ts";
 
 interface Resolved {
   path: string[];

@@ -1,7 +1,7 @@
 #!/usr/bin/env bun
 // The launcher: only what every command needs. Commands and heavy modules load lazily.
-import { ExitCode } from "./core/errors.ts";
-import { interruptedBy, markInterrupted, runCleanups } from "./core/lifecycle.ts";
+import { ExitCode } from "./core/base/errors.ts";
+import { interruptedBy, markInterrupted, runCleanups } from "./core/base/lifecycle.ts";
 
 /** Exits once cleanups ran; after a signal the exit code is the signal's, whoever gets here first. */
 async function finish(code: number): Promise<never> {
@@ -22,7 +22,7 @@ for (const [signal, code] of [
 
 const argv = process.argv.slice(2);
 if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {
-  const { DT_VERSION } = await import("./version.ts");
+  const { DT_VERSION } = await import("./core/base/dt-version.ts");
   console.log(DT_VERSION);
   process.exit(0);
 }

@@ -10,12 +10,12 @@ export default defineCommand({
     shell: { type: "positional", required: true, description: "bash, zsh or fish" },
   },
   async run({ args }) {
-    const { usageError } = await import("../core/errors.ts");
+    const { usageError } = await import("../core/base/errors.ts");
     const shell = args.shell;
     if (shell !== "bash" && shell !== "zsh" && shell !== "fish") {
       throw usageError(`no completion for shell '${shell}'`, { hint: "use bash, zsh or fish" });
     }
-    const { asset } = await import("../core/assets.ts");
+    const { asset } = await import("../core/base/assets.ts");
     const { writeAll } = await import("../ui/fd.ts");
     writeAll(1, asset(`completion/dt.${shell}`));
   },

@@ -11,12 +11,12 @@ export default defineCommand({
   async run({ args, cwd }) {
     const { outJson, out, table, c, info } = await import("../ui/output.ts");
     if (args.schema) {
-      const { DT_YAML_SCHEMA, toJsonSchema } = await import("../core/config-schema.ts");
+      const { DT_YAML_SCHEMA, toJsonSchema } = await import("../core/config/schema.ts");
       outJson({ $schema: "https://json-schema.org/draft/2020-12/schema", title: "dt.yaml", ...toJsonSchema(DT_YAML_SCHEMA) });
       return;
     }
-    const { findWorkspaceRoot, resolveTargetDir } = await import("../core/workspace.ts");
-    const { loadConfig, configRows } = await import("../core/config.ts");
+    const { findWorkspaceRoot, resolveTargetDir } = await import("../core/workspace/workspace.ts");
+    const { loadConfig, configRows } = await import("../core/config/config.ts");
     // Outside any runnable dir the root's configuration is still worth showing.
     const target = args.dir !== undefined ? await resolveTargetDir(cwd, args.dir) : await resolveTargetDir(cwd).catch(() => undefined);
     const root = target?.root ?? findWorkspaceRoot(cwd);

@@ -1,4 +1,4 @@
-import { ExitCode } from "../core/errors.ts";
+import { ExitCode } from "../core/base/errors.ts";
 import { defineCommand } from "./_define.ts";
 import { jsonArgs } from "./_shared.ts";
 
@@ -9,7 +9,7 @@ export default defineCommand({
   },
   args: { ...jsonArgs },
   async run({ args, cwd }) {
-    const { runDoctor } = await import("../core/doctor.ts");
+    const { runDoctor } = await import("../core/doctor/doctor.ts");
     const { out, outJson, c } = await import("../ui/output.ts");
     const checks = await runDoctor(cwd);
     const failed = checks.some((ch) => ch.status === "fail");

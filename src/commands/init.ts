@@ -15,13 +15,13 @@ export default defineCommand({
   async run({ args, cwd }) {
     const { info, out, c } = await import("../ui/output.ts");
     if (args.example !== undefined) {
-      const { writeExample } = await import("../core/example.ts");
+      const { writeExample } = await import("../core/init/example.ts");
       const result = await writeExample(args.example, { baseImage: args["base-image"] ?? "python:3.12-slim" });
       out(`wrote the example workspace ${result.root} (${result.files} files, sub-repo helpers_root)`);
       info(`next: cd ${args.example} && dt ls`);
       return;
     }
-    const { initRunnable } = await import("../core/init.ts");
+    const { initRunnable } = await import("../core/init/init.ts");
     const result = initRunnable({
       dir: cwd,
       image: args.image,

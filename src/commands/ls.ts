@@ -5,9 +5,9 @@ export default defineCommand({
   meta: { name: "ls", description: "The workspace: root, sub-repos (path, url, commit, branch, dirty) and runnable dirs (path, image, version, stages built locally)" },
   args: { ...jsonArgs },
   async run({ args, cwd }) {
-    const { scanWorkspace } = await import("../core/workspace.ts");
-    const { summarizeRunnable } = await import("../core/runnable-info.ts");
-    const { localTags, stagesIn } = await import("../core/local-stages.ts");
+    const { scanWorkspace } = await import("../core/workspace/workspace.ts");
+    const { summarizeRunnable } = await import("../core/workspace/runnable-info.ts");
+    const { localTags, stagesIn } = await import("../core/engine/local-stages.ts");
     const { out, outJson, table, c, warn } = await import("../ui/output.ts");
     // The engine answers while git walks the working trees.
     const engine = localTags();

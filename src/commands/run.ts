@@ -18,11 +18,11 @@ export default defineCommand({
     ...dirArgs,
   },
   async run({ args, rest, cwd }) {
-    const { usageError } = await import("../core/errors.ts");
-    const { loadConfig } = await import("../core/config.ts");
-    const { workspaceEnv } = await import("../core/setenv.ts");
-    const { findWorkspaceRoot, relPath, resolveTargetDir } = await import("../core/workspace.ts");
-    const tasksCore = await import("../core/tasks.ts");
+    const { usageError } = await import("../core/base/errors.ts");
+    const { loadConfig } = await import("../core/config/config.ts");
+    const { workspaceEnv } = await import("../core/shell/setenv.ts");
+    const { findWorkspaceRoot, relPath, resolveTargetDir } = await import("../core/workspace/workspace.ts");
+    const tasksCore = await import("../core/tasks/tasks.ts");
     const output = await import("../ui/output.ts");
     const { writeAll } = await import("../ui/fd.ts");
 

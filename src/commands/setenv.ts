@@ -18,7 +18,7 @@ export default defineCommand({
     inside: { type: "boolean", description: "Inside a dt container: paths as mounted, no completion" },
   },
   async run({ args, cwd }) {
-    const { defaultShell, parentName, renderSetenv, workspaceEnv } = await import("../core/setenv.ts");
+    const { defaultShell, parentName, renderSetenv, workspaceEnv } = await import("../core/shell/setenv.ts");
     const shell = (args.shell as ReturnType<typeof defaultShell> | undefined) ?? defaultShell(process.env, parentName());
     const ws = await workspaceEnv(cwd, { inside: Boolean(args.inside) });
     if (ws === undefined) {
@@ -27,7 +27,7 @@ export default defineCommand({
     }
     let completion: string | undefined;
     if (!args.inside && shell !== "sh") {
-      const { asset } = await import("../core/assets.ts");
+      const { asset } = await import("../core/base/assets.ts");
       completion = asset(`completion/dt.${shell}`);
     }
     // Not process.stdout: its first use costs ~20 ms in a compiled binary, paid at every shell start.

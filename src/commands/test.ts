@@ -26,18 +26,18 @@ export default defineCommand({
   },
   repeatable: ["dir"],
   async run({ args, rest, cwd }) {
-    const { usageError, ExitCode } = await import("../core/errors.ts");
+    const { usageError, ExitCode } = await import("../core/base/errors.ts");
     const { resolve } = await import("node:path");
     const jobs = args.jobs === undefined ? availableParallelism() : Number(args.jobs);
     if (!Number.isInteger(jobs) || jobs < 1) throw usageError(`-j ${args.jobs} is not a positive number`, { hint: "e.g. -j 2" });
     let shard: { index: number; total: number } | undefined;
     if (args.shard !== undefined) {
-      const { parseShard } = await import("../core/shard.ts");
+      const { parseShard } = await import("../core/testing/shard.ts");
       shard = parseShard(args.shard);
     }
     const dirs = args.dir as unknown as string[];
     if (args.all && dirs.length) throw usageError("--all and --dir do not go together", { hint: "use one of them" });
-    const { runTests } = await import("../core/test-run.ts");
+    const { runTests } = await import("../core/testing/run-tests.ts");
     const { testDisplay } = await import("../ui/test-display.ts");
     const { renderTestReport } = await import("../ui/test-report.ts");
     const { out, outJson } = await import("../ui/output.ts");
@@ -68,8 +68,8 @@ export default defineCommand({
       display.stop();
     }
     if (process.env.GITHUB_ACTIONS === "true") {
-      const { reportToGithub } = await import("../core/test-github.ts");
-      const { findWorkspaceRoot } = await import("../core/workspace.ts");
+      const { reportToGithub } = await import("../core/testing/github-report.ts");
+      const { findWorkspaceRoot } = await import("../core/workspace/workspace.ts");
       reportToGithub(report, { root: findWorkspaceRoot(cwd), annotationsTo: args.json ? process.stderr : process.stdout });
     }
     if (args.json) outJson(report);

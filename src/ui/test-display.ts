@@ -1,4 +1,4 @@
-import type { DirResult, TestEvent } from "../core/test-run.ts";
+import type { DirResult, TestEvent } from "../core/testing/run-tests.ts";
 import { c, isInteractive, settings } from "./output.ts";
 
 interface Row {

@@ -1,4 +1,4 @@
-import type { TestReport } from "../core/test-run.ts";
+import type { TestReport } from "../core/testing/run-tests.ts";
 import { c, table } from "./output.ts";
 
 /** Failing tests' output grouped by dir, then the summary table: the text result of `dt test`. */

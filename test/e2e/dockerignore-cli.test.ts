@@ -8,7 +8,7 @@ import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { chmodSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Docker from "dockerode";
-import { collectContext, packContext } from "../../src/core/build-context.ts";
+import { collectContext, packContext } from "../../src/core/build/context.ts";
 import { cleanupAll, testdir } from "../support/fixtures.ts";
 import { testbed } from "../support/testbed.ts";
 

@@ -1,11 +1,11 @@
 // dt's own POST /build against the real engine: what the engine does with a context it refuses
 // (it answers before reading the body and hangs up) and with one it takes.
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
-import { collectContext } from "../../src/core/build-context.ts";
-import { engineError, plainEngineAddress } from "../../src/core/engine.ts";
-import { postUpload } from "../../src/core/engine-upload.ts";
-import { readJsonLines } from "../../src/core/json-lines.ts";
-import { lentTarChunks, tarSize } from "../../src/core/tar-writer.ts";
+import { collectContext } from "../../src/core/build/context.ts";
+import { engineError, plainEngineAddress } from "../../src/core/engine/engine.ts";
+import { postUpload } from "../../src/core/engine/upload.ts";
+import { readJsonLines } from "../../src/core/base/json-lines.ts";
+import { lentTarChunks, tarSize } from "../../src/core/build/tar-writer.ts";
 import { cleanupAll, testdir } from "../support/fixtures.ts";
 import { testbed } from "../support/testbed.ts";
 

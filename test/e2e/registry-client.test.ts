@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { resolveCredentials } from "../../src/core/credentials.ts";
-import { DtError } from "../../src/core/errors.ts";
+import { resolveCredentials } from "../../src/core/registry/credentials.ts";
+import { DtError } from "../../src/core/base/errors.ts";
 import {
   MediaType,
   RegistryClient,
@@ -15,7 +15,7 @@ import {
   registryBase,
   sha256Digest,
   type IndexEntry,
-} from "../../src/core/registry-client.ts";
+} from "../../src/core/registry/client.ts";
 import { cleanupAll, testdir } from "../support/fixtures.ts";
 import { testbed } from "../support/testbed.ts";
 import { dtRejectionOf, errorText } from "../support/errors.ts";

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { readText } from "../../src/core/fs-util.ts";
+import { readText } from "../../src/core/base/fs-util.ts";
 import { dt, dtArgv, dtJson } from "../support/dt.ts";
 import { addSubmodule, cleanupAll, git, gitEnv, makeRepo, testdir } from "../support/fixtures.ts";
 

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseJunit } from "../../src/core/junit.ts";
+import { parseJunit } from "../../src/core/testing/junit.ts";
 import { addSubmodule, cleanupAll, git, makeRepo, testdir } from "../support/fixtures.ts";
 import { dt, dtJson } from "../support/dt.ts";
 import { removeImages } from "../support/docker.ts";

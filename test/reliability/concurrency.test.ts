@@ -3,8 +3,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseChangelog } from "../../src/core/changelog.ts";
-import { parseJunit } from "../../src/core/junit.ts";
+import { parseChangelog } from "../../src/core/version/changelog.ts";
+import { parseJunit } from "../../src/core/testing/junit.ts";
 import { cleanupAll, makeRepo, testdir } from "../support/fixtures.ts";
 import { dt, dtJson } from "../support/dt.ts";
 import { dtContainersOf, removeImages } from "../support/docker.ts";

@@ -6,12 +6,12 @@
 // `changelog.txt:L`, `.dockerignore:L`, `.gitmodules:L`) inside the text. Anything else (another
 // exception, a hang, a line outside the file, a value that breaks the rules) is a bug.
 import semver from "semver";
-import { parseChangelog } from "../../src/core/changelog.ts";
-import { parseConfigText } from "../../src/core/config.ts";
-import { DT_YAML_SCHEMA, type Schema } from "../../src/core/config-schema.ts";
-import { parseDockerignore, type MatchState } from "../../src/core/dockerignore.ts";
-import { DtError, DtErrors } from "../../src/core/errors.ts";
-import { parseGitmodules } from "../../src/core/gitmodules.ts";
+import { parseChangelog } from "../../src/core/version/changelog.ts";
+import { parseConfigText } from "../../src/core/config/config.ts";
+import { DT_YAML_SCHEMA, type Schema } from "../../src/core/config/schema.ts";
+import { parseDockerignore, type MatchState } from "../../src/core/build/dockerignore.ts";
+import { DtError, DtErrors } from "../../src/core/base/errors.ts";
+import { parseGitmodules } from "../../src/core/git/gitmodules.ts";
 import { mutate, randomChar, rng, type Rng } from "../unit/fuzz.ts";
 import { fits } from "../support/schema-fits.ts";
 

@@ -5,8 +5,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseChangelog } from "../../src/core/changelog.ts";
-import { parseJunit } from "../../src/core/junit.ts";
+import { parseChangelog } from "../../src/core/version/changelog.ts";
+import { parseJunit } from "../../src/core/testing/junit.ts";
 import { cleanupAll, makeRepo, testdir } from "../support/fixtures.ts";
 import { dt } from "../support/dt.ts";
 import { docker, dtContainersOf, imageId, removeImages } from "../support/docker.ts";

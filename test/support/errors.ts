@@ -1,4 +1,4 @@
-import { DtError } from "../../src/core/errors.ts";
+import { DtError } from "../../src/core/base/errors.ts";
 
 /** The DtError a call throws (fails the test if it throws something else or nothing). */
 export function dtErrorOf(fn: () => unknown): DtError {

@@ -1,5 +1,5 @@
 // An independent check of the dt.yaml validator's output, shared by the fuzz tests.
-import type { Schema } from "../../src/core/config-schema.ts";
+import type { Schema } from "../../src/core/config/schema.ts";
 
 /** Whether a parsed value fits the schema: an independent check of the validator's output. */
 export function fits(value: unknown, schema: Schema): boolean {

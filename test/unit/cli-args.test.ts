@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { ArgsDef } from "citty";
 import { parseCommandArgs } from "../../src/cli-args.ts";
-import { DtError } from "../../src/core/errors.ts";
+import { DtError } from "../../src/core/base/errors.ts";
 
 /** Flags shaped like the real commands' (kebab-case names, aliases, enums, defaults). */
 const TEST_ARGS = {

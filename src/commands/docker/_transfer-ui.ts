@@ -1,5 +1,5 @@
 import { isTTY } from "../../ui/fd.ts";
-import type { OpEvent } from "../../core/registry-ops.ts";
+import type { OpEvent } from "../../core/registry/stage-ops.ts";
 
 /** Wires registry operation events to the progress display. */
 export async function transferDisplay(title: string) {
@@ -10,7 +10,7 @@ export async function transferDisplay(title: string) {
 
 /** Draws registry operation events (steps, push and pull progress) on an existing display. */
 export async function transferEvents(bar: { step(text: string): void }): Promise<(e: OpEvent) => void> {
-  const { formatProgress } = await import("../../core/transfer.ts");
+  const { formatProgress } = await import("../../core/registry/transfer.ts");
   let lastPlain = 0;
   return (e) => {
     if (e.kind === "step") return bar.step(e.text);

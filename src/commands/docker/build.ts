@@ -25,15 +25,15 @@ export default defineCommand({
   },
   repeatable: ["build-arg"],
   async run({ args, cwd }) {
-    const { parseBuildArgs } = await import("../../core/image-build.ts");
-    const { buildForPlatforms } = await import("../../core/build-platforms.ts");
+    const { parseBuildArgs } = await import("../../core/build/build-image.ts");
+    const { buildForPlatforms } = await import("../../core/build/build-platforms.ts");
     const { transferEvents } = await import("./_transfer-ui.ts");
     const { progress } = await import("../../ui/progress.ts");
     const { outJson, warn, out } = await import("../../ui/output.ts");
     const buildArgs = parseBuildArgs(args["build-arg"] as unknown as string[]);
     let dirs: (string | undefined)[] = [args.dir];
     if (args.all) {
-      const { scanWorkspace } = await import("../../core/workspace.ts");
+      const { scanWorkspace } = await import("../../core/workspace/workspace.ts");
       dirs = (await scanWorkspace(cwd, { dirty: false })).runnableDirs.map((d) => d.absPath);
     }
     const results = [];
@@ -64,7 +64,7 @@ export default defineCommand({
   },
 });
 
-function summary(result: import("../../core/build-platforms.ts").PlatformBuildResult): string {
+function summary(result: import("../../core/build/build-platforms.ts").PlatformBuildResult): string {
   const each = result.platforms.map((b) =>
     b.skipped ? `${b.image} is up to date (context unchanged), build skipped` : `built ${b.image} (${b.id.replace(/^sha256:/, "").slice(0, 12)})`,
   );

@@ -12,9 +12,9 @@ export default defineCommand({
     "dry-run": { type: "boolean", description: "Show what would be removed" },
   },
   async run({ args, cwd }) {
-    const { connect } = await import("../../core/engine.ts");
-    const { cleanDt } = await import("../../core/clean.ts");
-    const { findWorkspaceRoot } = await import("../../core/workspace.ts");
+    const { connect } = await import("../../core/engine/engine.ts");
+    const { cleanDt } = await import("../../core/run/clean.ts");
+    const { findWorkspaceRoot } = await import("../../core/workspace/workspace.ts");
     const { out, outJson } = await import("../../ui/output.ts");
     const workspace = args.all ? undefined : findWorkspaceRoot(cwd);
     const result = await cleanDt(await connect(), { workspace, dryRun: Boolean(args["dry-run"]) });

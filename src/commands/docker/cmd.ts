@@ -12,10 +12,10 @@ export default defineCommand({
   async run({ args, rest, extra, cwd }) {
     const command = [...extra, ...rest];
     if (command.length === 0) {
-      const { usageError } = await import("../../core/errors.ts");
+      const { usageError } = await import("../../core/base/errors.ts");
       throw usageError("no command to run", { hint: "put it after --, e.g. dt docker cmd -- ls -la" });
     }
-    const { runInContainer } = await import("../../core/docker-run.ts");
+    const { runInContainer } = await import("../../core/run/run-in-container.ts");
     return runInContainer({ ...runOptionsFrom(args, cwd), interactive: false, cmd: command });
   },
 });

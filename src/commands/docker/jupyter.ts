@@ -8,8 +8,8 @@ export default defineCommand({
     port: { type: "string", description: "Host port, or 'auto' for a free one (default: auto)", valueHint: "N|auto" },
   },
   async run({ args, cwd }) {
-    const { resolvePort, jupyterCommand, jupyterUrl, newToken } = await import("../../core/jupyter.ts");
-    const { runInContainer } = await import("../../core/docker-run.ts");
+    const { resolvePort, jupyterCommand, jupyterUrl, newToken } = await import("../../core/run/jupyter.ts");
+    const { runInContainer } = await import("../../core/run/run-in-container.ts");
     const { info } = await import("../../ui/output.ts");
     const port = await resolvePort(args.port);
     const network = (args.network as string | undefined) ?? "host";

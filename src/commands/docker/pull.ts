@@ -11,7 +11,7 @@ export default defineCommand({
     ...jsonArgs,
   },
   async run({ args, cwd }) {
-    const { pullStage } = await import("../../core/registry-ops.ts");
+    const { pullStage } = await import("../../core/registry/stage-ops.ts");
     await runTransfer(
       "pull",
       args.json,

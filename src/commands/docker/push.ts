@@ -11,7 +11,7 @@ export default defineCommand({
     ...jsonArgs,
   },
   async run({ args, cwd }) {
-    const { pushStage } = await import("../../core/registry-ops.ts");
+    const { pushStage } = await import("../../core/registry/stage-ops.ts");
     await runTransfer(
       "push",
       args.json,

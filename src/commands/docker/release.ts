@@ -21,11 +21,11 @@ export default defineCommand({
   },
   repeatable: ["suite", "registry"],
   async run({ args, cwd }) {
-    const { usageError } = await import("../../core/errors.ts");
+    const { usageError } = await import("../../core/base/errors.ts");
     if (args.stage !== "dev" && args.stage !== "prod") throw usageError(`cannot release '${args.stage}'`, { hint: "dt docker release dev|prod" });
-    const { release } = await import("../../core/release.ts");
+    const { release } = await import("../../core/release/release.ts");
     const { progress } = await import("../../ui/progress.ts");
-    const { formatProgress } = await import("../../core/transfer.ts");
+    const { formatProgress } = await import("../../core/registry/transfer.ts");
     const { out, outJson, info } = await import("../../ui/output.ts");
     const platforms = commaList(args.platform);
     const bar = args["dry-run"] ? undefined : progress(`release ${args.stage}`);

@@ -12,9 +12,9 @@ export default defineCommand({
     ...jsonArgs,
   },
   async run({ args, cwd }) {
-    const { usageError } = await import("../../core/errors.ts");
+    const { usageError } = await import("../../core/base/errors.ts");
     if (args.stage !== "dev" && args.stage !== "prod") throw usageError(`cannot roll back '${args.stage}'`, { hint: "dt docker rollback dev|prod --version X.Y.Z" });
-    const { rollback } = await import("../../core/registry-ops.ts");
+    const { rollback } = await import("../../core/registry/stage-ops.ts");
     const stage = args.stage;
     await runTransfer(
       "rollback",

@@ -14,7 +14,7 @@ export default defineCommand({
     ...jsonArgs,
   },
   async run({ args, cwd }) {
-    const { addSubRepo, short } = await import("../../core/subrepo.ts");
+    const { addSubRepo, short } = await import("../../core/subrepo/subrepo.ts");
     const { info, out, outJson } = await import("../../ui/output.ts");
     const added = await addSubRepo({ cwd, url: args.url, path: args.path, branch: args.branch });
     if (args.json) return outJson(added);

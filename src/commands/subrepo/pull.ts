@@ -8,7 +8,7 @@ export default defineCommand({
   },
   args: { ...jsonArgs },
   async run({ args, cwd }) {
-    const { pullSubRepos, short } = await import("../../core/subrepo.ts");
+    const { pullSubRepos, short } = await import("../../core/subrepo/subrepo.ts");
     const { info, out, outJson } = await import("../../ui/output.ts");
     const show = (line: string) => (args.json ? info(line) : out(line));
     const result = await pullSubRepos(cwd, (r) => {

@@ -18,7 +18,7 @@ export default defineCommand({
   },
   variadic: true,
   async run({ args, extra, cwd }) {
-    const { rollForward, short } = await import("../../core/subrepo.ts");
+    const { rollForward, short } = await import("../../core/subrepo/subrepo.ts");
     const { info, out, outJson, warn } = await import("../../ui/output.ts");
     const paths = args.path === undefined ? [] : [args.path, ...extra];
     const result = await rollForward({ cwd, paths, message: args.message });

@@ -12,13 +12,13 @@ export default defineCommand({
   },
   repeatable: ["message"],
   async run({ args, cwd }) {
-    const { usageError } = await import("../../core/errors.ts");
+    const { usageError } = await import("../../core/base/errors.ts");
     const part = args.part;
     if (part !== "major" && part !== "minor" && part !== "patch") {
       throw usageError(`'${part}' is not a version part`, { hint: "use major, minor or patch, e.g. 'dt version bump minor -m \"Add pyarrow\"'" });
     }
-    const { resolveTargetDir } = await import("../../core/workspace.ts");
-    const { bumpVersion } = await import("../../core/version.ts");
+    const { resolveTargetDir } = await import("../../core/workspace/workspace.ts");
+    const { bumpVersion } = await import("../../core/version/changelog-file.ts");
     const { out, outJson } = await import("../../ui/output.ts");
     const target = await resolveTargetDir(cwd, args.dir);
     const version = bumpVersion(target, part, args.message as unknown as string[], args.date);

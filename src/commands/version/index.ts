@@ -5,8 +5,8 @@ const show = defineCommand({
   meta: { name: "version", description: "The target dir's version (the changelog's newest entry)" },
   args: { ...jsonArgs, ...dirArgs },
   async run({ args, cwd }) {
-    const { resolveTargetDir } = await import("../../core/workspace.ts");
-    const { readChangelog } = await import("../../core/version.ts");
+    const { resolveTargetDir } = await import("../../core/workspace/workspace.ts");
+    const { readChangelog } = await import("../../core/version/changelog-file.ts");
     const { out, outJson } = await import("../../ui/output.ts");
     const target = await resolveTargetDir(cwd, args.dir);
     const newest = readChangelog(target)[0]!;

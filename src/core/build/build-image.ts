@@ -1,0 +1,294 @@
+import type Docker from "dockerode";
+import { join } from "node:path";
+import { assetsUnder, isExecutableAsset } from "../base/assets.ts";
+import { readFileSync } from "node:fs";
+import { collectContext, contextDigest, packContext, type ContextEntry } from "./context.ts";
+import { parseDockerignore } from "./dockerignore.ts";
+import { connect, engineCall, engineError, inspectImage, plainEngineAddress, type ImageInfo } from "../engine/engine.ts";
+import { postUpload } from "../engine/upload.ts";
+import { envError, usageError, workError } from "../base/errors.ts";
+import { readText } from "../base/fs-util.ts";
+import { gitRaw } from "../git/git.ts";
+import { floating, LABEL, versioned, type ImageRef } from "../workspace/image-ref.ts";
+import { readJsonLines } from "../base/json-lines.ts";
+import { lentTarChunks, tarSize } from "./tar-writer.ts";
+import { loadTarget, type Target } from "../workspace/target.ts";
+import { findSubRepos, owningRepo, readHead } from "../workspace/workspace.ts";
+
+export type BuildStage = "local" | "prod";
+
+export interface BuildOptions {
+  cwd: string;
+  dir?: string;
+  stage: BuildStage;
+  version?: string;
+  /** prod only: build FROM the local image instead of the dev one. */
+  from?: "dev" | "local";
+  platform?: string;
+  noCache?: boolean;
+  buildArgs?: Record<string, string>;
+  /** Appended to both tags (`-linux-arm64`), so a foreign-platform build leaves the native tags alone. */
+  tagSuffix?: string;
+}
+
+export type BuildEvent =
+  | { kind: "context"; files: number; warnings: string[] }
+  | { kind: "step"; text: string }
+  | { kind: "output"; text: string };
+
+export interface BuildResult {
+  image: string;
+  floating: string;
+  id: string;
+  skipped: boolean;
+  contextDigest: string;
+  warnings: string[];
+  dir: string;
+}
+
+/** Embedded devops templates, as the context paths they fill in when the dir lacks them. */
+function templateFiles(): Map<string, { text: string; mode: number }> {
+  const out = new Map<string, { text: string; mode: number }>();
+  for (const [path, text] of assetsUnder("templates/devops")) {
+    out.set(`devops/${path}`, { text, mode: isExecutableAsset(path) ? 0o755 : 0o644 });
+  }
+  return out;
+}
+
+/**
+ * Kept out of every prod context even when the dir's own dockerignore.prod does not list them:
+ * git metadata, dt's state, and files that usually hold secrets. They go before the user's lines,
+ * so an explicit `!` line in dockerignore.prod still brings one back.
+ */
+export const PROD_DEFAULT_EXCLUDES = [".git", "**/.git", ".dt", ".env", "**/.env", "*.pem", "**/*.pem", "id_rsa*", "**/id_rsa*"];
+
+function ignoreFileFor(target: Target, stage: BuildStage): { text: string; file: string } {
+  const rel = `devops/docker_build/dockerignore.${stage === "prod" ? "prod" : "dev"}`;
+  const own = readText(join(target.absPath, rel));
+  if (own !== undefined) {
+    const file = target.path === "." ? rel : `${target.path}/${rel}`;
+    if (stage !== "prod") return { text: own, file };
+    // Checked alone first, so that a bad line is reported at its own line number.
+    parseDockerignore(own, file);
+    return { text: `${PROD_DEFAULT_EXCLUDES.join("\n")}\n${own.replace(/^\uFEFF/, "")}`, file };
+  }
+  return { text: templateFiles().get(rel)!.text, file: `(embedded ${rel})` };
+}
+
+async function sourceLabels(target: Target): Promise<Record<string, string>> {
+  const repo = owningRepo(target.path, findSubRepos(target.root));
+  const repoDir = repo === "." ? target.root : join(target.root, repo);
+  const remote = await gitRaw(["config", "--get", "remote.origin.url"], repoDir);
+  return {
+    [LABEL.revision]: readHead(repoDir)?.commit ?? "",
+    [LABEL.source]: remote.code === 0 ? remote.stdout.trim() : "",
+  };
+}
+
+/**
+ * A content hash of the files that define the image (devops/, the Python project files). The
+ * context digest is otherwise metadata-only, and two edits of the same size within one
+ * millisecond (a script, a test) must still tell two Dockerfiles apart.
+ */
+function definitionHash(entries: readonly ContextEntry[]): string {
+  const hash = new Bun.CryptoHasher("sha256");
+  for (const e of entries) {
+    if (e.type !== "file" || !(e.path.startsWith("devops/") || e.path === "pyproject.toml" || e.path === "poetry.lock")) continue;
+    hash.update(`${e.path}\0`);
+    hash.update(e.content ?? readFileSync(e.source!));
+    hash.update("\0");
+  }
+  return hash.digest("hex");
+}
+
+/**
+ * The base image of one platform, as a local name the build can use. The classic builder
+ * takes a local FROM image of another architecture as it is, so for a foreign platform dt
+ * pulls that platform's variant itself and pins it under a private tag.
+ */
+async function baseForPlatform(docker: Docker, base: string, platform: string): Promise<string> {
+  const [os, arch] = platform.split("/");
+  const matches = (info: ImageInfo | undefined) => info?.Os === os && info?.Architecture === arch;
+  const pinned = `dt-base/${base.toLowerCase().replace(/[^a-z0-9._-]+/g, "-").replace(/^[._-]+/, "")}:${os}-${arch}`;
+  if (matches(await inspectImage(docker, base))) return base;
+  if (matches(await inspectImage(docker, pinned))) return pinned;
+  const { resolveCredentials } = await import("../registry/credentials.ts");
+  const { registryHost } = await import("../registry/docker-config.ts");
+  const { pullImage } = await import("../registry/transfer.ts");
+  await pullImage(docker, base, (await resolveCredentials(registryHost(base))) ?? undefined, { platform });
+  const pulled = await inspectImage(docker, base);
+  if (!matches(pulled)) {
+    throw envError(`the base image ${base} has no ${platform} variant`, {
+      hint: "use a multi-arch base_image (a manifest list in a registry) for multi-platform builds",
+    });
+  }
+  await engineCall(`tagging ${pinned}`, () => docker.getImage(pulled!.Id).tag({ repo: pinned.split(":")[0]!, tag: `${os}-${arch}` }));
+  return pinned;
+}
+
+/** The image of this stage and version built from this very context, if there is one. */
+async function findByDigest(docker: Docker, target: Target, digest: string): Promise<string | undefined> {
+  const found = await engineCall("listing images", () =>
+    docker.listImages({ filters: { label: [`${LABEL.contextDigest}=${digest}`, `${LABEL.workspace}=${target.root}`] } }),
+  );
+  return found[0]?.Id;
+}
+
+async function tag(docker: Docker, id: string, ref: ImageRef): Promise<void> {
+  const image = docker.getImage(id);
+  for (const t of [ref.versionedTag, ref.floatingTag]) {
+    await engineCall(`tagging ${ref.repository}:${t}`, () => image.tag({ repo: ref.repository, tag: t }));
+  }
+}
+
+/**
+ * `dt docker build`: pack the context in-process, skip when an image of the same context
+ * digest exists, else build through the Engine API and tag versioned and floating.
+ */
+export async function buildImage(options: BuildOptions, onEvent: (e: BuildEvent) => void = () => {}): Promise<BuildResult> {
+  const [target, docker] = await Promise.all([loadTarget(options.cwd, options.dir), connect()]);
+  const version = options.version ?? target.version;
+  const plain = target.ref(options.stage, version);
+  const suffix = options.tagSuffix ?? "";
+  const ref = { ...plain, versionedTag: plain.versionedTag + suffix, floatingTag: plain.floatingTag + suffix };
+  const dockerfile = `devops/docker_build/${options.stage === "prod" ? "prod" : "dev"}.Dockerfile`;
+  const buildArgs: Record<string, string> = { ...options.buildArgs };
+  if (options.stage === "prod") {
+    const from = target.ref(options.from ?? "dev", version);
+    const base = versioned(from) + suffix;
+    if (!(await inspectImage(docker, base))) {
+      const fix = from.stage === "local" ? "dt docker build" : `dt docker pull --stage dev --version ${version} (or build prod from your local image with --from local)`;
+      throw envError(`the prod image builds FROM ${base}, which does not exist on this engine`, { hint: fix });
+    }
+    buildArgs.DEV_IMAGE = base;
+  } else {
+    buildArgs.BASE_IMAGE ??= target.resolved.config.base_image;
+    if (options.platform) buildArgs.BASE_IMAGE = await baseForPlatform(docker, buildArgs.BASE_IMAGE, options.platform);
+  }
+
+  const context = await collectContext(target.absPath, ignoreFileFor(target, options.stage), templateFiles());
+  onEvent({ kind: "context", files: context.entries.length, warnings: context.warnings });
+  const digest = contextDigest(context.entries, {
+    dir: target.path,
+    definition: definitionHash(context.entries),
+    dockerfile,
+    stage: options.stage,
+    version,
+    platform: options.platform ?? "",
+    buildArgs: JSON.stringify(Object.entries(buildArgs).sort()),
+  });
+  const result = { image: versioned(ref), floating: floating(ref), contextDigest: digest, warnings: context.warnings, dir: target.path };
+
+  if (!options.noCache) {
+    const existing = await findByDigest(docker, target, digest);
+    if (existing) {
+      await tag(docker, existing, ref);
+      return { ...result, id: existing, skipped: true };
+    }
+  }
+
+  const labels: Record<string, string> = {
+    ...(await sourceLabels(target)),
+    [LABEL.version]: version,
+    [LABEL.created]: new Date().toISOString(),
+    [LABEL.title]: target.resolved.config.image,
+    [LABEL.runnableDir]: target.path,
+    [LABEL.stage]: options.stage,
+    [LABEL.contextDigest]: digest,
+    [LABEL.workspace]: target.root,
+  };
+  const bytes = tarSize(context.entries);
+  // What the engine waits for before its first step; as `docker build` says it.
+  onEvent({ kind: "step", text: `sending the build context: ${context.entries.length} entries, ${(bytes / 1e6).toFixed(1)} MB` });
+  const stream = await engineCall(`building ${versioned(ref)}`, () =>
+    startBuild(docker, context.entries, bytes, {
+      t: versioned(ref),
+      dockerfile,
+      buildargs: buildArgs,
+      labels,
+      nocache: options.noCache ?? false,
+      rm: true,
+      forcerm: true,
+      ...(options.platform ? { platform: options.platform } : {}),
+    }),
+  );
+  const id = await followBuild(stream, onEvent, versioned(ref));
+  await tag(docker, id, ref);
+  return { ...result, id, skipped: false };
+}
+
+type BuildQuery = Record<string, string | boolean | Record<string, string>>;
+
+/**
+ * POST /build with the context's tar as its body, returning the engine's progress stream. Over
+ * a plain socket dt sends it itself, writing the tar writer's lent chunks (engine-upload.ts);
+ * TLS and ssh engines get it through dockerode, as a stream of copies.
+ */
+async function startBuild(docker: Docker, entries: readonly ContextEntry[], bytes: number, query: BuildQuery): Promise<AsyncIterable<Uint8Array | string>> {
+  const address = plainEngineAddress();
+  if (!address) return (await docker.buildImage(packContext(entries) as unknown as NodeJS.ReadableStream, query)) as AsyncIterable<Uint8Array>;
+  const params = new URLSearchParams();
+  // As dockerode encodes them: maps (build args, labels) as JSON.
+  for (const [key, value] of Object.entries(query)) params.set(key, typeof value === "object" ? JSON.stringify(value) : String(value));
+  const response = await postUpload(address, {
+    path: `/build?${params}`,
+    contentType: "application/x-tar",
+    length: bytes,
+    body: lentTarChunks(entries),
+  });
+  return response.body;
+}
+
+/** Reads the build stream to its end; a line with `error` is the failure, whatever the HTTP status. */
+async function followBuild(stream: AsyncIterable<Uint8Array | string>, onEvent: (e: BuildEvent) => void, name: string): Promise<string> {
+  let id: string | undefined;
+  let currentStep = "";
+  let stepOutput: string[] = [];
+  let failure: string | undefined;
+  try {
+    await readJsonLines(stream, (obj) => {
+      if (obj.error || obj.errorDetail) {
+        failure = String(obj.errorDetail?.message ?? obj.error).trim();
+        return;
+      }
+      if (obj.aux?.ID) id = String(obj.aux.ID);
+      const text = typeof obj.stream === "string" ? obj.stream : typeof obj.status === "string" ? obj.status : obj.raw;
+      if (typeof text !== "string") return;
+      for (const line of text.split("\n")) {
+        if (!line.trim()) continue;
+        const step = /^Step \d+\/\d+ : /.exec(line);
+        if (step) {
+          currentStep = line;
+          stepOutput = [];
+          onEvent({ kind: "step", text: line });
+        } else {
+          const success = /^Successfully built ([0-9a-f]+)/.exec(line);
+          if (success) id ??= success[1];
+          stepOutput.push(line);
+          if (stepOutput.length > 200) stepOutput.shift();
+          onEvent({ kind: "output", text: line });
+        }
+      }
+    });
+  } catch (cause) {
+    throw engineError(cause, `building ${name}`);
+  }
+  if (failure) {
+    const output = stepOutput.filter((l) => !l.startsWith(" ---> ")).slice(-30).join("\n");
+    throw workError(`building ${name} failed at ${currentStep || "the start"}: ${failure}${output ? `\n${output}` : ""}`, {
+      hint: "fix the step above in the runnable dir's devops/ (dt init writes the templates out to edit)",
+    });
+  }
+  if (!id) throw workError(`building ${name} ended without an image id`, { hint: "run again with --verbose" });
+  return id;
+}
+
+export function parseBuildArgs(values: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values) {
+    const eq = v.indexOf("=");
+    if (eq <= 0) throw usageError(`--build-arg ${v} is not KEY=VALUE`, { hint: "e.g. --build-arg PIP_INDEX_URL=https://..." });
+    out[v.slice(0, eq)] = v.slice(eq + 1);
+  }
+  return out;
+}

@@ -1,0 +1,285 @@
+// Build contexts packed in-process: the runnable dir's files as the Docker CLI would send them
+// (its .dockerignore semantics, symlinks never followed), plus the embedded devops templates
+// the dir does not override. No temp dirs: the tar is streamed straight to the engine.
+import { lstatSync, readdirSync, readlinkSync, type Dirent, type Stats } from "node:fs";
+import { Readable } from "node:stream";
+import { cleanPath, parseDockerignore, type Matcher, type MatchState } from "./dockerignore.ts";
+import { usageError } from "../base/errors.ts";
+import { CHUNK_BYTES, lentTarChunks } from "./tar-writer.ts";
+
+export type EntryType = "file" | "dir" | "symlink";
+
+export interface ContextEntry {
+  /** POSIX path relative to the context dir, without a trailing slash. */
+  path: string;
+  type: EntryType;
+  /** Permission bits, setuid/setgid/sticky included. */
+  mode: number;
+  /** Bytes, files only (0 otherwise). */
+  size: number;
+  mtimeMs: number;
+  /** Symlinks: the target exactly as stored in the link. */
+  linkTarget?: string;
+  /** Where a file-system entry lives; absent for injected templates. */
+  source?: string;
+  /** Injected templates: their bytes. */
+  content?: Uint8Array;
+}
+
+export interface IgnoreFile {
+  text: string;
+  /** Named in errors as `file:line`. */
+  file: string;
+}
+
+export interface InjectedFile {
+  text: string;
+  mode: number;
+}
+
+export interface CollectedContext {
+  /** Sorted by path, each directory before its contents. */
+  entries: ContextEntry[];
+  /** Facts worth telling the user (large files, skipped special files); never printed here. */
+  warnings: string[];
+}
+
+export const LARGE_FILE_BYTES = 50 * 1024 * 1024;
+
+// Injected templates get a fixed mtime so the tar and the digest do not depend on when dt ran;
+// 2000-01-01 rather than the epoch because zip-based Python tooling rejects pre-1980 times.
+export const INJECTED_MTIME_MS = Date.UTC(2000, 0, 1);
+
+/**
+ * Walks `dir` and returns what the Docker CLI would send as its context under `ignore`:
+ * excluded entries left out (an excluded dir is walked only if an exception may re-include
+ * something below it), symlinks recorded as links and never followed (one pointing outside the
+ * context is packed as a link, so nothing outside `dir` is ever read).
+ *
+ * `injected` are embedded files keyed by context path. Each is added only where `dir` has
+ * nothing at that path, and is never subject to the ignore file; where `dir` has its own file,
+ * that file wins and is packed even if the ignore file excludes it (the build needs it, as the
+ * Docker CLI keeps the Dockerfile).
+ */
+export function collectContext(
+  dir: string,
+  ignore: IgnoreFile | null,
+  injected: ReadonlyMap<string, InjectedFile> = new Map(),
+): CollectedContext {
+  const walker: Walker = {
+    root: dir,
+    matcher: parseDockerignore(ignore?.text ?? "", ignore?.file ?? ".dockerignore"),
+    ignoreFile: ignore?.file ?? ".dockerignore",
+    entries: [],
+    warnings: [],
+  };
+  walk(walker, dir, "", null);
+  addInjected(walker, injected);
+  // The walk already yields this order; the sort is for the injected entries (and cheap on
+  // sorted input).
+  walker.entries.sort((a, b) => comparePaths(a.path, b.path));
+  // Each warning starts with its path: sorting gives them the entries' stable order.
+  return { entries: walker.entries, warnings: walker.warnings.sort() };
+}
+
+interface Walker {
+  root: string;
+  matcher: Matcher;
+  ignoreFile: string;
+  entries: ContextEntry[];
+  warnings: string[];
+}
+
+/**
+ * Path order with "/" below every other character, so a dir's contents follow it directly
+ * ("a", "a/x", "a-b") instead of being split by siblings whose names extend the dir's.
+ */
+function comparePaths(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return (x === 47 ? -1 : x) - (y === 47 ? -1 : y);
+  }
+  return a.length - b.length;
+}
+
+function walk(w: Walker, absDir: string, relDir: string, parent: MatchState | null): void {
+  let dirents: Dirent[];
+  try {
+    dirents = readdirSync(absDir, { withFileTypes: true });
+  } catch (cause) {
+    throw unreadable(w, relDir || ".", cause);
+  }
+  // Sorted siblings make the walk's pre-order the final order.
+  dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const d of dirents) {
+    const rel = relDir === "" ? d.name : `${relDir}/${d.name}`;
+    const abs = `${absDir}/${d.name}`;
+    const { excluded, state } = w.matcher.evaluate(rel, parent);
+    if (excluded) {
+      if (isDirent(d, abs) && w.matcher.mayHaveExceptionsUnder(rel)) walk(w, abs, rel, state);
+      continue;
+    }
+    const stats = lstat(w, abs, rel);
+    const entry = entryFor(w, rel, abs, stats);
+    if (!entry) continue;
+    w.entries.push(entry);
+    if (entry.type === "dir") walk(w, abs, rel, state);
+  }
+}
+
+// Some file systems report no type in readdir; only then pay for an lstat.
+function isDirent(d: Dirent, abs: string): boolean {
+  if (d.isDirectory()) return true;
+  if (d.isFile() || d.isSymbolicLink()) return false;
+  try {
+    return lstatSync(abs).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function lstat(w: Walker, abs: string, rel: string): Stats {
+  try {
+    return lstatSync(abs);
+  } catch (cause) {
+    throw unreadable(w, rel, cause);
+  }
+}
+
+function entryFor(w: Walker, rel: string, abs: string, stats: Stats): ContextEntry | null {
+  const mode = stats.mode & 0o7777;
+  if (stats.isFile()) {
+    if (stats.size > LARGE_FILE_BYTES) {
+      w.warnings.push(`${rel} is ${Math.round(stats.size / 1024 / 1024)} MB; every build sends it: add it to ${w.ignoreFile} if the image does not need it`);
+    }
+    return { path: rel, type: "file", mode, size: stats.size, mtimeMs: stats.mtimeMs, source: abs };
+  }
+  if (stats.isDirectory()) return { path: rel, type: "dir", mode, size: 0, mtimeMs: stats.mtimeMs, source: abs };
+  if (stats.isSymbolicLink()) {
+    return { path: rel, type: "symlink", mode, size: 0, mtimeMs: stats.mtimeMs, source: abs, linkTarget: readlinkSync(abs) };
+  }
+  w.warnings.push(`${rel} is not a regular file, directory or symlink (socket, fifo or device): left out of the build context`);
+  return null;
+}
+
+function unreadable(w: Walker, rel: string, cause: unknown): Error {
+  const code = (cause as NodeJS.ErrnoException).code ?? String(cause);
+  return usageError(`cannot read ${rel} in the build context ${w.root} (${code})`, {
+    hint: `fix its permissions, or add it to ${w.ignoreFile}`,
+    cause,
+  });
+}
+
+// ---------------------------------------------------------------- injected templates
+
+function addInjected(w: Walker, injected: ReadonlyMap<string, InjectedFile>): void {
+  if (injected.size === 0) return;
+  const present = new Map(w.entries.map((e) => [e.path, e.type]));
+  for (const [rawPath, file] of injected) {
+    const path = cleanPath(rawPath);
+    if (path.startsWith("/") || path === "." || path.startsWith("../")) {
+      throw new Error(`injected build-context path ${rawPath} is not inside the context`);
+    }
+    if (present.get(path) === "dir") throw aDirWhereAFileGoes(w, path);
+    if (present.has(path)) continue;
+    const own = ownEntry(w, path);
+    w.entries.push(own ?? injectedEntry(path, file));
+    present.set(path, "file");
+    addParents(w, path, present);
+  }
+}
+
+/** The dir's own file at `path` (excluded by the ignore file, since the walk did not add it). */
+function ownEntry(w: Walker, path: string): ContextEntry | null {
+  const abs = `${w.root}/${path}`;
+  let stats: Stats;
+  try {
+    stats = lstatSync(abs);
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return null;
+    if (code === "ENOTDIR") throw notADir(w, path);
+    throw unreadable(w, path, cause);
+  }
+  if (stats.isDirectory()) throw aDirWhereAFileGoes(w, path);
+  return entryFor(w, path, abs, stats);
+}
+
+function injectedEntry(path: string, file: InjectedFile): ContextEntry {
+  const content = Buffer.from(file.text, "utf8");
+  return { path, type: "file", mode: file.mode & 0o7777, size: content.byteLength, mtimeMs: INJECTED_MTIME_MS, content };
+}
+
+// An injected file whose dirs were excluded or do not exist: the tar still gets them, so
+// the engine does not have to invent their modes.
+function addParents(w: Walker, path: string, present: Map<string, EntryType>): void {
+  for (let slash = path.lastIndexOf("/"); slash > 0; slash = path.lastIndexOf("/", slash - 1)) {
+    const parent = path.slice(0, slash);
+    if (present.has(parent)) return;
+    present.set(parent, "dir");
+    w.entries.push(ownDir(w, parent) ?? { path: parent, type: "dir", mode: 0o755, size: 0, mtimeMs: INJECTED_MTIME_MS });
+  }
+}
+
+function ownDir(w: Walker, path: string): ContextEntry | null {
+  const abs = `${w.root}/${path}`;
+  try {
+    const stats = lstatSync(abs);
+    if (!stats.isDirectory()) throw notADir(w, path);
+    return { path, type: "dir", mode: stats.mode & 0o7777, size: 0, mtimeMs: stats.mtimeMs, source: abs };
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw cause;
+  }
+}
+
+const aDirWhereAFileGoes = (w: Walker, path: string) =>
+  usageError(`${path} in ${w.root} is a directory, where dt expects a file`, {
+    hint: `rename it, or remove it to use dt's embedded ${path}`,
+  });
+
+const notADir = (w: Walker, path: string) =>
+  usageError(`a path on the way to ${path} in ${w.root} is not a directory`, {
+    hint: "dt puts its devops templates there: rename the file that is in the way",
+  });
+
+// ---------------------------------------------------------------- digest
+
+/**
+ * The identity of a build: entries' metadata (path, type, mode, size, mtime in ms, link
+ * target), injected entries' content, and `extraInputs` (build args, Dockerfile, version,
+ * stage...). Metadata only, never file contents, so checking an unchanged context is cheap.
+ * Touching a file changes the digest and so rebuilds, which is intended: the engine's own
+ * layer cache makes that rebuild fast when nothing really changed. Milliseconds (not the
+ * tar's whole seconds) so that an edit in the same second as the last build still counts.
+ */
+export function contextDigest(entries: readonly ContextEntry[], extraInputs: Record<string, string> = {}): string {
+  // Bun's hasher rather than node:crypto, whose loading costs more than hashing a context.
+  const hash = new Bun.CryptoHasher("sha256");
+  hash.update("dt-context-v1\n");
+  const lines: string[] = [];
+  for (const e of entries) {
+    const content = e.content ? new Bun.CryptoHasher("sha256").update(e.content).digest("hex") : "";
+    lines.push(JSON.stringify([e.path, e.type, e.mode, e.size, Math.floor(e.mtimeMs), e.linkTarget ?? "", content]));
+  }
+  for (const key of Object.keys(extraInputs).sort()) lines.push(JSON.stringify([key, extraInputs[key]]));
+  hash.update(lines.join("\n"));
+  return `sha256:${hash.digest("hex")}`;
+}
+
+// ---------------------------------------------------------------- tar
+
+/**
+ * The context's tar (src/core/tar-writer.ts) as a stream that owns its chunks, for consumers
+ * that keep them (dockerode's upload over TLS or ssh, tests). The engine upload over a plain
+ * socket writes the lent chunks itself and skips the copies.
+ */
+export function packContext(entries: readonly ContextEntry[]): Readable {
+  return Readable.from(ownedChunks(entries), { objectMode: false, highWaterMark: CHUNK_BYTES });
+}
+
+function* ownedChunks(entries: readonly ContextEntry[]): Generator<Buffer> {
+  for (const chunk of lentTarChunks(entries)) yield Buffer.from(chunk);
+}

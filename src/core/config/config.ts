@@ -1,0 +1,336 @@
+import { statSync } from "node:fs";
+import { basename, join } from "node:path";
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
+import { DtError, DtErrors, usageError } from "../base/errors.ts";
+import { suggestion } from "../base/did-you-mean.ts";
+import { DT_YAML_SCHEMA, defaults, type DtConfig, type Schema } from "./schema.ts";
+import { readText } from "../base/fs-util.ts";
+
+export type { DtConfig } from "./schema.ts";
+
+/** A parsed layer: plain values plus where each leaf came from (`file:line`). */
+export interface ConfigLayer {
+  values: Record<string, unknown>;
+  sources: Record<string, string>;
+}
+
+export interface ResolvedConfig {
+  config: DtConfig;
+  /** Dotted key -> "default", "dt.yaml:LINE", "env DT_REGISTRY", ... */
+  sources: Record<string, string>;
+  /** One-line notices for the user (e.g. a legacy repo_config.yaml was read). */
+  notices: string[];
+  files: string[];
+}
+
+/**
+ * Parses and validates one dt.yaml text. Every problem is collected and thrown together, each
+ * with `file:line:col`, the dotted key and what was expected.
+ */
+export function parseConfigText(text: string, file: string): ConfigLayer {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const at = (offset: number | undefined) => {
+    const pos = lineCounter.linePos(offset ?? 0);
+    return `${file}:${pos.line}:${pos.col}`;
+  };
+  const problems: DtError[] = [];
+  for (const e of doc.errors) {
+    problems.push(usageError(`invalid YAML: ${e.message.split("\n")[0]}`, { where: at(e.pos[0]), hint: "fix the YAML syntax" }));
+  }
+  if (problems.length > 0) throw new DtErrors(problems);
+  const layer: ConfigLayer = { values: {}, sources: {} };
+  if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) return layer;
+  const value = validate(doc.contents, DT_YAML_SCHEMA, "", { at, problems, sources: layer.sources, file, lineCounter, doc });
+  if (problems.length > 0) throw new DtErrors(problems);
+  layer.values = (value as Record<string, unknown>) ?? {};
+  return layer;
+}
+
+interface Walk {
+  at: (offset: number | undefined) => string;
+  problems: DtError[];
+  sources: Record<string, string>;
+  file: string;
+  lineCounter: LineCounter;
+  doc: Document;
+}
+
+const describe = (node: unknown): string => {
+  if (node === null || node === undefined) return "nothing";
+  if (isMap(node)) return "a mapping";
+  if (isSeq(node)) return "a list";
+  if (isScalar(node)) return node.value === null ? "nothing" : JSON.stringify(node.value);
+  return "an unsupported value";
+};
+
+function expectedOf(schema: Schema): string {
+  switch (schema.kind) {
+    case "string":
+      return schema.expected ?? (schema.enum ? `one of ${schema.enum.join(", ")}` : "a string");
+    case "boolean":
+      return "true or false";
+    case "number":
+      return schema.min !== undefined ? `a number >= ${schema.min}` : "a number";
+    case "list":
+      return "a list";
+    case "map":
+    case "object":
+      return "a mapping";
+    case "either":
+      return schema.expected;
+  }
+}
+
+/** A key as shown in messages: one line, whatever it contains. */
+const keyLabel = (name: string) => (/[\u0000-\u001f\u007f\u2028\u2029]/.test(name) ? JSON.stringify(name) : name);
+
+function validate(node: Node | null | undefined, schema: Schema, key: string, walk: Walk, fallbackOffset?: number): unknown {
+  // An alias stands for the node it names (YAML anchors are fine in dt.yaml).
+  if (isAlias(node)) node = node.resolve(walk.doc) as Node | undefined;
+  // A pair without a value (`{key}`, `? key`) has no node: point at its key instead.
+  const offset = node?.range?.[0] ?? fallbackOffset;
+  const fail = (message: string, hint?: string) => {
+    walk.problems.push(usageError(message, { where: walk.at(offset), hint }));
+    return undefined;
+  };
+  const wrongType = () => fail(`${key || "dt.yaml"}: expected ${expectedOf(schema)}, got ${describe(node)}`);
+  const record = () => {
+    walk.sources[key] = `${walk.file}:${walk.lineCounter.linePos(offset ?? 0).line}`;
+  };
+  switch (schema.kind) {
+    case "string": {
+      if (!isScalar(node) || typeof node.value !== "string") return wrongType();
+      const v = node.value;
+      if (schema.enum && !schema.enum.includes(v)) {
+        return fail(`${key}: expected one of ${schema.enum.join(", ")}, got ${JSON.stringify(v)}.${suggestion(v, schema.enum)}`);
+      }
+      if (schema.pattern && !schema.pattern.test(v)) return fail(`${key}: expected ${expectedOf(schema)}, got ${JSON.stringify(v)}`);
+      record();
+      return v;
+    }
+    case "boolean":
+      if (!isScalar(node) || typeof node.value !== "boolean") return wrongType();
+      record();
+      return node.value;
+    case "number":
+      if (!isScalar(node) || typeof node.value !== "number" || !Number.isFinite(node.value)) return wrongType();
+      if (schema.min !== undefined && node.value < schema.min) return wrongType();
+      record();
+      return node.value;
+    case "list": {
+      if (!isSeq(node)) return wrongType();
+      const out = node.items.map((item, i) => validate(item as Node, schema.item, `${key}[${i}]`, walk));
+      for (const k of Object.keys(walk.sources)) if (k.startsWith(`${key}[`)) delete walk.sources[k];
+      record();
+      return out;
+    }
+    case "either": {
+      const before = walk.problems.length;
+      for (const option of schema.options) {
+        const value = validate(node, option, key, walk, offset);
+        if (walk.problems.length === before) return value;
+        walk.problems.length = before;
+      }
+      return wrongType();
+    }
+    case "map":
+    case "object": {
+      // A section whose keys are all commented out (`docker:` alone) is simply unset.
+      if (key && isScalar(node) && node.value === null) return undefined;
+      if (!isMap(node)) return wrongType();
+      const out: Record<string, unknown> = {};
+      for (const pair of node.items) {
+        const keyNode = pair.key as Node | null;
+        const name = isScalar(keyNode) ? String(keyNode.value) : undefined;
+        const keyOffset = keyNode?.range?.[0] ?? offset;
+        const dotted = key ? `${key}.${keyLabel(String(name))}` : keyLabel(String(name));
+        if (name === undefined || (isScalar(keyNode) && keyNode.value === null)) {
+          walk.problems.push(usageError(`${key || "dt.yaml"}: a key is missing`, { where: walk.at(keyOffset), hint: "write 'key: value'" }));
+          continue;
+        }
+        let fieldSchema: Schema | undefined;
+        if (schema.kind === "object") {
+          fieldSchema = schema.fields[name];
+          if (!fieldSchema) {
+            const known = Object.keys(schema.fields);
+            walk.problems.push(
+              usageError(`unknown key '${dotted}'.${suggestion(name, known)}`, {
+                where: walk.at(keyOffset),
+                hint: `known keys${key ? ` under ${key}` : ""}: ${known.join(", ")}`,
+              }),
+            );
+            continue;
+          }
+        } else {
+          if (schema.key && !schema.key.pattern.test(name)) {
+            walk.problems.push(usageError(`${dotted}: expected ${schema.key.expected} as key`, { where: walk.at(keyOffset) }));
+            continue;
+          }
+          fieldSchema = schema.value;
+        }
+        const value = validate(pair.value as Node, fieldSchema, dotted, walk, keyOffset);
+        if (value !== undefined) out[name] = value;
+      }
+      return out;
+    }
+  }
+}
+
+/** Reads the legacy invoke toolchain's repo_config.yaml as name, image and registries. */
+export function parseLegacyRepoConfig(text: string, file: string): ConfigLayer {
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    throw usageError(`invalid YAML: ${e.message.split("\n")[0]}`, { where: `${file}:${e.linePos?.[0].line ?? 1}` });
+  }
+  const data = (doc.toJS() ?? {}) as Record<string, Record<string, unknown> | undefined>;
+  const layer: ConfigLayer = { values: {}, sources: {} };
+  const set = (key: string, value: unknown) => {
+    layer.values[key] = value;
+    layer.sources[key] = file;
+  };
+  const name = data.repo_info?.repo_name;
+  if (typeof name === "string") set("name", name);
+  const image = data.docker_info?.docker_image_name;
+  if (typeof image === "string") set("image", image);
+  const registries = data.container_registry_info;
+  if (registries && typeof registries === "object") {
+    set("registries", Object.fromEntries(Object.entries(registries).filter(([, v]) => typeof v === "string")));
+  }
+  return layer;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Deep-merges `over` into `base`: mappings key by key, lists and scalars replaced whole. */
+export function mergeValues(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    out[k] = isPlainObject(v) && isPlainObject(out[k]) ? mergeValues(out[k] as Record<string, unknown>, v) : v;
+  }
+  return out;
+}
+
+function defaultSources(value: unknown, prefix: string, into: Record<string, string>) {
+  if (isPlainObject(value) && Object.keys(value).length > 0) {
+    for (const [k, v] of Object.entries(value)) defaultSources(v, prefix ? `${prefix}.${k}` : k, into);
+  } else {
+    into[prefix] = "default";
+  }
+}
+
+const loadLayer = (root: string, relDir: string): { layer?: ConfigLayer; file?: string; legacy?: boolean } => {
+  const file = relDir === "." ? "dt.yaml" : `${relDir}/dt.yaml`;
+  const text = readText(join(root, file));
+  if (text !== undefined) return { layer: parseConfigText(text, file), file };
+  if (relDir !== ".") return {};
+  const legacy = readText(join(root, "repo_config.yaml"));
+  if (legacy !== undefined) return { layer: parseLegacyRepoConfig(legacy, "repo_config.yaml"), file: "repo_config.yaml", legacy: true };
+  return {};
+};
+
+const rootLayers = new Map<string, { stamp: string; layer: ReturnType<typeof loadLayer> }>();
+
+/**
+ * The root layer, parsed once per process while the file stays the same (`dt ls` resolves the
+ * configuration of hundreds of dirs, all on top of the same root dt.yaml).
+ */
+function rootLayerOf(root: string): ReturnType<typeof loadLayer> {
+  const stamp = ["dt.yaml", "repo_config.yaml"]
+    .map((f) => {
+      try {
+        const st = statSync(join(root, f));
+        return `${st.mtimeMs}:${st.size}:${st.ino}`;
+      } catch {
+        return "-";
+      }
+    })
+    .join("|");
+  const cached = rootLayers.get(root);
+  if (cached?.stamp === stamp) return cached.layer;
+  const layer = loadLayer(root, ".");
+  rootLayers.set(root, { stamp, layer });
+  return layer;
+}
+
+/**
+ * The configuration of a runnable dir: defaults, then the root dt.yaml, then the dir's own
+ * dt.yaml, then the environment. The root's `image` names the root's image only; another
+ * runnable dir's image defaults to its dir name.
+ */
+export function loadConfig(root: string, relDir = ".", env: Record<string, string | undefined> = process.env): ResolvedConfig {
+  const notices: string[] = [];
+  const files: string[] = [];
+  const rootLayer = rootLayerOf(root);
+  const name = (rootLayer.layer?.values.name as string | undefined) ?? sanitizeName(basename(root));
+  let values: Record<string, unknown> = {
+    name,
+    image: relDir === "." ? name : sanitizeName(basename(relDir)),
+    ...defaults(),
+  };
+  const sources: Record<string, string> = {};
+  defaultSources(values, "", sources);
+  sources.name = rootLayer.layer?.sources.name ?? "default (root dir name)";
+  sources.image = relDir === "." ? "default (name)" : "default (dir name)";
+
+  const apply = (layer: ConfigLayer, skip: string[] = []) => {
+    const own = Object.fromEntries(Object.entries(layer.values).filter(([k]) => !skip.includes(k)));
+    values = mergeValues(values, own);
+    for (const [k, v] of Object.entries(layer.sources)) {
+      if (skip.includes(k.split(".")[0]!)) continue;
+      for (const existing of Object.keys(sources)) {
+        if (existing === k || existing.startsWith(`${k}.`) || k.startsWith(`${existing}.`)) delete sources[existing];
+      }
+      sources[k] = v;
+    }
+  };
+  if (rootLayer.layer) {
+    files.push(rootLayer.file!);
+    if (rootLayer.legacy) notices.push("read the legacy repo_config.yaml (no dt.yaml here); 'dt init' writes a dt.yaml");
+    apply(rootLayer.layer, relDir === "." ? [] : ["image"]);
+  }
+  if (relDir !== ".") {
+    const dirLayer = loadLayer(root, relDir);
+    if (dirLayer.layer) {
+      files.push(dirLayer.file!);
+      apply(dirLayer.layer);
+    }
+  }
+  if (env.DT_REGISTRY) {
+    values.registry = env.DT_REGISTRY;
+    sources.registry = "env DT_REGISTRY";
+  }
+  return { config: values as unknown as DtConfig, sources, notices, files };
+}
+
+/** A directory name made into a valid image name component. */
+export function sanitizeName(raw: string): string {
+  const cleaned = raw
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, "-")
+    .replace(/^[._-]+|[._-]+$/g, "")
+    .replace(/[._-]{2,}/g, "-");
+  return cleaned || "app";
+}
+
+/** Flattens the resolved config into rows of dotted key, value and source, for `dt config`. */
+export function configRows(resolved: ResolvedConfig): { key: string; value: unknown; source: string }[] {
+  const rows: { key: string; value: unknown; source: string }[] = [];
+  const walk = (value: unknown, prefix: string) => {
+    const source = resolved.sources[prefix];
+    if (source !== undefined || !isPlainObject(value) || Object.keys(value).length === 0) {
+      rows.push({ key: prefix, value, source: source ?? sourceOfChildren(prefix) });
+      return;
+    }
+    for (const [k, v] of Object.entries(value)) walk(v, prefix ? `${prefix}.${k}` : k);
+  };
+  const sourceOfChildren = (prefix: string) => {
+    const found = new Set(Object.entries(resolved.sources).filter(([k]) => k.startsWith(`${prefix}.`)).map(([, v]) => v));
+    return [...found].join(", ") || "default";
+  };
+  for (const [k, v] of Object.entries(resolved.config)) walk(v, k);
+  return rows;
+}

@@ -1,0 +1,480 @@
+// A small client for the Registry HTTP API v2 (Distribution, GHCR, ECR, Docker Hub, ...):
+// manifests only. Enough for "is this version already released?", writing a manifest list /
+// OCI index over per-platform pushes, and moving a floating tag without pulling (rollback).
+// Auth follows the registry's WWW-Authenticate challenge: Basic, or a Bearer token from the
+// realm (with Basic credentials, or the refresh_token grant for identity tokens).
+import { createHash } from "node:crypto";
+import { authSecrets, redact, resolveCredentials, type RegistryAuth } from "./credentials.ts";
+import { credentialSource, readDockerConfig } from "./docker-config.ts";
+import { DtError, envError, usageError, workError } from "../base/errors.ts";
+
+export const MediaType = {
+  dockerManifest: "application/vnd.docker.distribution.manifest.v2+json",
+  dockerManifestList: "application/vnd.docker.distribution.manifest.list.v2+json",
+  ociManifest: "application/vnd.oci.image.manifest.v1+json",
+  ociIndex: "application/vnd.oci.image.index.v1+json",
+} as const;
+
+/** Every manifest media type dt reads (schema 1 is not among them: it cannot be re-tagged). */
+export const ALL_MANIFEST_TYPES: readonly string[] = [
+  MediaType.dockerManifestList,
+  MediaType.ociIndex,
+  MediaType.dockerManifest,
+  MediaType.ociManifest,
+];
+
+export interface Manifest {
+  mediaType: string;
+  /** `sha256:...`: Docker-Content-Digest, or the sha256 of `body` when the registry sends none. */
+  digest: string;
+  size: number;
+  /** The exact bytes the registry holds; re-PUT these (never re-serialised JSON) to keep the digest. */
+  body: Uint8Array;
+  json: unknown;
+}
+
+export interface ManifestHead {
+  digest: string;
+  mediaType: string;
+  size: number;
+}
+
+export interface Platform {
+  os: string;
+  architecture: string;
+  variant?: string;
+}
+
+export interface IndexEntry {
+  digest: string;
+  size: number;
+  mediaType: string;
+  platform: Platform;
+}
+
+export interface RegistryClientOptions {
+  /**
+   * Credentials to use. Omitted: found with `resolveCredentials(host, env)` the first time the
+   * registry asks for them (so an open registry never runs a credential helper). `null`: none.
+   */
+  credentials?: RegistryAuth | null;
+  /** Environment for finding credentials (DOCKER_CONFIG, PATH for helpers). */
+  env?: Record<string, string | undefined>;
+  /** Per-request timeout in milliseconds (default 30 s). */
+  timeoutMs?: number;
+}
+
+const USER_AGENT = "dt-registry-client";
+
+/** True for hosts the Docker engine talks plain HTTP to by default: localhost, 127.0.0.0/8, [::1]. */
+export function isLoopbackRegistry(host: string): boolean {
+  const name = host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : host.split(":")[0]!;
+  if (name.toLowerCase() === "localhost" || name === "[::1]") return true;
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
+}
+
+/** `http://127.0.0.1:5000`, `https://ghcr.io`; Docker Hub's API lives at registry-1.docker.io. */
+export function registryBase(host: string): string {
+  if (host === "docker.io" || host === "index.docker.io") return "https://registry-1.docker.io";
+  return `${isLoopbackRegistry(host) ? "http" : "https"}://${host}`;
+}
+
+/** sha256 digest of bytes, as the registry names content. */
+export const sha256Digest = (bytes: Uint8Array | string) => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+
+const REPO_RE = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
+const TAG_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const DIGEST_RE = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/;
+
+/** Parses `Bearer realm="x",service="y",scope="a b"` into its scheme and parameters. */
+export function parseChallenge(header: string): { scheme: string; params: Record<string, string> } {
+  const match = /^\s*([A-Za-z][A-Za-z0-9_-]*)\s*(.*)$/s.exec(header);
+  if (!match) return { scheme: "", params: {} };
+  const params: Record<string, string> = {};
+  const re = /([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))/g;
+  for (const m of match[2]!.matchAll(re)) params[m[1]!.toLowerCase()] = m[2] !== undefined ? m[2].replace(/\\(.)/g, "$1") : m[3]!;
+  return { scheme: match[1]!.toLowerCase(), params };
+}
+
+type Action = "pull" | "pull,push";
+
+interface RequestSpec {
+  method: "GET" | "HEAD" | "PUT";
+  repo: string;
+  path: string;
+  action: Action;
+  headers?: Record<string, string>;
+  body?: Uint8Array;
+  /** What is asked for, for messages: `REPO:REF`. */
+  what: string;
+}
+
+export class RegistryClient {
+  readonly host: string;
+  readonly base: string;
+  private credentials: RegistryAuth | null | undefined;
+  private readonly env: Record<string, string | undefined>;
+  private readonly timeoutMs: number;
+  /** Bearer tokens by scope, for the client's life. */
+  private readonly tokens = new Map<string, string>();
+  /** Set once the registry has asked for Basic: later requests send it up front. */
+  private basic = false;
+  /** The credentials were found in the Docker config (not passed in). */
+  private fromConfig = false;
+
+  constructor(host: string, options: RegistryClientOptions = {}) {
+    if (!host || /[\s/]/.test(host)) throw usageError(`'${host}' is not a registry host (expected e.g. ghcr.io or 127.0.0.1:5000)`);
+    this.host = host;
+    this.base = registryBase(host);
+    this.credentials = options.credentials;
+    this.env = options.env ?? process.env;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+  }
+
+  /** The manifest `repo:ref` (tag or digest), or undefined when the registry has none. */
+  async getManifest(repo: string, ref: string, accept: readonly string[] = ALL_MANIFEST_TYPES): Promise<Manifest | undefined> {
+    const res = await this.manifestRequest("GET", repo, ref, accept);
+    if (!res) return undefined;
+    const body = new Uint8Array(await res.arrayBuffer());
+    const computed = sha256Digest(body);
+    if (ref.startsWith("sha256:") && ref !== computed) {
+      throw workError(`registry ${this.host} returned a manifest for ${repo}@${ref} whose digest is ${computed}`);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(new TextDecoder().decode(body));
+    } catch {
+      throw workError(`registry ${this.host} returned a manifest for ${repo}:${ref} that is not JSON`);
+    }
+    const declared = json !== null && typeof json === "object" ? (json as { mediaType?: unknown }).mediaType : undefined;
+    return {
+      mediaType: manifestType(res.headers.get("content-type"), declared),
+      digest: res.headers.get("docker-content-digest") || computed,
+      size: body.byteLength,
+      body,
+      json,
+    };
+  }
+
+  /** A checked answer for the manifest `repo:ref`, or undefined when the registry has none. */
+  private async manifestRequest(method: "GET" | "HEAD", repo: string, ref: string, accept: readonly string[]): Promise<Response | undefined> {
+    const what = `${repo}:${ref}`;
+    const res = await this.request({ method, repo, path: this.manifestPath(repo, ref), action: "pull", headers: { Accept: accept.join(", ") }, what });
+    if (res.status === 404) return undefined;
+    await this.check(res, method, what);
+    return res;
+  }
+
+  /** Digest, media type and size of `repo:ref` without its body; undefined when missing. */
+  async headManifest(repo: string, ref: string, accept: readonly string[] = ALL_MANIFEST_TYPES): Promise<ManifestHead | undefined> {
+    const res = await this.manifestRequest("HEAD", repo, ref, accept);
+    if (!res) return undefined;
+    const digest = res.headers.get("docker-content-digest");
+    const length = Number(res.headers.get("content-length"));
+    const type = res.headers.get("content-type");
+    if (!digest || !Number.isFinite(length) || length <= 0 || !type) {
+      // Some registries leave these out of HEAD answers; the body is small.
+      const m = await this.getManifest(repo, ref, accept);
+      return m && { digest: m.digest, mediaType: m.mediaType, size: m.size };
+    }
+    return { digest, mediaType: manifestType(type, undefined), size: length };
+  }
+
+  /** Stores `body` as `repo:ref` (a tag or its own digest); returns its digest. */
+  async putManifest(repo: string, ref: string, body: Uint8Array | string, mediaType: string): Promise<string> {
+    const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
+    const res = await this.request({
+      method: "PUT",
+      repo,
+      path: this.manifestPath(repo, ref),
+      action: "pull,push",
+      headers: { "Content-Type": mediaType },
+      body: bytes,
+      what: `${repo}:${ref}`,
+    });
+    await this.check(res, "PUT", `${repo}:${ref}`);
+    await res.arrayBuffer().catch(() => undefined);
+    return res.headers.get("docker-content-digest") || sha256Digest(bytes);
+  }
+
+  /**
+   * Writes a manifest list (`kind: "docker"`) or OCI index (`"oci"`) of `entries` under
+   * `repo:tag` and returns its digest. The entries must already be in `repo`.
+   */
+  async putIndex(repo: string, tag: string, entries: readonly IndexEntry[], kind: "docker" | "oci" = "docker"): Promise<string> {
+    const { body, mediaType } = buildIndex(entries, kind);
+    return this.putManifest(repo, tag, body, mediaType);
+  }
+
+  /**
+   * Points `repo:toTag` at what `repo:fromRef` is, byte for byte, without pulling anything.
+   * Returns the digest. Throws an environment error when `fromRef` does not exist.
+   */
+  async copyTag(repo: string, fromRef: string, toTag: string): Promise<string> {
+    validateTag(toTag);
+    const source = await this.getManifest(repo, fromRef);
+    if (!source) {
+      throw envError(`${this.host}/${repo}${fromRef.includes(":") ? "@" : ":"}${fromRef} does not exist in the registry`, {
+        hint: `push that version first (dt docker push --version ...), or pick one that was released`,
+      });
+    }
+    return this.putManifest(repo, toTag, source.body, source.mediaType);
+  }
+
+  /** A JSON blob of `repo` (an image config), or undefined when the registry has none. */
+  async getBlobJson(repo: string, digest: string): Promise<unknown> {
+    if (!DIGEST_RE.test(digest)) throw usageError(`'${digest}' is not a digest`);
+    const res = await this.request({
+      method: "GET",
+      repo,
+      path: `/v2/${normalizeRepo(this.host, repo)}/blobs/${digest}`,
+      action: "pull",
+      headers: {},
+      what: `${repo}@${digest}`,
+    });
+    if (res.status === 404) return undefined;
+    await this.check(res, "GET", `${repo}@${digest}`);
+    return res.json();
+  }
+
+  /**
+   * The labels of `repo:ref`'s image config; for a manifest list or index, of its first
+   * entry (dt's labels are the same on every platform but the arch). Undefined when missing.
+   */
+  async imageLabels(repo: string, ref: string): Promise<Record<string, string> | undefined> {
+    let manifest = await this.getManifest(repo, ref);
+    const list = manifest?.json as { manifests?: { digest: string }[] } | undefined;
+    if (list?.manifests?.[0]) manifest = await this.getManifest(repo, list.manifests[0].digest);
+    const config = (manifest?.json as { config?: { digest?: string } } | undefined)?.config?.digest;
+    if (!config) return undefined;
+    const blob = (await this.getBlobJson(repo, config)) as { config?: { Labels?: Record<string, string> } } | undefined;
+    return blob?.config?.Labels ?? {};
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private manifestPath(repo: string, ref: string): string {
+    const name = normalizeRepo(this.host, repo);
+    if (!DIGEST_RE.test(ref)) validateTag(ref);
+    return `/v2/${name}/manifests/${ref}`;
+  }
+
+  private secrets(): string[] {
+    return this.credentials ? authSecrets(this.credentials) : [];
+  }
+
+  private async auth(): Promise<RegistryAuth | undefined> {
+    if (this.credentials === undefined) {
+      this.credentials = (await resolveCredentials(this.host, this.env)) ?? null;
+      this.fromConfig = this.credentials !== null;
+    }
+    return this.credentials ?? undefined;
+  }
+
+  /** Where the credentials came from, for messages (never the credentials themselves). */
+  private source(): string {
+    if (!this.fromConfig) return "";
+    const from = credentialSource(this.host, readDockerConfig(this.env as NodeJS.ProcessEnv));
+    return from ? ` (credentials from ${from})` : "";
+  }
+
+  private scope(spec: RequestSpec): string {
+    return `repository:${normalizeRepo(this.host, spec.repo)}:${spec.action}`;
+  }
+
+  private basicHeader(auth: RegistryAuth): string | undefined {
+    if (!auth.password) return undefined;
+    return `Basic ${Buffer.from(`${auth.username ?? ""}:${auth.password}`).toString("base64")}`;
+  }
+
+  /** The request, answered after at most one challenge (and one retry of a stale token). */
+  private async request(spec: RequestSpec): Promise<Response> {
+    const scope = this.scope(spec);
+    let authorization: string | undefined;
+    const cached = this.tokens.get(scope);
+    if (cached) authorization = `Bearer ${cached}`;
+    else if (this.basic) {
+      const auth = await this.auth();
+      authorization = auth && this.basicHeader(auth);
+    }
+    let res = await this.send(spec, authorization);
+    for (let round = 0; res.status === 401 && round < 2; round++) {
+      const challenge = parseChallenge(res.headers.get("www-authenticate") ?? "");
+      await res.arrayBuffer().catch(() => undefined);
+      if (cached && round === 0) this.tokens.delete(scope);
+      else if (authorization !== undefined) throw this.refused(spec);
+      const auth = await this.auth();
+      if (challenge.scheme === "basic") {
+        const header = auth && this.basicHeader(auth);
+        if (!header) throw this.refused(spec);
+        this.basic = true;
+        authorization = header;
+      } else if (challenge.scheme === "bearer") {
+        const token = await this.fetchToken(spec, challenge.params, auth);
+        this.tokens.set(scope, token);
+        authorization = `Bearer ${token}`;
+      } else {
+        throw envError(`registry ${this.host} asked for an authentication scheme dt does not know (${challenge.scheme || "none"})`, {
+          hint: `docker login ${this.host}`,
+        });
+      }
+      res = await this.send(spec, authorization);
+    }
+    if (res.status === 401) throw this.refused(spec);
+    return res;
+  }
+
+  private refused(spec: RequestSpec): DtError {
+    const message = this.credentials
+      ? `registry ${this.host} refused the credentials for ${spec.repo} (401)${this.source()}`
+      : `registry ${this.host} refused access to ${spec.repo} (401)`;
+    return envError(message, { hint: `docker login ${this.host}` });
+  }
+
+  private async fetchToken(spec: RequestSpec, params: Record<string, string>, auth: RegistryAuth | undefined): Promise<string> {
+    const realm = params.realm;
+    if (!realm) throw envError(`registry ${this.host} asked for a token without saying where to get it (no realm)`);
+    let url: URL;
+    try {
+      url = new URL(realm);
+    } catch {
+      throw envError(`registry ${this.host} named a token service that is not a URL`);
+    }
+    const scope = params.scope || this.scope(spec);
+    let res: Response;
+    if (auth?.identitytoken) {
+      const form = new URLSearchParams({ grant_type: "refresh_token", refresh_token: auth.identitytoken, client_id: "dt" });
+      if (params.service) form.set("service", params.service);
+      for (const s of scope.split(" ")) if (s) form.append("scope", s);
+      res = await this.fetchOrThrow(url.toString(), {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded", "User-Agent": USER_AGENT },
+        body: form.toString(),
+      });
+    } else {
+      if (params.service) url.searchParams.set("service", params.service);
+      for (const s of scope.split(" ")) if (s) url.searchParams.append("scope", s);
+      const headers: Record<string, string> = { "User-Agent": USER_AGENT };
+      const basic = auth && this.basicHeader(auth);
+      if (basic) headers.Authorization = basic;
+      res = await this.fetchOrThrow(url.toString(), { method: "GET", headers });
+    }
+    if (res.status === 401 || res.status === 403) {
+      await res.arrayBuffer().catch(() => undefined);
+      throw this.refused(spec);
+    }
+    if (!res.ok) {
+      const detail = await this.errorText(res);
+      throw envError(`token service of registry ${this.host} answered ${res.status}${detail ? `: ${detail}` : ""}`, {
+        hint: `docker login ${this.host}`,
+      });
+    }
+    let body: { token?: unknown; access_token?: unknown };
+    try {
+      body = (await res.json()) as typeof body;
+    } catch {
+      throw envError(`token service of registry ${this.host} answered something that is not JSON`);
+    }
+    const token = typeof body.token === "string" && body.token ? body.token : body.access_token;
+    if (typeof token !== "string" || !token) throw envError(`token service of registry ${this.host} sent no token`);
+    return token;
+  }
+
+  private async send(spec: RequestSpec, authorization: string | undefined): Promise<Response> {
+    const headers: Record<string, string> = { "User-Agent": USER_AGENT, ...spec.headers };
+    if (authorization) headers.Authorization = authorization;
+    return this.fetchOrThrow(`${this.base}${spec.path}`, { method: spec.method, headers, body: spec.body });
+  }
+
+  private async fetchOrThrow(url: string, init: RequestInit): Promise<Response> {
+    try {
+      return await fetch(url, { ...init, redirect: "follow", signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      const secrets = this.secrets();
+      const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
+      const origin = new URL(url).origin;
+      throw envError(
+        timedOut
+          ? `registry ${this.host} did not answer within ${Math.round(this.timeoutMs / 1000)} s (${origin})`
+          : `cannot reach registry ${this.host} at ${origin}: ${redact(reason, secrets)}`,
+        {
+          hint: isLoopbackRegistry(this.host)
+            ? `start the registry on ${this.host}, or fix the registry in dt.yaml`
+            : `check the registry name in dt.yaml and your network; dt talks HTTPS to every registry except localhost/127.0.0.0/8`,
+          cause: new Error(redact(reason, secrets)),
+        },
+      );
+    }
+  }
+
+  /** Throws for anything but 2xx: 5xx is the registry's trouble (exit 3), other 4xx the request's (exit 1). */
+  private async check(res: Response, method: string, what: string): Promise<void> {
+    if (res.ok) return;
+    const detail = await this.errorText(res);
+    const message = `registry ${this.host} answered ${res.status} to ${method} ${what}${detail ? `: ${detail}` : ""}`;
+    if (res.status >= 500) throw envError(message, { hint: `the registry ${this.host} is failing; retry later or check its logs` });
+    if (res.status === 403) throw workError(message, { hint: `check your access to ${what} on ${this.host}; docker login ${this.host}` });
+    throw workError(message);
+  }
+
+  /** The registry's error JSON as one short line, scrubbed of credentials. */
+  private async errorText(res: Response): Promise<string> {
+    let text = "";
+    try {
+      text = await res.text();
+    } catch {
+      return "";
+    }
+    let line = "";
+    try {
+      const parsed = JSON.parse(text) as { errors?: { code?: unknown; message?: unknown; detail?: unknown }[] };
+      if (Array.isArray(parsed.errors)) {
+        line = parsed.errors
+          .map((e) => [e.code, e.message].filter((x) => typeof x === "string" && x).join(": "))
+          .filter(Boolean)
+          .join("; ");
+      }
+    } catch {
+      // not JSON: fall through to the raw text
+    }
+    if (!line) line = text.replace(/\s+/g, " ").trim();
+    if (line.length > 300) line = `${line.slice(0, 300)}...`;
+    return redact(line, this.secrets());
+  }
+}
+
+/** A client for `host`, finding credentials in the Docker config when the registry asks. */
+export const registryClient = (host: string, options?: RegistryClientOptions) => new RegistryClient(host, options);
+
+/** The manifest list / OCI index document for `entries` (bytes and media type). */
+export function buildIndex(entries: readonly IndexEntry[], kind: "docker" | "oci"): { body: string; mediaType: string } {
+  if (entries.length === 0) throw usageError("an image index needs at least one platform manifest");
+  const mediaType = kind === "oci" ? MediaType.ociIndex : MediaType.dockerManifestList;
+  const manifests = entries.map((e) => {
+    if (!DIGEST_RE.test(e.digest)) throw usageError(`'${e.digest}' is not a manifest digest`);
+    if (!Number.isInteger(e.size) || e.size <= 0) throw usageError(`manifest ${e.digest} has no valid size`);
+    if (!e.platform.os || !e.platform.architecture) throw usageError(`manifest ${e.digest} has no platform os/architecture`);
+    const platform: Platform = { architecture: e.platform.architecture, os: e.platform.os };
+    if (e.platform.variant) platform.variant = e.platform.variant;
+    return { mediaType: e.mediaType, digest: e.digest, size: e.size, platform };
+  });
+  return { body: JSON.stringify({ schemaVersion: 2, mediaType, manifests }, null, 2), mediaType };
+}
+
+function validateTag(tag: string): void {
+  if (!TAG_RE.test(tag)) throw usageError(`'${tag}' is not a valid image tag`);
+}
+
+/** Docker Hub's official images live under `library/`. */
+function normalizeRepo(host: string, repo: string): string {
+  if (!REPO_RE.test(repo)) throw usageError(`'${repo}' is not a valid repository name`);
+  const hub = host === "docker.io" || host === "index.docker.io";
+  return hub && !repo.includes("/") ? `library/${repo}` : repo;
+}
+
+function manifestType(header: string | null, declared: unknown): string {
+  const type = header?.split(";")[0]?.trim();
+  if (type && type !== "application/json" && type !== "application/octet-stream" && type !== "text/plain") return type;
+  return typeof declared === "string" && declared ? declared : type || MediaType.dockerManifest;
+}

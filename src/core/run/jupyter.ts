@@ -1,0 +1,42 @@
+import { createServer } from "node:net";
+import { usageError } from "../base/errors.ts";
+
+/** A free TCP port on loopback, chosen by the kernel. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+export async function resolvePort(arg: string | undefined): Promise<number> {
+  if (arg === undefined || arg === "auto") return freePort();
+  const port = Number(arg);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw usageError(`--port ${arg} is not a port`, { hint: "give a number from 1 to 65535, or auto" });
+  }
+  return port;
+}
+
+/** A fresh login token: anyone else on a shared machine can reach a loopback port too. */
+export function newToken(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(24));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** The server listens on `ip` only (loopback with the host network) and admits `token` only. */
+export const jupyterCommand = (port: number, ip: string, token: string) => [
+  "jupyter",
+  "lab",
+  "--no-browser",
+  `--ip=${ip}`,
+  `--port=${port}`,
+  `--ServerApp.token=${token}`,
+  "--ServerApp.password=",
+];
+
+export const jupyterUrl = (port: number, token: string) => `http://127.0.0.1:${port}/lab?token=${token}`;

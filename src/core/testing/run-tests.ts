@@ -1,0 +1,301 @@
+import type Docker from "dockerode";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { engineStoppedError, runContainerFully } from "../run/containers.ts";
+import { checkImage, missingImageError, resolveRunImage, runSpecFor } from "../run/run-in-container.ts";
+import { connect } from "../engine/engine.ts";
+import { DtError } from "../base/errors.ts";
+import { exists, writeFileAtomic } from "../base/fs-util.ts";
+import { onCleanup } from "../base/lifecycle.ts";
+import type { Stage } from "../workspace/image-ref.ts";
+import { countCases, parseJunit, renderJunit, type Counts, type TestCase } from "./junit.ts";
+import { PLUGIN_MOUNT, pytestPluginDir } from "./pytest-plugin.ts";
+import { toContainerPath } from "../run/run-env.ts";
+import { loadTarget } from "../workspace/target.ts";
+import { exclusionsFor, markerFor, reportSlug, selectDirs, type Selection } from "./select-dirs.ts";
+
+export interface TestRunOptions {
+  cwd: string;
+  all?: boolean;
+  dirs?: string[];
+  suite: string;
+  marker?: string;
+  changed?: boolean;
+  base?: string;
+  jobs: number;
+  stage?: Stage;
+  shard?: { index: number; total: number };
+  junit?: string;
+  failFast?: boolean;
+  pytestArgs: string[];
+  skipChecks?: boolean;
+  /** Pull the dev/prod image first (--pull). */
+  pull?: boolean;
+  /** Memory limit per test container, bytes. */
+  memory?: number;
+}
+
+export type DirStatus = "passed" | "failed" | "no-tests" | "error" | "not-run";
+
+export interface DirResult {
+  dir: string;
+  image: string | null;
+  stage: Stage | null;
+  status: DirStatus;
+  counts: Counts;
+  seconds: number;
+  exitCode: number | null;
+  /** Why the dir failed or errored beyond its tests (crash, OOM, missing image). */
+  reason: string | null;
+  /** The fix for an environment problem. */
+  hint: string | null;
+  reasons: string[];
+  staleImage: boolean;
+  output: string;
+  cases: TestCase[];
+  report: string | null;
+}
+
+export interface TestReport {
+  ok: boolean;
+  suite: string;
+  marker: string | null;
+  base: string | null;
+  shard: string | null;
+  dirs: DirResult[];
+  totals: Counts & { seconds: number };
+  junit: string | null;
+}
+
+export type TestEvent =
+  | { kind: "planned"; dirs: { dir: string; reasons: string[]; staleImage: boolean }[] }
+  | { kind: "start"; dir: string; image: string }
+  | { kind: "line"; dir: string; line: string }
+  | { kind: "done"; result: DirResult };
+
+const EMPTY: Counts = { passed: 0, failed: 0, skipped: 0, errors: 0, total: 0 };
+
+/** Splits a stream into lines for the live display while keeping all of it. */
+function lineCollector(onLine: (line: string) => void) {
+  let all = "";
+  let partial = "";
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      const text = chunk.toString();
+      all += text;
+      partial += text;
+      const lines = partial.split("\n");
+      partial = lines.pop() ?? "";
+      for (const line of lines) onLine(line);
+      done();
+    },
+  });
+  return { stream, text: () => all, flush: () => partial && onLine(partial) };
+}
+
+function statusOf(exitCode: number, oomKilled: boolean, counts: Counts): { status: DirStatus; reason: string | null } {
+  if (oomKilled) return { status: "failed", reason: "the container was killed: out of memory" };
+  switch (exitCode) {
+    case 0:
+      return { status: "passed", reason: null };
+    case 1:
+      return { status: "failed", reason: null };
+    case 5:
+      return { status: "no-tests", reason: null };
+    case 2:
+      return { status: "failed", reason: "pytest was interrupted" };
+    case 3:
+      return { status: "failed", reason: "pytest hit an internal error" };
+    case 4:
+      return { status: "failed", reason: "pytest usage error (bad arguments or marker expression)" };
+    default:
+      return {
+        status: "failed",
+        reason: exitCode >= 128 ? `the container was killed by signal ${exitCode - 128} (exit ${exitCode})` : `pytest exited with ${exitCode}${counts.total ? "" : " before reporting any test"}`,
+      };
+  }
+}
+
+interface DirJob {
+  path: string;
+  absPath: string;
+  reasons: string[];
+  staleImage: boolean;
+  /** With --shard: this shard's test files of the dir (host paths); else the whole dir. */
+  files?: string[];
+}
+
+async function runDirTests(
+  docker: Docker,
+  job: DirJob,
+  selection: Selection,
+  options: TestRunOptions,
+  reportsDir: string,
+  onEvent: (e: TestEvent) => void,
+): Promise<DirResult> {
+  const base = emptyResult(job, "error", null);
+  const started = performance.now();
+  try {
+    const target = await loadTarget(options.cwd, job.absPath);
+    const { marker, timeout } = markerFor(options.suite, target.resolved.config.test.suites, options.marker);
+    const { ref, name, info } = await resolveRunImage(docker, target, { stage: options.stage, pull: options.pull }, (line) => onEvent({ kind: "line", dir: job.path, line }));
+    base.image = name;
+    base.stage = ref.stage;
+    if (!info) throw missingImageError(ref, name);
+    if (!options.skipChecks) checkImage(target, ref, name, info);
+
+    const hostReport = join(reportsDir, `${reportSlug(job.path)}.xml`);
+    const spec = runSpecFor(target, ref, name, { cwd: job.absPath, dir: job.absPath, interactive: false });
+    const mount = target.resolved.config.docker.mount;
+    const inWorkspace = ref.stage !== "prod";
+    const containerReport = inWorkspace ? toContainerPath(target.root, mount, hostReport) : hostReport;
+    if (!inWorkspace) spec.binds.push(`${reportsDir}:${reportsDir}`);
+    spec.binds.push(`${pytestPluginDir()}:${PLUGIN_MOUNT}:ro`);
+    spec.env.DT_PYTHONPATH = [PLUGIN_MOUNT, spec.env.DT_PYTHONPATH].filter(Boolean).join(":");
+    spec.env.DT_TEST_SUITE = options.suite;
+    // Keep the source tree clean: no bytecode next to the code, pytest's cache under .dt/.
+    spec.env.PYTHONDONTWRITEBYTECODE = "1";
+    if (timeout > 0) spec.env.DT_TEST_TIMEOUT = String(timeout);
+    const containerPath = (p: string) => (inWorkspace ? toContainerPath(target.root, mount, p) : p.replace(target.absPath, "/app"));
+    spec.cmd = [
+      "python3",
+      "-m",
+      "pytest",
+      "-p",
+      "dt_pytest",
+      "-v",
+      `--junitxml=${containerReport}`,
+      "-o",
+      "junit_family=xunit1",
+      "-o",
+      `junit_suite_name=${job.path}`,
+      "-o",
+      `cache_dir=${inWorkspace ? containerPath(join(selection.ws.root, ".dt", "pytest-cache", reportSlug(job.path))) : join(reportsDir, "cache")}`,
+      ...(marker ? ["-m", marker] : []),
+      ...exclusionsFor(selection.ws, job.path).map((p) => `--ignore=${containerPath(p)}`),
+      ...(options.failFast ? ["-x"] : []),
+      ...(job.files ?? []).map(containerPath),
+      ...options.pytestArgs,
+    ];
+    spec.keep = true;
+    spec.noStdin = true;
+    spec.memory = options.memory ?? spec.memory;
+    const out = lineCollector((line) => onEvent({ kind: "line", dir: job.path, line }));
+    spec.output = { stdout: out.stream, stderr: out.stream };
+    onEvent({ kind: "start", dir: job.path, image: name });
+    const outcome = await runContainerFully(docker, spec);
+    out.flush();
+    if (outcome.engineStopped) {
+      const stopped = engineStoppedError(outcome.exitCode);
+      const seconds = (performance.now() - started) / 1000;
+      return { ...base, status: "error", reason: stopped.message, hint: stopped.hint ?? null, exitCode: outcome.exitCode, output: out.text(), seconds };
+    }
+    const xml = exists(hostReport) ? readFileSync(hostReport, "utf8") : undefined;
+    const cases = xml ? parseJunit(xml).flatMap((s) => s.cases) : [];
+    const counts = countCases(cases);
+    const { status, reason } = statusOf(outcome.exitCode, outcome.oomKilled, counts);
+    // A shard's report is partial: it must not replace the full one that balances later splits
+    // (every shard of one run has to see the same durations to agree on the split).
+    const shardTag = options.shard ? `.shard-${options.shard.index}-of-${options.shard.total}` : "";
+    const latest = join(selection.ws.root, ".dt", "reports", `${reportSlug(job.path)}${shardTag}.xml`);
+    if (xml) writeFileAtomic(latest, xml);
+    return {
+      ...base,
+      status,
+      reason,
+      counts,
+      cases,
+      exitCode: outcome.exitCode,
+      output: out.text(),
+      report: xml ? latest : null,
+      seconds: (performance.now() - started) / 1000,
+    };
+  } catch (e) {
+    if (!(e instanceof DtError) || e.exitCode === 1) throw e;
+    if (e.exitCode === 2) throw e;
+    return { ...base, status: "error", reason: e.message, hint: e.hint ?? null, seconds: (performance.now() - started) / 1000 };
+  }
+}
+
+/** `dt test`: each selected dir's tests in its own container, `jobs` at a time. */
+export async function runTests(options: TestRunOptions, onEvent: (e: TestEvent) => void = () => {}): Promise<TestReport> {
+  const selection = await selectDirs(options);
+  let jobs: DirJob[] = selection.dirs;
+  if (options.shard) {
+    const { planShard } = await import("./shard-plan.ts");
+    const files = planShard(selection, options.shard);
+    jobs = jobs.filter((j) => (files.get(j.path)?.length ?? 0) > 0).map((j) => ({ ...j, files: files.get(j.path) }));
+  }
+  onEvent({ kind: "planned", dirs: jobs.map((j) => ({ dir: j.path, reasons: j.reasons, staleImage: j.staleImage })) });
+  const docker = await connect();
+  const runId = `${new Date().toISOString().replace(/[:.]/g, "-")}-${process.pid}`;
+  const reportsDir = join(selection.ws.root, ".dt", "reports", "runs", runId);
+  mkdirSync(reportsDir, { recursive: true });
+  // An interrupt exits from the signal handler, past the `finally` below: remove it then too.
+  const removeReportsDir = () => rmSync(reportsDir, { recursive: true, force: true });
+  const unregister = onCleanup(removeReportsDir);
+  const results: DirResult[] = new Array(jobs.length);
+  let next = 0;
+  let stop = false;
+  const started = performance.now();
+  try {
+    const worker = async () => {
+      while (next < jobs.length) {
+        const index = next++;
+        const job = jobs[index]!;
+        if (stop) {
+          results[index] = notRun(job);
+          continue;
+        }
+        const result = await runDirTests(docker, job, selection, options, reportsDir, onEvent);
+        results[index] = result;
+        onEvent({ kind: "done", result });
+        if (options.failFast && result.status !== "passed" && result.status !== "no-tests") stop = true;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(options.jobs, jobs.length)) }, worker));
+  } finally {
+    removeReportsDir();
+    unregister();
+  }
+  const all = results.flatMap((r) => r.cases);
+  const totals = { ...countCases(all), seconds: (performance.now() - started) / 1000 };
+  let junit: string | null = null;
+  if (options.junit) {
+    junit = options.junit;
+    writeFileAtomic(junit, renderJunit(results.map((r) => ({ name: `${r.dir} (${r.image ?? "no image"})`, time: r.seconds, cases: r.cases }))));
+  }
+  return {
+    ok: results.every((r) => r.status === "passed" || r.status === "no-tests"),
+    suite: options.suite,
+    marker: options.marker ?? null,
+    base: selection.base,
+    shard: options.shard ? `${options.shard.index}/${options.shard.total}` : null,
+    dirs: results,
+    totals,
+    junit,
+  };
+}
+
+/** A dir's result before (or without) a run. */
+function emptyResult(job: DirJob, status: DirStatus, reason: string | null): DirResult {
+  return {
+    dir: job.path,
+    image: null,
+    stage: null,
+    status,
+    counts: EMPTY,
+    seconds: 0,
+    exitCode: null,
+    reason,
+    hint: null,
+    reasons: job.reasons,
+    staleImage: job.staleImage,
+    output: "",
+    cases: [],
+    report: null,
+  };
+}
+
+const notRun = (job: DirJob) => emptyResult(job, "not-run", "not run: --fail-fast stopped the run");

@@ -1,0 +1,31 @@
+import { join } from "node:path";
+import { bumpChangelog, parseChangelog, today, type BumpKind, type ChangelogEntry } from "./changelog.ts";
+import { usageError } from "../base/errors.ts";
+import { withFileLock } from "../base/file-lock.ts";
+import { readText, writeFileAtomic } from "../base/fs-util.ts";
+import type { TargetDir } from "../workspace/workspace.ts";
+
+export const changelogPath = (target: TargetDir) => ({
+  abs: join(target.absPath, "changelog.txt"),
+  rel: target.path === "." ? "changelog.txt" : `${target.path}/changelog.txt`,
+});
+
+export function readChangelog(target: TargetDir): ChangelogEntry[] {
+  const file = changelogPath(target);
+  const text = readText(file.abs);
+  if (text === undefined) throw usageError(`cannot read ${file.rel}`, { hint: "create it with 'dt init'" });
+  return parseChangelog(text, file.rel);
+}
+
+/** Prepends an entry to the target's changelog atomically and returns the new version. */
+export function bumpVersion(target: TargetDir, kind: BumpKind, notes: readonly string[], date = today()): string {
+  const file = changelogPath(target);
+  // Read-modify-write under a lock: two bumps at once both land, one after the other.
+  return withFileLock(file.abs, () => {
+    const text = readText(file.abs);
+    if (text === undefined) throw usageError(`cannot read ${file.rel}`, { hint: "create it with 'dt init'" });
+    const bumped = bumpChangelog(text, kind, notes, date, file.rel);
+    writeFileAtomic(file.abs, bumped.text);
+    return bumped.version;
+  });
+}

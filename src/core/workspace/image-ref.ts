@@ -1,0 +1,77 @@
+import { userInfo } from "node:os";
+import { usageError } from "../base/errors.ts";
+import { readText } from "../base/fs-util.ts";
+
+export type Stage = "local" | "dev" | "prod";
+export const STAGES: readonly Stage[] = ["local", "dev", "prod"];
+
+/** The login name made into a tag component: lowercased, reduced to [a-z0-9_.-]. */
+export function tagUser(raw = currentUser()): string {
+  const cleaned = raw
+    .toLowerCase()
+    .replace(/[^a-z0-9_.-]+/g, "")
+    .replace(/^[.-]+/, "");
+  return cleaned || "user";
+}
+
+function currentUser(): string {
+  const fromEnv = process.env.USER || process.env.LOGNAME;
+  if (fromEnv) return fromEnv;
+  try {
+    const name = userInfo().username;
+    // Bun answers "unknown" where libc's lookup is unavailable; /etc/passwd still knows.
+    if (name && name !== "unknown") return name;
+  } catch {}
+  const uid = process.getuid?.();
+  const entry = readText("/etc/passwd")
+    ?.split("\n")
+    .find((line) => line.split(":")[2] === String(uid));
+  return entry?.split(":")[0] ?? (uid === undefined ? "user" : `uid${uid}`);
+}
+
+export interface ImageRef {
+  /** `REGISTRY/IMAGE` or `IMAGE` without a registry. */
+  repository: string;
+  stage: Stage;
+  version: string;
+  /** `local-USER-X.Y.Z`, `dev-X.Y.Z`, `prod-X.Y.Z`. */
+  versionedTag: string;
+  /** `local-USER`, `dev`, `prod`. */
+  floatingTag: string;
+}
+
+export const versioned = (ref: ImageRef) => `${ref.repository}:${ref.versionedTag}`;
+export const floating = (ref: ImageRef) => `${ref.repository}:${ref.floatingTag}`;
+
+/** The one place image names and tags are made (SPEC: Images). */
+export function imageRef(options: { registry: string | null; image: string; stage: Stage; version: string; user?: string }): ImageRef {
+  const registry = options.registry?.replace(/\/+$/, "");
+  const repository = registry ? `${registry}/${options.image}` : options.image;
+  const prefix = options.stage === "local" ? `local-${options.user ?? tagUser()}` : options.stage;
+  return {
+    repository,
+    stage: options.stage,
+    version: options.version,
+    versionedTag: `${prefix}-${options.version}`,
+    floatingTag: prefix,
+  };
+}
+
+export function parseStage(value: string | undefined, fallback: Stage): Stage {
+  if (value === undefined) return fallback;
+  if ((STAGES as readonly string[]).includes(value)) return value as Stage;
+  throw usageError(`unknown stage '${value}'`, { hint: "use local, dev or prod" });
+}
+
+/** Labels of the SPEC on every image dt builds. */
+export const LABEL = {
+  version: "org.opencontainers.image.version",
+  revision: "org.opencontainers.image.revision",
+  source: "org.opencontainers.image.source",
+  created: "org.opencontainers.image.created",
+  title: "org.opencontainers.image.title",
+  runnableDir: "dev.dt.runnable-dir",
+  stage: "dev.dt.stage",
+  contextDigest: "dev.dt.context-digest",
+  workspace: "dev.dt.workspace",
+} as const;

@@ -1,0 +1,31 @@
+import semver from "semver";
+import { usageError } from "../base/errors.ts";
+import { currentVersion } from "../version/changelog.ts";
+import { loadConfig, type ResolvedConfig } from "../config/config.ts";
+import { imageRef, type ImageRef, type Stage } from "./image-ref.ts";
+import { readChangelog } from "../version/changelog-file.ts";
+import { resolveTargetDir, type TargetDir } from "./workspace.ts";
+
+/** Everything a docker command needs to know about its target dir. */
+export interface Target extends TargetDir {
+  resolved: ResolvedConfig;
+  /** The changelog's version: what the code needs. */
+  version: string;
+  ref: (stage: Stage, version?: string) => ImageRef;
+}
+
+export async function loadTarget(cwd: string, dirArg?: string): Promise<Target> {
+  const dir = await resolveTargetDir(cwd, dirArg);
+  const resolved = loadConfig(dir.root, dir.path);
+  const version = currentVersion(readChangelog(dir));
+  const { config } = resolved;
+  return {
+    ...dir,
+    resolved,
+    version,
+    ref: (stage, v) => {
+      if (v !== undefined && !semver.valid(v)) throw usageError(`--version ${v} is not a version`, { hint: "give X.Y.Z, e.g. --version 1.2.0" });
+      return imageRef({ registry: config.registry, image: config.image, stage, version: v ?? version });
+    },
+  };
+}

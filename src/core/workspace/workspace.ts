@@ -1,0 +1,258 @@
+import { realpathSync } from "node:fs";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { usageError } from "../base/errors.ts";
+import { isDir, isFile, readText } from "../base/fs-util.ts";
+import { gitRaw } from "../git/git.ts";
+import { parseGitmodules } from "../git/gitmodules.ts";
+
+export interface SubRepo {
+  /** Path relative to the workspace root, with `/` separators. */
+  path: string;
+  name: string;
+  /** Path of the repo that declares it ("." for the root). */
+  parent: string;
+  url: string | null;
+  /** The branch `.gitmodules` asks to track, if any. */
+  trackedBranch: string | null;
+  initialised: boolean;
+  commit: string | null;
+  /** Checked-out branch; null when HEAD is detached or the sub-repo is not initialised. */
+  branch: string | null;
+  dirty: boolean | null;
+}
+
+export interface RunnableDir {
+  /** Path relative to the workspace root ("." for the root itself). */
+  path: string;
+  absPath: string;
+  /** The repo (root or sub-repo path) whose files hold it. */
+  repo: string;
+}
+
+export interface Workspace {
+  root: string;
+  subRepos: SubRepo[];
+  runnableDirs: RunnableDir[];
+}
+
+const toPosix = (p: string) => (sep === "/" ? p : p.split(sep).join("/"));
+export const relPath = (root: string, abs: string) => toPosix(relative(root, abs)) || ".";
+
+/** A runnable dir is a directory with both `changelog.txt` and `devops/`: the only rule. */
+export function isRunnableDir(dir: string): boolean {
+  return isFile(join(dir, "changelog.txt")) && isDir(join(dir, "devops"));
+}
+
+/**
+ * The outermost git root around `start`: climb while the repo found is a submodule (its `.git`
+ * is a file pointing into a super-project's `modules/`), stop at the first plain repo.
+ * Reads the file system only; no git process.
+ */
+export function findWorkspaceRoot(start: string): string {
+  let dir = resolve(start);
+  let root: string | undefined;
+  for (;;) {
+    const dotGit = join(dir, ".git");
+    if (isDir(dotGit)) return realpath(dir);
+    if (isFile(dotGit)) {
+      root = dir;
+      const pointer = readText(dotGit) ?? "";
+      if (!/\/modules\//.test(pointer.replaceAll("\\", "/"))) return realpath(dir);
+    }
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  if (root) return realpath(root);
+  throw usageError(`not inside a git repository: ${start}`, {
+    hint: "cd into your workspace, or create one with 'git init && dt init'",
+  });
+}
+
+function realpath(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
+/** Sub-repos at every depth, from `.gitmodules` files and each sub-repo's own git dir. */
+export function findSubRepos(root: string): SubRepo[] {
+  const found: SubRepo[] = [];
+  const visit = (repoRel: string) => {
+    const repoAbs = repoRel === "." ? root : join(root, repoRel);
+    const file = join(repoAbs, ".gitmodules");
+    const text = readText(file);
+    if (text === undefined) return;
+    for (const decl of parseGitmodules(text, relPath(root, file))) {
+      const path = repoRel === "." ? decl.path : `${repoRel}/${decl.path}`;
+      const abs = join(root, path);
+      const head = readHead(abs);
+      found.push({
+        path,
+        name: decl.name,
+        parent: repoRel,
+        url: decl.url,
+        trackedBranch: decl.branch,
+        initialised: head !== undefined,
+        commit: head?.commit ?? null,
+        branch: head?.branch ?? null,
+        dirty: null,
+      });
+      if (head) visit(path);
+    }
+  };
+  visit(".");
+  return found;
+}
+
+interface Head {
+  commit: string | null;
+  branch: string | null;
+}
+
+/** HEAD of the repo checked out at `dir`, read from its git dir; undefined if there is none. */
+export function readHead(dir: string): Head | undefined {
+  const gitDir = resolveGitDir(dir);
+  if (!gitDir) return undefined;
+  const head = readText(join(gitDir, "HEAD"))?.trim();
+  if (!head) return undefined;
+  if (!head.startsWith("ref: ")) return { commit: head, branch: null };
+  const ref = head.slice(5);
+  const commonDir = resolveCommonDir(gitDir);
+  const commit = readText(join(gitDir, ref))?.trim() ?? readText(join(commonDir, ref))?.trim() ?? packedRef(commonDir, ref);
+  return { commit: commit ?? null, branch: ref.replace(/^refs\/heads\//, "") };
+}
+
+function resolveGitDir(dir: string): string | undefined {
+  const dotGit = join(dir, ".git");
+  if (isDir(dotGit)) return dotGit;
+  const pointer = readText(dotGit)?.trim();
+  if (!pointer?.startsWith("gitdir:")) return undefined;
+  const target = pointer.slice(7).trim();
+  const gitDir = isAbsolute(target) ? target : resolve(dir, target);
+  return isDir(gitDir) ? gitDir : undefined;
+}
+
+function resolveCommonDir(gitDir: string): string {
+  const common = readText(join(gitDir, "commondir"))?.trim();
+  return common ? resolve(gitDir, common) : gitDir;
+}
+
+function packedRef(gitDir: string, ref: string): string | undefined {
+  const packed = readText(join(gitDir, "packed-refs"));
+  if (!packed) return undefined;
+  for (const line of packed.split("\n")) {
+    const [sha, name] = line.split(" ");
+    if (name === ref && sha) return sha;
+  }
+  return undefined;
+}
+
+const CHANGELOG_SPECS = ["changelog.txt", "*/changelog.txt"];
+
+function changelogDir(file: string): string | undefined {
+  if (file === "changelog.txt") return ".";
+  return file.endsWith("/changelog.txt") ? file.slice(0, -"/changelog.txt".length) : undefined;
+}
+
+/**
+ * Runnable dirs and (optionally) dirty sub-repos, with few git processes: one
+ * `git ls-files --recurse-submodules` for every tracked changelog.txt of the workspace, and one
+ * process per repo (root and each initialised sub-repo, in parallel) that finds the untracked,
+ * not ignored ones: `git status` when the dirty state is wanted too (one walk gives both),
+ * else `git ls-files --others`. A `changelog.txt` counts when its dir also has `devops/`.
+ */
+async function scanRepos(root: string, subRepos: SubRepo[], withDirty: boolean): Promise<RunnableDir[]> {
+  const found = new Set<string>();
+  const tracked = gitRaw(["ls-files", "--recurse-submodules", "-z", "--", ...CHANGELOG_SPECS], root).then((r) => {
+    if (r.code === 0) for (const f of r.stdout.split("\0")) if (f) found.add(f);
+  });
+  const repos = [".", ...subRepos.filter((s) => s.initialised).map((s) => s.path)];
+  const untracked = repos.map(async (repo) => {
+    const cwd = repo === "." ? root : join(root, repo);
+    const prefix = repo === "." ? "" : `${repo}/`;
+    const sub = subRepos.find((s) => s.path === repo);
+    if (withDirty) {
+      const r = await gitRaw(["status", "--porcelain", "-z", "--ignore-submodules=all", "--untracked-files=all"], cwd);
+      if (sub) sub.dirty = r.code === 0 ? r.stdout.length > 0 : null;
+      for (const entry of r.stdout.split("\0")) if (entry.startsWith("?? ")) found.add(prefix + entry.slice(3));
+    } else {
+      const r = await gitRaw(["ls-files", "-z", "--others", "--exclude-standard", "--", ...CHANGELOG_SPECS], cwd);
+      for (const f of r.stdout.split("\0")) if (f) found.add(prefix + f);
+    }
+  });
+  await Promise.all([tracked, ...untracked]);
+  const dirs: RunnableDir[] = [];
+  for (const file of found) {
+    const path = changelogDir(file);
+    if (path === undefined) continue;
+    const absPath = path === "." ? root : join(root, path);
+    if (isDir(join(absPath, "devops"))) dirs.push({ path, absPath, repo: owningRepo(path, subRepos) });
+  }
+  return dirs.sort((a, b) => (a.path === "." ? -1 : b.path === "." ? 1 : a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** Runnable dirs of the whole workspace (see scanRepos). */
+export function findRunnableDirs(root: string, subRepos: SubRepo[]): Promise<RunnableDir[]> {
+  return scanRepos(root, subRepos, false);
+}
+
+export async function scanWorkspace(start: string, options: { dirty?: boolean } = {}): Promise<Workspace> {
+  const root = findWorkspaceRoot(start);
+  const subRepos = findSubRepos(root);
+  const runnableDirs = await scanRepos(root, subRepos, options.dirty !== false);
+  return { root, subRepos, runnableDirs };
+}
+
+/** The repo (root "." or a sub-repo path) that owns a workspace-relative path. */
+export function owningRepo(path: string, subRepos: readonly SubRepo[]): string {
+  let best = ".";
+  for (const s of subRepos) {
+    if ((path === s.path || path.startsWith(`${s.path}/`)) && s.path.length > best.length) best = s.path;
+  }
+  return best;
+}
+
+export interface TargetDir {
+  root: string;
+  path: string;
+  absPath: string;
+}
+
+/**
+ * The runnable dir a command acts on: `--dir` if given, else the innermost runnable dir around
+ * `cwd`. Only the error path scans the workspace, to list what the user could have meant.
+ */
+export async function resolveTargetDir(cwd: string, dirArg?: string): Promise<TargetDir> {
+  const root = findWorkspaceRoot(cwd);
+  if (dirArg !== undefined) {
+    const abs = realpath(resolve(cwd, dirArg));
+    const rel = relative(root, abs);
+    if (rel.startsWith("..") || isAbsolute(rel)) {
+      throw usageError(`--dir ${dirArg} is outside the workspace ${root}`, {
+        hint: "give a runnable dir of this workspace (see 'dt ls')",
+      });
+    }
+    if (!isRunnableDir(abs)) {
+      throw usageError(`--dir ${dirArg} is not a runnable dir (it needs changelog.txt and devops/)`, {
+        hint: await runnableHint(root),
+      });
+    }
+    return { root, path: relPath(root, abs), absPath: abs };
+  }
+  for (let dir = realpath(resolve(cwd)); ; dir = dirname(dir)) {
+    if (isRunnableDir(dir)) return { root, path: relPath(root, dir), absPath: dir };
+    if (dir === root || dirname(dir) === dir) break;
+  }
+  throw usageError(`no runnable dir here: ${cwd} is not inside a directory with changelog.txt and devops/`, {
+    hint: await runnableHint(root),
+  });
+}
+
+async function runnableHint(root: string): Promise<string> {
+  const dirs = await findRunnableDirs(root, findSubRepos(root));
+  if (dirs.length === 0) return "this workspace has no runnable dir yet; make one with 'dt init'";
+  return `use --dir with one of: ${dirs.map((d) => d.path).join(", ")}`;
+}
