@@ -39,8 +39,8 @@ export const runArgs = {
 /** The options object of the run commands, built from their args in one place. */
 export function runOptionsFrom(args: Record<string, unknown>, cwd: string) {
   return {
-    cwd,
-    dir: args.dir as string | undefined,
+    // Without --dir, the container starts in the current dir's counterpart.
+    workdir: args.dir === undefined ? cwd : undefined,
     stage: args.stage as "local" | "dev" | "prod" | undefined,
     version: args.version as string | undefined,
     root: Boolean(args.root),

@@ -10,8 +10,9 @@ export default defineCommand({
   args: { ...jsonArgs },
   async run({ args, cwd }) {
     const { runDoctor } = await import("../core/doctor/doctor.ts");
+    const { connectEngine } = await import("../core/engine/connect.ts");
     const { out, outJson, c } = await import("../ui/output.ts");
-    const checks = await runDoctor(cwd);
+    const checks = await runDoctor(cwd, await connectEngine());
     const failed = checks.some((ch) => ch.status === "fail");
     if (args.json) {
       outJson({ ok: !failed, checks });

@@ -8,9 +8,10 @@ export default defineCommand({
     const { scanWorkspace } = await import("../core/workspace/workspace.ts");
     const { summarizeRunnable } = await import("../core/workspace/runnable-info.ts");
     const { localTags, stagesIn } = await import("../core/engine/local-stages.ts");
+    const { connectEngine } = await import("../core/engine/connect.ts");
     const { out, outJson, table, c, warn } = await import("../ui/output.ts");
     // The engine answers while git walks the working trees.
-    const engine = localTags();
+    const engine = connectEngine().then(localTags);
     const ws = await scanWorkspace(cwd);
     const summaries = ws.runnableDirs.map((d) => ({ ...summarizeRunnable(ws.root, d), repo: d.repo }));
     const { tags, engineProblem } = await engine;

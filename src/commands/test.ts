@@ -38,6 +38,11 @@ export default defineCommand({
     const dirs = args.dir as unknown as string[];
     if (args.all && dirs.length) throw usageError("--all and --dir do not go together", { hint: "use one of them" });
     const { runTests } = await import("../core/testing/run-tests.ts");
+    const { selectDirs } = await import("../core/testing/select-dirs.ts");
+    const { scanWorkspace } = await import("../core/workspace/workspace.ts");
+    const { connectEngine } = await import("../core/engine/connect.ts");
+    const [ws, engine] = await Promise.all([scanWorkspace(cwd, { dirty: false }), connectEngine()]);
+    const selection = await selectDirs(ws, { cwd, all: args.all, dirs, changed: args.changed, base: args.base });
     const { testDisplay } = await import("../ui/test-display.ts");
     const { renderTestReport } = await import("../ui/test-report.ts");
     const { out, outJson } = await import("../ui/output.ts");
@@ -45,14 +50,11 @@ export default defineCommand({
     let report;
     try {
       report = await runTests(
+        engine,
+        selection,
         {
-          cwd,
-          all: args.all,
-          dirs,
           suite: args.suite ?? "fast",
           marker: args.marker,
-          changed: args.changed,
-          base: args.base,
           jobs,
           stage: args.stage as "local" | "dev" | "prod" | undefined,
           shard,
@@ -69,8 +71,7 @@ export default defineCommand({
     }
     if (process.env.GITHUB_ACTIONS === "true") {
       const { reportToGithub } = await import("../core/testing/github-report.ts");
-      const { findWorkspaceRoot } = await import("../core/workspace/workspace.ts");
-      reportToGithub(report, { root: findWorkspaceRoot(cwd), annotationsTo: args.json ? process.stderr : process.stdout });
+      reportToGithub(report, { root: ws.root, annotationsTo: args.json ? process.stderr : process.stdout });
     }
     if (args.json) outJson(report);
     else if (report.dirs.length === 0) out(args.changed ? `no runnable dir is affected by changes since ${report.base}` : "nothing to test");

@@ -8,7 +8,8 @@ import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { chmodSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Docker from "dockerode";
-import { collectContext, packContext } from "../../src/core/build/context.ts";
+import { collectContext } from "../../src/core/build/context.ts";
+import { packContext } from "../../src/core/build/tar-writer.ts";
 import { cleanupAll, testdir } from "../support/fixtures.ts";
 import { testbed } from "../support/testbed.ts";
 

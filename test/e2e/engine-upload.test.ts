@@ -2,7 +2,8 @@
 // (it answers before reading the body and hangs up) and with one it takes.
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { collectContext } from "../../src/core/build/context.ts";
-import { engineError, plainEngineAddress } from "../../src/core/engine/engine.ts";
+import { engineError } from "../../src/core/engine/engine-errors.ts";
+import { plainEngineAddress } from "../../src/core/engine/engine-host.ts";
 import { postUpload } from "../../src/core/engine/upload.ts";
 import { readJsonLines } from "../../src/core/base/json-lines.ts";
 import { lentTarChunks, tarSize } from "../../src/core/build/tar-writer.ts";

@@ -1,3 +1,4 @@
+import type { Target } from "../../core/workspace/target.ts";
 import { isTTY } from "../../ui/fd.ts";
 import { defineCommand } from "../_define.ts";
 import { commaList, dirArgs, jsonArgs } from "../_shared.ts";
@@ -31,19 +32,27 @@ export default defineCommand({
     const { progress } = await import("../../ui/progress.ts");
     const { outJson, warn, out } = await import("../../ui/output.ts");
     const buildArgs = parseBuildArgs(args["build-arg"] as unknown as string[]);
-    let dirs: (string | undefined)[] = [args.dir];
+    const { loadTarget, targetOf } = await import("../../core/workspace/target.ts");
+    const { connectEngine } = await import("../../core/engine/connect.ts");
+    const engine = await connectEngine();
+    // Each dir's config and changelog are read when its turn comes: a bad one stops the run there.
+    let loaders: (() => Promise<Target>)[] = [() => loadTarget(cwd, args.dir)];
     if (args.all) {
       const { scanWorkspace } = await import("../../core/workspace/workspace.ts");
-      dirs = (await scanWorkspace(cwd, { dirty: false })).runnableDirs.map((d) => d.absPath);
+      const ws = await scanWorkspace(cwd, { dirty: false });
+      loaders = ws.runnableDirs.map((d) => async () => targetOf({ root: ws.root, path: d.path, absPath: d.absPath }));
     }
     const results = [];
-    for (const dir of dirs) {
+    for (const load of loaders) {
+      const target = await load();
       const stage = (args.stage ?? "local") as "local" | "prod";
       const bar = progress(`build ${stage}`);
       const onTransfer = await transferEvents(bar);
       try {
         const result = await buildForPlatforms(
-          { cwd, dir, stage, version: args.version, from: args.from as "dev" | "local" | undefined, platforms: commaList(args.platform), noCache: args["no-cache"], buildArgs, push: args.push },
+          engine,
+          target,
+          { stage, version: args.version, from: args.from as "dev" | "local" | undefined, platforms: commaList(args.platform), noCache: args["no-cache"], buildArgs, push: args.push },
           (e) => {
             if (e.kind !== "build") return onTransfer(e);
             const b = e.event;
@@ -55,7 +64,7 @@ export default defineCommand({
         bar.succeed(summary(result));
         results.push(result);
       } catch (e) {
-        bar.fail(`build of ${dir ?? "the target dir"} failed`);
+        bar.fail(`build of ${target.path} failed`);
         throw e;
       }
     }

@@ -12,12 +12,12 @@ export default defineCommand({
     "dry-run": { type: "boolean", description: "Show what would be removed" },
   },
   async run({ args, cwd }) {
-    const { connect } = await import("../../core/engine/engine.ts");
+    const { connectEngine } = await import("../../core/engine/connect.ts");
     const { cleanDt } = await import("../../core/run/clean.ts");
     const { findWorkspaceRoot } = await import("../../core/workspace/workspace.ts");
     const { out, outJson } = await import("../../ui/output.ts");
     const workspace = args.all ? undefined : findWorkspaceRoot(cwd);
-    const result = await cleanDt(await connect(), { workspace, dryRun: Boolean(args["dry-run"]) });
+    const result = await cleanDt(await connectEngine(), { workspace, dryRun: Boolean(args["dry-run"]) });
     if (args.json) {
       outJson(result);
       return;

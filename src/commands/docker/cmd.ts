@@ -15,7 +15,7 @@ export default defineCommand({
       const { usageError } = await import("../../core/base/errors.ts");
       throw usageError("no command to run", { hint: "put it after --, e.g. dt docker cmd -- ls -la" });
     }
-    const { runInContainer } = await import("../../core/run/run-in-container.ts");
-    return runInContainer({ ...runOptionsFrom(args, cwd), interactive: false, cmd: command });
+    const { runTargetContainer } = await import("./_run.ts");
+    return runTargetContainer(args.dir, { ...runOptionsFrom(args, cwd), cmd: command }, false);
   },
 });

@@ -5,12 +5,10 @@ export default defineCommand({
   meta: { name: "images", description: "The target dir's images by stage and version: id, digest, arch, created, size" },
   args: { ...dirArgs, ...jsonArgs },
   async run({ args, cwd }) {
-    const { loadTarget } = await import("../../core/workspace/target.ts");
-    const { connect } = await import("../../core/engine/engine.ts");
     const { listDtImages } = await import("../../core/engine/image-list.ts");
     const { out, outJson, table } = await import("../../ui/output.ts");
-    const [target, docker] = await Promise.all([loadTarget(cwd, args.dir), connect()]);
-    const images = await listDtImages(docker, { workspace: target.root, runnableDir: target.path });
+    const { target, engine } = await (await import("./_target.ts")).targetAndEngine(cwd, args.dir);
+    const images = await listDtImages(engine, { workspace: target.root, runnableDir: target.path });
     if (args.json) {
       outJson({ dir: target.path, images });
       return;

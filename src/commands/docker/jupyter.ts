@@ -9,18 +9,21 @@ export default defineCommand({
   },
   async run({ args, cwd }) {
     const { resolvePort, jupyterCommand, jupyterUrl, newToken } = await import("../../core/run/jupyter.ts");
-    const { runInContainer } = await import("../../core/run/run-in-container.ts");
+    const { runTargetContainer } = await import("./_run.ts");
     const { info } = await import("../../ui/output.ts");
     const port = await resolvePort(args.port);
     const network = (args.network as string | undefined) ?? "host";
     const token = newToken();
     info(`JupyterLab: ${jupyterUrl(port, token)} (Ctrl-C stops it)`);
-    return runInContainer({
-      ...runOptionsFrom(args, cwd),
-      network,
-      interactive: false,
-      cmd: jupyterCommand(port, network === "host" ? "127.0.0.1" : "0.0.0.0", token),
-      ports: network === "host" ? undefined : [{ container: port, host: port }],
-    });
+    return runTargetContainer(
+      args.dir,
+      {
+        ...runOptionsFrom(args, cwd),
+        network,
+        cmd: jupyterCommand(port, network === "host" ? "127.0.0.1" : "0.0.0.0", token),
+        ports: network === "host" ? undefined : [{ container: port, host: port }],
+      },
+      false,
+    );
   },
 });

@@ -8,12 +8,12 @@ export default defineCommand({
     all: { type: "boolean", description: "Containers of every workspace, not just this one" },
   },
   async run({ args, cwd }) {
-    const { connect } = await import("../../core/engine/engine.ts");
+    const { connectEngine } = await import("../../core/engine/connect.ts");
     const { listDtContainers } = await import("../../core/run/containers.ts");
     const { findWorkspaceRoot } = await import("../../core/workspace/workspace.ts");
     const { out, outJson, table } = await import("../../ui/output.ts");
     const workspace = args.all ? undefined : findWorkspaceRoot(cwd);
-    const containers = await listDtContainers(await connect(), workspace);
+    const containers = await listDtContainers(await connectEngine(), workspace);
     if (args.json) {
       outJson({ workspace: workspace ?? null, containers });
       return;

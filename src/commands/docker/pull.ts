@@ -12,10 +12,11 @@ export default defineCommand({
   },
   async run({ args, cwd }) {
     const { pullStage } = await import("../../core/registry/stage-ops.ts");
+    const { engine, target } = await (await import("./_target.ts")).targetAndEngine(cwd, args.dir);
     await runTransfer(
       "pull",
       args.json,
-      (onEvent) => pullStage({ cwd, dir: args.dir, stage: (args.stage ?? "dev") as never, version: args.version, registry: args.registry }, onEvent),
+      (onEvent) => pullStage(engine, target, { stage: (args.stage ?? "dev") as never, version: args.version, registry: args.registry }, onEvent),
       (result) => `pulled ${result.image}`,
     );
   },

@@ -12,10 +12,11 @@ export default defineCommand({
   },
   async run({ args, cwd }) {
     const { pushStage } = await import("../../core/registry/stage-ops.ts");
+    const { engine, target } = await (await import("./_target.ts")).targetAndEngine(cwd, args.dir);
     await runTransfer(
       "push",
       args.json,
-      (onEvent) => pushStage({ cwd, dir: args.dir, stage: (args.stage ?? "dev") as never, version: args.version, registry: args.registry }, onEvent),
+      (onEvent) => pushStage(engine, target, { stage: (args.stage ?? "dev") as never, version: args.version, registry: args.registry }, onEvent),
       (result) => `pushed ${result.tags.map((t) => `${t.repository}:${t.tag}`).join(", ")}`,
     );
   },

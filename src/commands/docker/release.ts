@@ -24,6 +24,10 @@ export default defineCommand({
     const { usageError } = await import("../../core/base/errors.ts");
     if (args.stage !== "dev" && args.stage !== "prod") throw usageError(`cannot release '${args.stage}'`, { hint: "dt docker release dev|prod" });
     const { release } = await import("../../core/release/release.ts");
+    const { scanWorkspace } = await import("../../core/workspace/workspace.ts");
+    const { targetOf } = await import("../../core/workspace/target.ts");
+    const { resolveTargetDir } = await import("../../core/workspace/workspace.ts");
+    const { connectEngine } = await import("../../core/engine/connect.ts");
     const { progress } = await import("../../ui/progress.ts");
     const { formatProgress } = await import("../../core/registry/transfer.ts");
     const { out, outJson, info } = await import("../../ui/output.ts");
@@ -31,10 +35,13 @@ export default defineCommand({
     const bar = args["dry-run"] ? undefined : progress(`release ${args.stage}`);
     let lastTransfer = 0;
     try {
+      const ws = await scanWorkspace(cwd, { dirty: false });
+      const target = targetOf(await resolveTargetDir(cwd, args.dir, ws.root));
       const result = await release(
+        await connectEngine(),
+        target,
+        ws,
         {
-          cwd,
-          dir: args.dir,
           stage: args.stage,
           version: args.version,
           skipTests: args["skip-tests"],

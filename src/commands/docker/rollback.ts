@@ -15,11 +15,12 @@ export default defineCommand({
     const { usageError } = await import("../../core/base/errors.ts");
     if (args.stage !== "dev" && args.stage !== "prod") throw usageError(`cannot roll back '${args.stage}'`, { hint: "dt docker rollback dev|prod --version X.Y.Z" });
     const { rollback } = await import("../../core/registry/stage-ops.ts");
+    const { engine, target } = await (await import("./_target.ts")).targetAndEngine(cwd, args.dir);
     const stage = args.stage;
     await runTransfer(
       "rollback",
       args.json,
-      (onEvent) => rollback({ cwd, dir: args.dir, stage, version: args.version, registry: args.registry }, onEvent),
+      (onEvent) => rollback(engine, target, { stage, version: args.version, registry: args.registry }, onEvent),
       (result) => `${result.image} now points at ${stage}-${args.version}`,
     );
   },

@@ -8,13 +8,11 @@ export default defineCommand({
   },
   args: { ...dirArgs, ...stageArgs, ...jsonArgs },
   async run({ args, cwd }) {
-    const { loadTarget } = await import("../../core/workspace/target.ts");
-    const { connect } = await import("../../core/engine/engine.ts");
     const { chooseImage, checkImage, missingImageError } = await import("../../core/run/run-in-container.ts");
     const { LABEL } = await import("../../core/workspace/image-ref.ts");
     const { out, outJson } = await import("../../ui/output.ts");
-    const [target, docker] = await Promise.all([loadTarget(cwd, args.dir), connect()]);
-    const { ref, name, info } = await chooseImage(docker, target, args.stage as never, args.version);
+    const { target, engine } = await (await import("../docker/_target.ts")).targetAndEngine(cwd, args.dir);
+    const { ref, name, info } = await chooseImage(engine, target, args.stage as never, args.version);
     if (!info) throw missingImageError(ref, name);
     const report = {
       dir: target.path,

@@ -1,25 +1,23 @@
-import type Docker from "dockerode";
 import { join } from "node:path";
 import { assetsUnder, isExecutableAsset } from "../base/assets.ts";
 import { readFileSync } from "node:fs";
-import { collectContext, contextDigest, packContext, type ContextEntry } from "./context.ts";
+import { collectContext, contextDigest } from "./context.ts";
+import type { ContextEntry } from "./context-entry.ts";
 import { parseDockerignore } from "./dockerignore.ts";
-import { connect, engineCall, engineError, inspectImage, plainEngineAddress, type ImageInfo } from "../engine/engine.ts";
-import { postUpload } from "../engine/upload.ts";
+import type { Engine, ImageInfo, ProgressStream } from "../engine/engine.ts";
+import { engineError } from "../engine/engine-errors.ts";
 import { envError, usageError, workError } from "../base/errors.ts";
 import { readText } from "../base/fs-util.ts";
 import { gitRaw } from "../git/git.ts";
 import { floating, LABEL, versioned, type ImageRef } from "../workspace/image-ref.ts";
 import { readJsonLines } from "../base/json-lines.ts";
-import { lentTarChunks, tarSize } from "./tar-writer.ts";
-import { loadTarget, type Target } from "../workspace/target.ts";
-import { findSubRepos, owningRepo, readHead } from "../workspace/workspace.ts";
+import { lentTarChunks, packContext, tarSize } from "./tar-writer.ts";
+import type { Target } from "../workspace/target.ts";
+import { readHead, repoDirOf } from "../workspace/workspace.ts";
 
 export type BuildStage = "local" | "prod";
 
 export interface BuildOptions {
-  cwd: string;
-  dir?: string;
   stage: BuildStage;
   version?: string;
   /** prod only: build FROM the local image instead of the dev one. */
@@ -76,8 +74,7 @@ function ignoreFileFor(target: Target, stage: BuildStage): { text: string; file:
 }
 
 async function sourceLabels(target: Target): Promise<Record<string, string>> {
-  const repo = owningRepo(target.path, findSubRepos(target.root));
-  const repoDir = repo === "." ? target.root : join(target.root, repo);
+  const repoDir = repoDirOf(target.root, target.absPath);
   const remote = await gitRaw(["config", "--get", "remote.origin.url"], repoDir);
   return {
     [LABEL.revision]: readHead(repoDir)?.commit ?? "",
@@ -106,47 +103,41 @@ function definitionHash(entries: readonly ContextEntry[]): string {
  * takes a local FROM image of another architecture as it is, so for a foreign platform dt
  * pulls that platform's variant itself and pins it under a private tag.
  */
-async function baseForPlatform(docker: Docker, base: string, platform: string): Promise<string> {
+async function baseForPlatform(engine: Engine, base: string, platform: string): Promise<string> {
   const [os, arch] = platform.split("/");
   const matches = (info: ImageInfo | undefined) => info?.Os === os && info?.Architecture === arch;
   const pinned = `dt-base/${base.toLowerCase().replace(/[^a-z0-9._-]+/g, "-").replace(/^[._-]+/, "")}:${os}-${arch}`;
-  if (matches(await inspectImage(docker, base))) return base;
-  if (matches(await inspectImage(docker, pinned))) return pinned;
+  if (matches(await engine.inspectImage(base))) return base;
+  if (matches(await engine.inspectImage(pinned))) return pinned;
   const { resolveCredentials } = await import("../registry/credentials.ts");
   const { registryHost } = await import("../registry/docker-config.ts");
   const { pullImage } = await import("../registry/transfer.ts");
-  await pullImage(docker, base, (await resolveCredentials(registryHost(base))) ?? undefined, { platform });
-  const pulled = await inspectImage(docker, base);
+  await pullImage(engine, base, (await resolveCredentials(registryHost(base))) ?? undefined, { platform });
+  const pulled = await engine.inspectImage(base);
   if (!matches(pulled)) {
     throw envError(`the base image ${base} has no ${platform} variant`, {
       hint: "use a multi-arch base_image (a manifest list in a registry) for multi-platform builds",
     });
   }
-  await engineCall(`tagging ${pinned}`, () => docker.getImage(pulled!.Id).tag({ repo: pinned.split(":")[0]!, tag: `${os}-${arch}` }));
+  await engine.tagImage(pulled!.Id, pinned.split(":")[0]!, `${os}-${arch}`);
   return pinned;
 }
 
 /** The image of this stage and version built from this very context, if there is one. */
-async function findByDigest(docker: Docker, target: Target, digest: string): Promise<string | undefined> {
-  const found = await engineCall("listing images", () =>
-    docker.listImages({ filters: { label: [`${LABEL.contextDigest}=${digest}`, `${LABEL.workspace}=${target.root}`] } }),
-  );
+async function findByDigest(engine: Engine, target: Target, digest: string): Promise<string | undefined> {
+  const found = await engine.listImages({ labels: [`${LABEL.contextDigest}=${digest}`, `${LABEL.workspace}=${target.root}`] });
   return found[0]?.Id;
 }
 
-async function tag(docker: Docker, id: string, ref: ImageRef): Promise<void> {
-  const image = docker.getImage(id);
-  for (const t of [ref.versionedTag, ref.floatingTag]) {
-    await engineCall(`tagging ${ref.repository}:${t}`, () => image.tag({ repo: ref.repository, tag: t }));
-  }
+async function tag(engine: Engine, id: string, ref: ImageRef): Promise<void> {
+  for (const t of [ref.versionedTag, ref.floatingTag]) await engine.tagImage(id, ref.repository, t);
 }
 
 /**
  * `dt docker build`: pack the context in-process, skip when an image of the same context
  * digest exists, else build through the Engine API and tag versioned and floating.
  */
-export async function buildImage(options: BuildOptions, onEvent: (e: BuildEvent) => void = () => {}): Promise<BuildResult> {
-  const [target, docker] = await Promise.all([loadTarget(options.cwd, options.dir), connect()]);
+export async function buildImage(engine: Engine, target: Target, options: BuildOptions, onEvent: (e: BuildEvent) => void = () => {}): Promise<BuildResult> {
   const version = options.version ?? target.version;
   const plain = target.ref(options.stage, version);
   const suffix = options.tagSuffix ?? "";
@@ -156,14 +147,14 @@ export async function buildImage(options: BuildOptions, onEvent: (e: BuildEvent)
   if (options.stage === "prod") {
     const from = target.ref(options.from ?? "dev", version);
     const base = versioned(from) + suffix;
-    if (!(await inspectImage(docker, base))) {
+    if (!(await engine.inspectImage(base))) {
       const fix = from.stage === "local" ? "dt docker build" : `dt docker pull --stage dev --version ${version} (or build prod from your local image with --from local)`;
       throw envError(`the prod image builds FROM ${base}, which does not exist on this engine`, { hint: fix });
     }
     buildArgs.DEV_IMAGE = base;
   } else {
     buildArgs.BASE_IMAGE ??= target.resolved.config.base_image;
-    if (options.platform) buildArgs.BASE_IMAGE = await baseForPlatform(docker, buildArgs.BASE_IMAGE, options.platform);
+    if (options.platform) buildArgs.BASE_IMAGE = await baseForPlatform(engine, buildArgs.BASE_IMAGE, options.platform);
   }
 
   const context = await collectContext(target.absPath, ignoreFileFor(target, options.stage), templateFiles());
@@ -180,9 +171,9 @@ export async function buildImage(options: BuildOptions, onEvent: (e: BuildEvent)
   const result = { image: versioned(ref), floating: floating(ref), contextDigest: digest, warnings: context.warnings, dir: target.path };
 
   if (!options.noCache) {
-    const existing = await findByDigest(docker, target, digest);
+    const existing = await findByDigest(engine, target, digest);
     if (existing) {
-      await tag(docker, existing, ref);
+      await tag(engine, existing, ref);
       return { ...result, id: existing, skipped: true };
     }
   }
@@ -200,8 +191,9 @@ export async function buildImage(options: BuildOptions, onEvent: (e: BuildEvent)
   const bytes = tarSize(context.entries);
   // What the engine waits for before its first step; as `docker build` says it.
   onEvent({ kind: "step", text: `sending the build context: ${context.entries.length} entries, ${(bytes / 1e6).toFixed(1)} MB` });
-  const stream = await engineCall(`building ${versioned(ref)}`, () =>
-    startBuild(docker, context.entries, bytes, {
+  const stream = await engine.build(
+    { length: bytes, lentChunks: () => lentTarChunks(context.entries), stream: () => packContext(context.entries) },
+    {
       t: versioned(ref),
       dockerfile,
       buildargs: buildArgs,
@@ -210,37 +202,15 @@ export async function buildImage(options: BuildOptions, onEvent: (e: BuildEvent)
       rm: true,
       forcerm: true,
       ...(options.platform ? { platform: options.platform } : {}),
-    }),
+    },
   );
   const id = await followBuild(stream, onEvent, versioned(ref));
-  await tag(docker, id, ref);
+  await tag(engine, id, ref);
   return { ...result, id, skipped: false };
 }
 
-type BuildQuery = Record<string, string | boolean | Record<string, string>>;
-
-/**
- * POST /build with the context's tar as its body, returning the engine's progress stream. Over
- * a plain socket dt sends it itself, writing the tar writer's lent chunks (engine-upload.ts);
- * TLS and ssh engines get it through dockerode, as a stream of copies.
- */
-async function startBuild(docker: Docker, entries: readonly ContextEntry[], bytes: number, query: BuildQuery): Promise<AsyncIterable<Uint8Array | string>> {
-  const address = plainEngineAddress();
-  if (!address) return (await docker.buildImage(packContext(entries) as unknown as NodeJS.ReadableStream, query)) as AsyncIterable<Uint8Array>;
-  const params = new URLSearchParams();
-  // As dockerode encodes them: maps (build args, labels) as JSON.
-  for (const [key, value] of Object.entries(query)) params.set(key, typeof value === "object" ? JSON.stringify(value) : String(value));
-  const response = await postUpload(address, {
-    path: `/build?${params}`,
-    contentType: "application/x-tar",
-    length: bytes,
-    body: lentTarChunks(entries),
-  });
-  return response.body;
-}
-
 /** Reads the build stream to its end; a line with `error` is the failure, whatever the HTTP status. */
-async function followBuild(stream: AsyncIterable<Uint8Array | string>, onEvent: (e: BuildEvent) => void, name: string): Promise<string> {
+async function followBuild(stream: ProgressStream, onEvent: (e: BuildEvent) => void, name: string): Promise<string> {
   let id: string | undefined;
   let currentStep = "";
   let stepOutput: string[] = [];

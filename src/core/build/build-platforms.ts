@@ -1,8 +1,9 @@
-import { connect } from "../engine/engine.ts";
-import { buildImage, type BuildEvent, type BuildOptions, type BuildResult } from "./build-image.ts";
 import { hostPlatform, platformBuild, requireBuildable } from "../base/platform.ts";
-import { destinations, publish, type PublishEvent, type ReleasedTag } from "../release/release.ts";
-import { loadTarget } from "../workspace/target.ts";
+import type { Engine } from "../engine/engine.ts";
+import { destinations } from "../registry/destinations.ts";
+import { publish, type PublishEvent, type ReleasedTag } from "../registry/publish.ts";
+import type { Target } from "../workspace/target.ts";
+import { buildImage, type BuildEvent, type BuildOptions, type BuildResult } from "./build-image.ts";
 
 export interface PlatformBuildOptions extends Omit<BuildOptions, "platform" | "tagSuffix"> {
   /** Default: the host's platform; with `push`, the `platforms:` of dt.yaml when it names any. */
@@ -24,8 +25,12 @@ export interface PlatformBuildResult extends BuildResult {
  * `-linux-arm64` so the host's tags stay the host's image), then with `push` the tags pushed
  * and, for several platforms, joined as a manifest list, as a release does, without its tests.
  */
-export async function buildForPlatforms(options: PlatformBuildOptions, onEvent: (e: PlatformBuildEvent) => void = () => {}): Promise<PlatformBuildResult> {
-  const target = await loadTarget(options.cwd, options.dir);
+export async function buildForPlatforms(
+  engine: Engine,
+  target: Target,
+  options: PlatformBuildOptions,
+  onEvent: (e: PlatformBuildEvent) => void = () => {},
+): Promise<PlatformBuildResult> {
   const native = hostPlatform();
   const configured = target.resolved.config.platforms;
   const platforms = options.platforms?.length ? options.platforms : options.push && configured.length ? configured : [native];
@@ -34,14 +39,11 @@ export async function buildForPlatforms(options: PlatformBuildOptions, onEvent: 
   const dests = options.push ? destinations(target, undefined) : [];
   const builds: { platform: string; result: BuildResult }[] = [];
   for (const platform of platforms) {
-    const result = await buildImage(
-      { ...options, dir: target.absPath, ...platformBuild(platform, platforms, native) },
-      (event) => onEvent({ kind: "build", event, platform }),
-    );
+    const result = await buildImage(engine, target, { ...options, ...platformBuild(platform, platforms, native) }, (event) => onEvent({ kind: "build", event, platform }));
     builds.push({ platform, result });
   }
   const pushed = options.push
-    ? await publish(await connect(), dests, target.ref(options.stage, options.version ?? target.version), platforms, new Map(builds.map((b) => [b.platform, b.result.image])), onEvent)
+    ? await publish(engine, dests, target.ref(options.stage, options.version ?? target.version), platforms, new Map(builds.map((b) => [b.platform, b.result.image])), onEvent)
     : [];
   return {
     ...builds[0]!.result,

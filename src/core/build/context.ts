@@ -2,29 +2,9 @@
 // (its .dockerignore semantics, symlinks never followed), plus the embedded devops templates
 // the dir does not override. No temp dirs: the tar is streamed straight to the engine.
 import { lstatSync, readdirSync, readlinkSync, type Dirent, type Stats } from "node:fs";
-import { Readable } from "node:stream";
 import { cleanPath, parseDockerignore, type Matcher, type MatchState } from "./dockerignore.ts";
 import { usageError } from "../base/errors.ts";
-import { CHUNK_BYTES, lentTarChunks } from "./tar-writer.ts";
-
-export type EntryType = "file" | "dir" | "symlink";
-
-export interface ContextEntry {
-  /** POSIX path relative to the context dir, without a trailing slash. */
-  path: string;
-  type: EntryType;
-  /** Permission bits, setuid/setgid/sticky included. */
-  mode: number;
-  /** Bytes, files only (0 otherwise). */
-  size: number;
-  mtimeMs: number;
-  /** Symlinks: the target exactly as stored in the link. */
-  linkTarget?: string;
-  /** Where a file-system entry lives; absent for injected templates. */
-  source?: string;
-  /** Injected templates: their bytes. */
-  content?: Uint8Array;
-}
+import type { ContextEntry, EntryType } from "./context-entry.ts";
 
 export interface IgnoreFile {
   text: string;
@@ -267,19 +247,4 @@ export function contextDigest(entries: readonly ContextEntry[], extraInputs: Rec
   for (const key of Object.keys(extraInputs).sort()) lines.push(JSON.stringify([key, extraInputs[key]]));
   hash.update(lines.join("\n"));
   return `sha256:${hash.digest("hex")}`;
-}
-
-// ---------------------------------------------------------------- tar
-
-/**
- * The context's tar (src/core/tar-writer.ts) as a stream that owns its chunks, for consumers
- * that keep them (dockerode's upload over TLS or ssh, tests). The engine upload over a plain
- * socket writes the lent chunks itself and skips the copies.
- */
-export function packContext(entries: readonly ContextEntry[]): Readable {
-  return Readable.from(ownedChunks(entries), { objectMode: false, highWaterMark: CHUNK_BYTES });
-}
-
-function* ownedChunks(entries: readonly ContextEntry[]): Generator<Buffer> {
-  for (const chunk of lentTarChunks(entries)) yield Buffer.from(chunk);
 }

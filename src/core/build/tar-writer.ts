@@ -4,7 +4,8 @@
 // garbage collection of ~100 MB for a 20,000-file context; bench/pack.sh and
 // docs/benchmarks.md "pack"), so chunks are lent, not given.
 import { closeSync, constants, openSync, readSync } from "node:fs";
-import type { ContextEntry, EntryType } from "./context.ts";
+import { Readable } from "node:stream";
+import type { ContextEntry, EntryType } from "./context-entry.ts";
 import { workError } from "../base/errors.ts";
 
 const BLOCK = 512;
@@ -218,4 +219,17 @@ function paxRecord(key: string, value: string): string {
   let length = bytes + String(bytes).length;
   if (String(length).length !== String(length - bytes).length) length = bytes + String(length).length;
   return `${length}${body}`;
+}
+
+/**
+ * The context's tar as a stream that owns its chunks, for consumers
+ * that keep them (dockerode's upload over TLS or ssh, tests). The engine upload over a plain
+ * socket writes the lent chunks itself and skips the copies.
+ */
+export function packContext(entries: readonly ContextEntry[]): Readable {
+  return Readable.from(ownedChunks(entries), { objectMode: false, highWaterMark: CHUNK_BYTES });
+}
+
+function* ownedChunks(entries: readonly ContextEntry[]): Generator<Buffer> {
+  for (const chunk of lentTarChunks(entries)) yield Buffer.from(chunk);
 }

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { parseChangelog } from "../version/changelog.ts";
 import { loadConfig, type DtConfig } from "../config/config.ts";
 import { credentialSource, readDockerConfig, registryHost } from "../registry/docker-config.ts";
-import { engineInfo } from "../engine/engine.ts";
+import type { Engine } from "../engine/engine.ts";
 import { DtError } from "../base/errors.ts";
 import { readText } from "../base/fs-util.ts";
 import { gitRaw } from "../git/git.ts";
@@ -33,10 +33,10 @@ async function checkGit(cwd: string): Promise<Check> {
   }
 }
 
-async function checkEngine(): Promise<{ check: Check; platform?: string }> {
+async function checkEngine(engine: Engine): Promise<{ check: Check; platform?: string }> {
   try {
     // A local engine answers in milliseconds; the SPEC gives doctor 2 s in all, start-up included.
-    const info = await engineInfo({ timeoutMs: 1000 });
+    const info = await engine.version({ timeoutMs: 1000 });
     return {
       check: ok("engine", `Docker ${info.version} (API ${info.apiVersion}) ${info.os}/${info.arch} at ${info.host}`),
       platform: `${info.os}/${info.arch}`,
@@ -54,7 +54,7 @@ function checkPlatforms(platforms: readonly string[], native: string): Check[] {
       : fail(
           `platform ${p}`,
           `cannot build or run here: ${can.how}`,
-          "apt-get install qemu-user-static binfmt-support && update-binfmts --enable (or set builders: for it in dt.yaml)",
+          "apt-get install qemu-user-static binfmt-support && update-binfmts --enable",
         );
   });
 }
@@ -94,16 +94,16 @@ function checkSubRepos(ws: Workspace): Check {
 }
 
 /** Every check of `dt doctor`, run concurrently; never throws. */
-export async function runDoctor(cwd: string): Promise<Check[]> {
-  const [git, engine, workspace] = await Promise.all([
+export async function runDoctor(cwd: string, engine: Engine): Promise<Check[]> {
+  const [git, engineCheck, workspace] = await Promise.all([
     checkGit(cwd),
-    checkEngine(),
+    checkEngine(engine),
     scanWorkspace(cwd, { dirty: false }).then(
       (ws) => ({ ws }),
       (error: unknown) => ({ error }),
     ),
   ]);
-  const checks: Check[] = [git, engine.check];
+  const checks: Check[] = [git, engineCheck.check];
   if ("error" in workspace) {
     checks.push(fromError("workspace", workspace.error));
     return checks;
@@ -120,7 +120,7 @@ export async function runDoctor(cwd: string): Promise<Check[]> {
   checks.push(checkSubRepos(ws));
   checks.push(...checkRunnableDirs(ws));
   if (rootConfig) {
-    checks.push(...checkPlatforms(rootConfig.platforms, engine.platform ?? hostPlatform()));
+    checks.push(...checkPlatforms(rootConfig.platforms, engineCheck.platform ?? hostPlatform()));
     checks.push(...checkCredentials(rootConfig));
   }
   return checks;

@@ -1,5 +1,8 @@
-import type Docker from "dockerode";
-import { DtError, envError } from "../base/errors.ts";
+// What dt asks of a Docker engine, as one interface. The implementation (docker-engine.ts)
+// chooses the transport of each call; orchestration (build, run, test, release) takes an
+// `Engine` as an argument, so it runs in-process against test/support/fake-engine.ts too.
+// Every method throws DtError (engine-errors.ts), never a transport's own error.
+import type { Writable } from "node:stream";
 
 export interface EngineInfo {
   version: string;
@@ -9,128 +12,137 @@ export interface EngineInfo {
   host: string;
 }
 
-export const engineHost = (env = process.env) => env.DOCKER_HOST || "unix:///var/run/docker.sock";
-
-export const START_HINT =
-  "start the Docker engine (e.g. 'sudo systemctl start docker', or 'sudo dockerd &'), or point DOCKER_HOST at one";
-
-let shared: Docker | undefined;
-
-/** dockerode, loaded on first use only: `dt --help` and friends never pay for it. */
-export async function connect(options: { timeoutMs?: number } = {}): Promise<Docker> {
-  if (shared && !options.timeoutMs) return shared;
-  const { default: Dockerode } = await import("dockerode");
-  const docker = new Dockerode(options.timeoutMs ? { timeout: options.timeoutMs } : undefined);
-  if (!options.timeoutMs) shared = docker;
-  return docker;
+/** The fields of `GET /images/{name}/json` dt reads. */
+export interface ImageInfo {
+  Id: string;
+  RepoTags?: string[] | null;
+  RepoDigests?: string[] | null;
+  Os: string;
+  Architecture: string;
+  Created: string;
+  Size: number;
+  Config?: { Labels?: Record<string, string> | null } | null;
 }
 
-const UNREACHABLE = new Set(["ECONNREFUSED", "ENOENT", "EACCES", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH"]);
-
-/** Turns a failed engine call into a DtError: unreachable engine is exit 3 with how to start it. */
-export function engineError(cause: unknown, doing: string): DtError {
-  if (cause instanceof DtError) return cause;
-  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
-  if (code && UNREACHABLE.has(code)) {
-    const hint = code === "EACCES" ? "add your user to the docker group, or run with access to the engine socket" : START_HINT;
-    return envError(`the Docker engine at ${engineHost()} is not reachable (${code}) while ${doing}`, { hint, cause });
-  }
-  const status = (cause as { statusCode?: number } | undefined)?.statusCode;
-  const message = engineMessage(cause);
-  return new DtError(status && status < 500 ? 1 : 3, `the engine refused ${doing}: ${message}`, { cause });
+/** One entry of `GET /images/json`. */
+export interface ImageSummary {
+  Id: string;
+  RepoTags?: string[] | null;
+  Labels?: Record<string, string> | null;
+  Created: number;
 }
 
-export function engineMessage(cause: unknown): string {
-  const json = (cause as { json?: { message?: string } } | undefined)?.json;
-  if (json?.message) return json.message;
-  const reason = (cause as { reason?: string } | undefined)?.reason;
-  const message = cause instanceof Error ? cause.message : String(cause);
-  return (message.replace(/^\(HTTP code \d+\)\s*/, "") || reason || "unknown error").trim();
+/** One entry of `GET /containers/json`. */
+export interface ContainerSummary {
+  Id: string;
+  Names: string[];
+  Image: string;
+  State: string;
+  Status: string;
+  Labels: Record<string, string>;
+  Created: number;
 }
 
-/** Runs one engine call, mapping its failure the dt way. */
-export async function engineCall<T>(doing: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (cause) {
-    throw engineError(cause, doing);
-  }
+/** The body of `POST /containers/create` (the fields dt sets), plus its name. */
+export interface ContainerConfig {
+  name: string;
+  Image: string;
+  Cmd?: string[];
+  Env: string[];
+  WorkingDir: string;
+  User?: string;
+  Labels: Record<string, string>;
+  Tty: boolean;
+  OpenStdin: boolean;
+  StdinOnce: boolean;
+  AttachStdin: boolean;
+  AttachStdout: boolean;
+  AttachStderr: boolean;
+  ExposedPorts?: Record<string, object>;
+  HostConfig: {
+    Binds: string[];
+    AutoRemove: boolean;
+    Memory?: number;
+    MemorySwap?: number;
+    Init: boolean;
+    Privileged: boolean;
+    GroupAdd?: string[];
+    NetworkMode?: string;
+    PortBindings?: Record<string, { HostIp: string; HostPort: string }[]>;
+  };
 }
 
-export const isNotFound = (e: unknown) => (e as { statusCode?: number } | undefined)?.statusCode === 404;
-
-/** The engine's version and platform, or an environment error (exit 3) saying how to start it. */
-export async function engineInfo(options: { timeoutMs?: number } = {}): Promise<EngineInfo> {
-  const timeoutMs = options.timeoutMs ?? 2000;
-  const host = engineHost();
-  try {
-    const version = await engineGet<Docker.DockerVersion>("/version", timeoutMs, (docker) => docker.version());
-    return { version: version.Version, apiVersion: version.ApiVersion, os: version.Os, arch: version.Arch, host };
-  } catch (cause) {
-    throw engineError(cause, "asking for its version");
-  }
+/** Where an attached container's streams go: chosen by the caller (a terminal, a collector). */
+export interface AttachStreams {
+  tty: boolean;
+  stdin: boolean;
+  stdout: Writable;
+  stderr: Writable;
 }
 
-/**
- * One read-only GET of the Engine API, answered within `timeoutMs` or failed with ETIMEDOUT.
- * Over a plain unix socket or tcp:// it is a bare fetch: dockerode costs ~100 ms to load in a
- * compiled binary, more than the request, and `dt ls`/`dt doctor` need nothing else from it.
- * Anything else (TLS, ssh://) goes through `viaDockerode`. Errors are raw; wrap with engineError.
- */
-export async function engineGet<T>(path: string, timeoutMs: number, viaDockerode: (docker: Docker) => Promise<T>): Promise<T> {
-  const address = plainEngineAddress();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: "ETIMEDOUT" })), timeoutMs);
-  });
-  try {
-    if (!address) return await Promise.race([connect({ timeoutMs }).then(viaDockerode), timeout]);
-    const response = await Promise.race([
-      "unix" in address ? fetch(`http://localhost${path}`, { unix: address.unix }) : fetch(`http://${hostPort(address)}${path}`),
-      timeout,
-    ]);
-    const body = await Promise.race([response.text(), timeout]);
-    if (!response.ok) throw Object.assign(new Error(engineBodyMessage(body)), { statusCode: response.status });
-    return JSON.parse(body) as T;
-  } finally {
-    clearTimeout(timer);
-  }
+export interface Attached {
+  /** The container's stdin, when attached with `stdin`. */
+  input: Writable | null;
+  /** Settles when the container's output has ended (never rejects). */
+  ended: Promise<void>;
 }
 
-export type PlainEngineAddress = { unix: string } | { hostname: string; port: number };
-
-/**
- * Where dt can talk HTTP to the engine itself: its unix socket, or a tcp:// address without
- * TLS. Null for TLS and ssh:// engines, which only dockerode handles.
- */
-export function plainEngineAddress(env = process.env): PlainEngineAddress | null {
-  const host = engineHost(env);
-  if (host.startsWith("unix://")) return { unix: host.slice("unix://".length) };
-  if (!host.startsWith("tcp://") || env.DOCKER_TLS_VERIFY || env.DOCKER_CERT_PATH) return null;
-  const url = new URL(`http://${host.slice("tcp://".length)}`);
-  return { hostname: url.hostname.replace(/^\[(.*)\]$/, "$1"), port: Number(url.port || 2375) };
+/** A build context the engine can take either way: lent chunks or a stream of copies. */
+export interface BuildBody {
+  /** Exact length in bytes. */
+  length: number;
+  /** Chunks each valid until the next is asked for (the fast path over a plain socket). */
+  lentChunks: () => Iterable<Uint8Array>;
+  /** The same bytes as a stream that owns its chunks (for transports that keep them). */
+  stream: () => NodeJS.ReadableStream;
 }
 
-/** `host:port` as HTTP writes it (an IPv6 address in brackets). */
-export const hostPort = (a: { hostname: string; port: number }) => `${a.hostname.includes(":") ? `[${a.hostname}]` : a.hostname}:${a.port}`;
+/** Query of `POST /build`; maps (build args, labels) are sent as JSON, as the API wants. */
+export type BuildQuery = Record<string, string | boolean | Record<string, string>>;
 
-/** The `message` of an engine's JSON error body, or the body as it is. */
-export const engineBodyMessage = (body: string) => {
-  try {
-    return (JSON.parse(body) as { message?: string }).message ?? body;
-  } catch {
-    return body;
-  }
-};
+/** What dockerode passes as X-Registry-Auth; never printed. */
+export interface AuthConfig {
+  username?: string;
+  password?: string;
+  identitytoken?: string;
+  serveraddress: string;
+}
 
-export type ImageInfo = Docker.ImageInspectInfo;
+/** A progress stream of JSON lines (build, push, pull), read with readJsonLines. */
+export type ProgressStream = AsyncIterable<Uint8Array | string>;
 
-/** `image inspect`, or undefined when the image does not exist. */
-export async function inspectImage(docker: Docker, name: string): Promise<ImageInfo | undefined> {
-  try {
-    return await docker.getImage(name).inspect();
-  } catch (cause) {
-    if (isNotFound(cause)) return undefined;
-    throw engineError(cause, `inspecting image ${name}`);
-  }
+export interface EngineEvent {
+  Action?: string;
+  status?: string;
+  id?: string;
+}
+
+export interface Engine {
+  /** DOCKER_HOST as dt reads it. */
+  readonly host: string;
+  /** The engine's unix socket, for --sibling; undefined for tcp:// and ssh:// engines. */
+  readonly socketPath: string | undefined;
+
+  version(options?: { timeoutMs?: number }): Promise<EngineInfo>;
+  ping(): Promise<void>;
+  events(filter: { since: number; until: number; container: string; events: string[] }): Promise<EngineEvent[]>;
+
+  inspectImage(name: string): Promise<ImageInfo | undefined>;
+  listImages(filter?: { labels?: string[]; dangling?: boolean; timeoutMs?: number }): Promise<ImageSummary[]>;
+  tagImage(source: string, repository: string, tag: string): Promise<void>;
+  removeImage(id: string): Promise<void>;
+  build(body: BuildBody, query: BuildQuery): Promise<ProgressStream>;
+  push(repository: string, tag: string, auth: AuthConfig | undefined): Promise<ProgressStream>;
+  pull(reference: string, options: { auth?: AuthConfig; platform?: string }): Promise<ProgressStream>;
+
+  createContainer(config: ContainerConfig): Promise<string>;
+  attachContainer(id: string, streams: AttachStreams): Promise<Attached>;
+  startContainer(id: string): Promise<void>;
+  /** Resolves with the exit code once the condition holds ("removed": after AutoRemove). */
+  waitContainer(id: string, condition: "next-exit" | "removed"): Promise<number>;
+  inspectContainer(id: string): Promise<{ oomKilled: boolean } | undefined>;
+  resizeContainer(id: string, size: { rows: number; columns: number }): Promise<void>;
+  /** Force-removes; a container already gone (or being removed) is not an error. */
+  removeContainer(id: string): Promise<void>;
+  listContainers(filter: { labels: string[] }): Promise<ContainerSummary[]>;
 }

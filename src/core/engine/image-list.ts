@@ -1,5 +1,4 @@
-import type Docker from "dockerode";
-import { engineCall } from "./engine.ts";
+import type { Engine } from "./engine.ts";
 import { LABEL, type Stage } from "../workspace/image-ref.ts";
 
 export interface DtImage {
@@ -15,15 +14,16 @@ export interface DtImage {
 }
 
 /** Images dt built for a runnable dir of a workspace, newest first. */
-export async function listDtImages(docker: Docker, options: { workspace?: string; runnableDir?: string; stage?: Stage; repository?: string }) {
+export async function listDtImages(engine: Engine, options: { workspace?: string; runnableDir?: string; stage?: Stage; repository?: string }) {
   const label: string[] = [LABEL.runnableDir];
   if (options.runnableDir !== undefined) label[0] = `${LABEL.runnableDir}=${options.runnableDir}`;
   if (options.workspace) label.push(`${LABEL.workspace}=${options.workspace}`);
   if (options.stage) label.push(`${LABEL.stage}=${options.stage}`);
-  const list = await engineCall("listing images", () => docker.listImages({ filters: { label } }));
+  const list = await engine.listImages({ labels: label });
   const images = await Promise.all(
     list.map(async (summary) => {
-      const info = await engineCall(`inspecting image ${summary.Id}`, () => docker.getImage(summary.Id).inspect());
+      const info = await engine.inspectImage(summary.Id);
+      if (!info) return undefined;
       const labels = info.Config?.Labels ?? {};
       return {
         id: summary.Id.replace(/^sha256:/, "").slice(0, 12),
@@ -38,6 +38,7 @@ export async function listDtImages(docker: Docker, options: { workspace?: string
       } satisfies DtImage;
     }),
   );
-  const filtered = options.repository ? images.filter((i) => i.tags.length === 0 || i.tags.some((t) => t.startsWith(`${options.repository}:`))) : images;
+  const found = images.filter((i) => i !== undefined);
+  const filtered = options.repository ? found.filter((i) => i.tags.length === 0 || i.tags.some((t) => t.startsWith(`${options.repository}:`))) : found;
   return filtered.sort((a, b) => b.created.localeCompare(a.created));
 }

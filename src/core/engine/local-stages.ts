@@ -1,5 +1,4 @@
-import type Docker from "dockerode";
-import { engineError, engineGet } from "./engine.ts";
+import type { Engine } from "./engine.ts";
 import { imageRef, STAGES, type Stage, versioned } from "../workspace/image-ref.ts";
 
 export type StagesPresent = Record<Stage, boolean>;
@@ -22,12 +21,12 @@ export interface LocalTags {
  * makes the stages unknown rather than failing `dt ls`, which still shows the workspace.
  * Start it early; it needs nothing from the workspace scan.
  */
-export async function localTags(options: { timeoutMs?: number } = {}): Promise<LocalTags> {
+export async function localTags(engine: Engine, options: { timeoutMs?: number } = {}): Promise<LocalTags> {
   try {
-    const images = await engineGet<Docker.ImageInfo[]>("/images/json", options.timeoutMs ?? 2000, (docker) => docker.listImages());
+    const images = await engine.listImages({ timeoutMs: options.timeoutMs ?? 2000 });
     return { tags: new Set(images.flatMap((i) => i.RepoTags ?? [])), engineProblem: null };
   } catch (cause) {
-    return { tags: null, engineProblem: engineError(cause, "listing images").message };
+    return { tags: null, engineProblem: cause instanceof Error ? cause.message : String(cause) };
   }
 }
 

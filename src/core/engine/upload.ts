@@ -4,7 +4,8 @@
 // Node's http client (dockerode) keeps every chunk it is given until it is sent, which forces
 // a fresh buffer per chunk. TLS and ssh engines still go through dockerode.
 import type { SocketHandler } from "bun";
-import { engineBodyMessage, hostPort, type PlainEngineAddress } from "./engine.ts";
+import { engineBodyMessage } from "./engine-errors.ts";
+import { hostPort, type PlainEngineAddress } from "./engine-host.ts";
 
 export interface EngineResponse {
   status: number;

@@ -1,15 +1,7 @@
-import type Docker from "dockerode";
-import { engineCall, engineError } from "../engine/engine.ts";
+import type { AuthConfig, Engine, ProgressStream } from "../engine/engine.ts";
+import { engineError } from "../engine/engine-errors.ts";
 import { envError, workError } from "../base/errors.ts";
 import { readJsonLines } from "../base/json-lines.ts";
-
-/** What dockerode passes as X-Registry-Auth; never printed. */
-export interface AuthConfig {
-  username?: string;
-  password?: string;
-  identitytoken?: string;
-  serveraddress: string;
-}
 
 export interface TransferProgress {
   layers: number;
@@ -25,7 +17,7 @@ const AUTH_FAILURE = /unauthorized|authentication required|denied|no basic auth 
  * the error line the engine sends inside a 200 response turned into a DtError.
  */
 async function followTransfer(
-  stream: NodeJS.ReadableStream,
+  stream: ProgressStream,
   what: string,
   registry: string,
   onProgress: (p: TransferProgress) => void,
@@ -79,37 +71,37 @@ async function followTransfer(
         hint: "check the registry address in dt.yaml (registry:, registries:) or DT_REGISTRY",
       });
     }
+    if (what.startsWith("pulling") && /not found|manifest unknown|does not exist/i.test(failure)) {
+      throw envError(`${what}: the registry ${registry} has no such image (${failure.split("\n")[0]})`, {
+        hint: "check the stage and --version (released ones: dt docker images, or the registry), or release it first: dt docker release dev",
+      });
+    }
     throw workError(`${what} failed: ${failure}`);
   }
   return { digest };
 }
 
 export async function pushImage(
-  docker: Docker,
+  engine: Engine,
   repository: string,
   tag: string,
   auth: AuthConfig | undefined,
   onProgress: (p: TransferProgress) => void = () => {},
 ): Promise<{ digest: string | null }> {
   const registry = repository.split("/")[0]!;
-  const what = `pushing ${repository}:${tag}`;
-  const image = docker.getImage(`${repository}:${tag}`);
-  const stream = await engineCall(what, () => image.push({ tag, authconfig: auth }) as Promise<NodeJS.ReadableStream>);
-  return followTransfer(stream, what, registry, onProgress);
+  const stream = await engine.push(repository, tag, auth);
+  return followTransfer(stream, `pushing ${repository}:${tag}`, registry, onProgress);
 }
 
 export async function pullImage(
-  docker: Docker,
+  engine: Engine,
   reference: string,
   auth: AuthConfig | undefined,
   options: { platform?: string; onProgress?: (p: TransferProgress) => void } = {},
 ): Promise<void> {
   const registry = reference.split("/")[0]!;
-  const what = `pulling ${reference}`;
-  const stream = (await engineCall(what, () =>
-    docker.pull(reference, { authconfig: auth, ...(options.platform ? { platform: options.platform } : {}) }),
-  )) as NodeJS.ReadableStream;
-  await followTransfer(stream, what, registry, options.onProgress ?? (() => {}));
+  const stream = await engine.pull(reference, { auth, platform: options.platform });
+  await followTransfer(stream, `pulling ${reference}`, registry, options.onProgress ?? (() => {}));
 }
 
 export function formatProgress(p: TransferProgress): string {

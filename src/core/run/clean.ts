@@ -1,7 +1,6 @@
-import type Docker from "dockerode";
-import { isOrphan, listDtContainers, removeContainer, type DtContainer } from "./containers.ts";
-import { engineCall } from "../engine/engine.ts";
+import type { Engine } from "../engine/engine.ts";
 import { LABEL } from "../workspace/image-ref.ts";
+import { isOrphan, listDtContainers, type DtContainer } from "./containers.ts";
 
 export interface CleanResult {
   containers: DtContainer[];
@@ -9,17 +8,15 @@ export interface CleanResult {
 }
 
 /** Removes what dt left behind: orphaned containers and untagged images dt built. */
-export async function cleanDt(docker: Docker, options: { workspace?: string; dryRun?: boolean }): Promise<CleanResult> {
-  const containers = (await listDtContainers(docker, options.workspace)).filter(isOrphan);
-  const label: string[] = [LABEL.runnableDir];
-  if (options.workspace) label.push(`${LABEL.workspace}=${options.workspace}`);
-  const dangling = await engineCall("listing dangling images", () => docker.listImages({ filters: { dangling: ["true"], label } }));
+export async function cleanDt(engine: Engine, options: { workspace?: string; dryRun?: boolean }): Promise<CleanResult> {
+  const containers = (await listDtContainers(engine, options.workspace)).filter(isOrphan);
+  const labels: string[] = [LABEL.runnableDir];
+  if (options.workspace) labels.push(`${LABEL.workspace}=${options.workspace}`);
+  const dangling = await engine.listImages({ dangling: true, labels });
   const images = dangling.map((i) => i.Id.replace(/^sha256:/, "").slice(0, 12));
   if (!options.dryRun) {
-    await Promise.all(containers.map((c) => removeContainer(docker, c.id)));
-    for (const id of images) {
-      await engineCall(`removing image ${id}`, () => docker.getImage(id).remove()).catch(() => undefined);
-    }
+    await Promise.all(containers.map((c) => engine.removeContainer(c.id)));
+    for (const id of images) await engine.removeImage(id).catch(() => undefined);
   }
   return { containers, images };
 }

@@ -1,12 +1,11 @@
-import type Docker from "dockerode";
 import { randomBytes } from "node:crypto";
 import { statSync } from "node:fs";
 import { hostname } from "node:os";
-import { engineCall, engineError, engineHost, isNotFound, START_HINT } from "../engine/engine.ts";
-import { DtError, envError } from "../base/errors.ts";
+import type { Writable } from "node:stream";
+import { DtError } from "../base/errors.ts";
 import { interruptedBy, onCleanup } from "../base/lifecycle.ts";
-import { isTTY, stdinIsNull, writeAll } from "../../ui/fd.ts";
-import { Writable } from "node:stream";
+import type { ContainerConfig, Engine } from "../engine/engine.ts";
+import { engineStoppedError } from "../engine/engine-errors.ts";
 
 /** Labels on every container dt starts: found and cleaned by label, never by name. */
 export const CONTAINER_LABEL = {
@@ -28,20 +27,33 @@ export interface RunSpec {
   binds: string[];
   labels: Record<string, string>;
   namePrefix: string;
-  /** Interactive: a TTY when dt has one, and stdin attached. */
-  interactive: boolean;
   sibling?: boolean;
   dind?: boolean;
   network?: string;
   ports?: { container: number; host: number }[];
-  /** Where the container's output goes instead of dt's own stdout/stderr. */
-  output?: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };
   /** Keep the container until dt has inspected it (to tell an OOM kill), then remove it. */
   keep?: boolean;
   /** Memory limit in bytes. */
   memory?: number;
-  /** Attach no stdin even when dt's stdin is a pipe (parallel test runs share one stdin). */
-  noStdin?: boolean;
+}
+
+/**
+ * Where a container's streams go, decided by the caller: a command gives its terminal
+ * (ui/container-io.ts), `dt test` gives collectors and no stdin.
+ */
+export interface ContainerIO {
+  /** Allocate a TTY in the container. */
+  tty: boolean;
+  /** Fed to the container's stdin; null attaches none. */
+  stdin: NodeJS.ReadableStream | null;
+  stdout: Writable;
+  stderr: Writable;
+  /** With `tty`: the terminal, put in raw mode while the container has it, and its size. */
+  terminal?: {
+    raw(): () => void;
+    size(): { rows: number; columns: number };
+    onResize(listener: () => void): () => void;
+  };
 }
 
 export function containerName(prefix: string): string {
@@ -49,26 +61,17 @@ export function containerName(prefix: string): string {
   return `dt-${clean}-${randomBytes(4).toString("hex")}`;
 }
 
-/** The engine's unix socket path, for --sibling; undefined for a TCP/SSH engine. */
-export function engineSocket(): string | undefined {
-  const host = engineHost();
-  return host.startsWith("unix://") ? host.slice("unix://".length) : undefined;
-}
-
-export function createOptions(spec: RunSpec): Docker.ContainerCreateOptions {
-  const tty = spec.interactive && isTTY(0) && isTTY(1);
-  const attachStdin = !spec.noStdin && (spec.interactive || (!isTTY(0) && !stdinIsNull()));
+/** The Engine API's create body for a spec; `socketPath` is the engine's, for --sibling. */
+export function containerConfig(spec: RunSpec, io: Pick<ContainerIO, "tty" | "stdin">, socketPath: string | undefined): ContainerConfig {
+  const attachStdin = io.stdin !== null;
   const binds = [...spec.binds];
   const env = { ...spec.env };
   const groupAdd: string[] = [];
-  if (spec.sibling) {
-    const socket = engineSocket();
-    if (socket) {
-      binds.push(`${socket}:/var/run/docker.sock`);
-      env.DOCKER_HOST = "unix:///var/run/docker.sock";
-      // The socket is usually root:docker 0660; the host user's uid needs the group.
-      groupAdd.push(String(statSync(socket).gid));
-    }
+  if (spec.sibling && socketPath) {
+    binds.push(`${socketPath}:/var/run/docker.sock`);
+    env.DOCKER_HOST = "unix:///var/run/docker.sock";
+    // The socket is usually root:docker 0660; the host user's uid needs the group.
+    groupAdd.push(String(statSync(socketPath).gid));
   }
   if (spec.dind) env.DT_DIND = "1";
   const portBindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
@@ -85,7 +88,7 @@ export function createOptions(spec: RunSpec): Docker.ContainerCreateOptions {
     WorkingDir: spec.workingDir,
     User: spec.user,
     Labels: { ...spec.labels, [CONTAINER_LABEL.pid]: String(process.pid), [CONTAINER_LABEL.host]: hostname() },
-    Tty: tty,
+    Tty: io.tty,
     OpenStdin: attachStdin,
     StdinOnce: attachStdin,
     AttachStdin: attachStdin,
@@ -114,14 +117,6 @@ export interface RunOutcome {
   engineStopped: boolean;
 }
 
-/** The error of a command whose engine shut down under it (exit 3, with how to start it again). */
-export function engineStoppedError(exitCode: number): DtError {
-  const signal = exitCode > 128 ? ` (the command got signal ${exitCode - 128})` : "";
-  return envError(`the Docker engine at ${engineHost()} stopped while the container was running${signal}`, {
-    hint: `${START_HINT}; then 'dt docker clean' removes anything left behind`,
-  });
-}
-
 /**
  * A container that died of a signal dt did not send: did the engine shut down under it? An
  * engine stopping stops its containers first (a `kill` event, as for `docker stop`) and stops
@@ -129,19 +124,17 @@ export function engineStoppedError(exitCode: number): DtError {
  * within a few seconds. A plain `docker stop` costs that wait and is reported as the command's
  * own exit code.
  */
-async function stoppedByEngine(docker: Docker, id: string, since: number): Promise<boolean> {
+async function stoppedByEngine(engine: Engine, id: string, since: number): Promise<boolean> {
   try {
-    const until = Math.floor(Date.now()) / 1000;
-    const stream = (await docker.getEvents({ since, until, filters: { container: [id], event: ["kill"] } })) as unknown as AsyncIterable<Buffer>;
-    let body = "";
-    for await (const chunk of stream) body += chunk.toString();
-    if (!body.includes('"kill"')) return false;
+    // Fractional seconds: a kill in the current second is after a whole-second `until`.
+    const events = await engine.events({ since, until: Date.now() / 1000, container: id, events: ["kill"] });
+    if (!events.some((e) => (e.Action ?? e.status) === "kill")) return false;
   } catch {
     // No answer about events: the engine is on its way out already.
   }
   for (let i = 0; i < 40; i++) {
     try {
-      await docker.ping();
+      await engine.ping();
     } catch {
       return true;
     }
@@ -151,106 +144,83 @@ async function stoppedByEngine(docker: Docker, id: string, since: number): Promi
 }
 
 /**
- * Runs a container to completion with its stdout, stderr and exit code passed through (or
- * into `spec.output`). The engine removes it when it exits (AutoRemove) unless `keep` asks to
- * inspect it first; dt's cleanup removes it if dt is interrupted; a SIGKILLed dt leaves it
- * labelled for `dt docker clean`.
+ * Runs a container to completion with its stdout, stderr and exit code passed through `io`.
+ * The engine removes it when it exits (AutoRemove) unless `keep` asks to inspect it first;
+ * dt's cleanup removes it if dt is interrupted; a SIGKILLed dt leaves it labelled for
+ * `dt docker clean`.
  */
-export async function runContainer(docker: Docker, spec: RunSpec): Promise<number> {
-  const outcome = await runContainerFully(docker, spec);
+export async function runContainer(engine: Engine, spec: RunSpec, io: ContainerIO): Promise<number> {
+  const outcome = await runContainerFully(engine, spec, io);
   if (outcome.engineStopped) throw engineStoppedError(outcome.exitCode);
   return outcome.exitCode;
 }
 
-export async function runContainerFully(docker: Docker, spec: RunSpec): Promise<RunOutcome> {
-  const options = createOptions(spec);
-  const container = await engineCall(`creating a container from ${spec.image}`, () => docker.createContainer(options));
-  const removeOnInterrupt = onCleanup(() => forceRemove(container));
+export async function runContainerFully(engine: Engine, spec: RunSpec, io: ContainerIO): Promise<RunOutcome> {
+  const config = containerConfig(spec, io, engine.socketPath);
+  const id = await engine.createContainer(config);
+  const removeOnInterrupt = onCleanup(() => engine.removeContainer(id));
   try {
-    const stream = await engineCall("attaching to the container", () =>
-      container.attach({ stream: true, stdin: options.AttachStdin, stdout: true, stderr: true, hijack: true }),
-    );
-    const outputDone = pipeOutput(docker, stream, options.Tty ?? false, spec.output);
-    const stopStdin = options.AttachStdin ? pipeStdin(stream, options.Tty ?? false, container) : () => {};
+    const attached = await engine.attachContainer(id, { tty: config.Tty, stdin: config.AttachStdin, stdout: io.stdout, stderr: io.stderr });
+    const stopStdin = attached.input && io.stdin ? feedStdin(engine, id, io, attached.input) : () => {};
     // With AutoRemove, wait for the removal, as `docker run --rm` does: when dt returns, the
     // container is gone, not "Removal In Progress".
-    const waited = container.wait({ condition: spec.keep ? "next-exit" : "removed" });
+    const waited = engine.waitContainer(id, spec.keep ? "next-exit" : "removed");
+    waited.catch(() => {});
     const since = Math.floor(Date.now() / 1000) - 1;
     try {
-      await container.start();
+      await engine.startContainer(id);
     } catch (cause) {
-      await forceRemove(container).catch(() => {});
-      const error = engineError(cause, `starting the container of ${spec.image}`);
-      if (!spec.dind) throw error;
-      throw new DtError(error.exitCode, error.message, {
-        cause,
-        hint: "--dind needs an engine that may start privileged containers (rootless engines and some sandboxes refuse)",
-      });
+      stopStdin();
+      await engine.removeContainer(id).catch(() => {});
+      throw startError(cause, spec);
     }
-    let result: { StatusCode: number; Error?: { Message?: string } | null };
+    let exitCode: number;
     try {
-      result = (await waited) as typeof result;
-    } catch (cause) {
-      throw engineError(cause, "waiting for the container");
+      exitCode = await waited;
     } finally {
       stopStdin();
     }
-    await Promise.race([outputDone, Bun.sleep(2000)]);
-    if (result.StatusCode > 128 && !interruptedBy() && (await stoppedByEngine(docker, container.id, since))) {
-      return { exitCode: result.StatusCode, oomKilled: false, engineStopped: true };
+    await Promise.race([attached.ended, Bun.sleep(2000)]);
+    if (exitCode > 128 && !interruptedBy() && (await stoppedByEngine(engine, id, since))) {
+      return { exitCode, oomKilled: false, engineStopped: true };
     }
     let oomKilled = false;
     if (spec.keep) {
-      const state = await container.inspect().then((i) => i.State, () => undefined);
-      oomKilled = Boolean(state?.OOMKilled);
-      await forceRemove(container);
+      oomKilled = Boolean((await engine.inspectContainer(id).catch(() => undefined))?.oomKilled);
+      await engine.removeContainer(id);
     }
-    return { exitCode: result.StatusCode, oomKilled, engineStopped: false };
+    return { exitCode, oomKilled, engineStopped: false };
   } finally {
     removeOnInterrupt();
   }
 }
 
-async function forceRemove(container: Docker.Container): Promise<void> {
-  try {
-    await container.remove({ force: true });
-  } catch (e) {
-    if (!isNotFound(e) && (e as { statusCode?: number }).statusCode !== 409) throw e;
-  }
+function startError(cause: unknown, spec: RunSpec): unknown {
+  if (!(cause instanceof DtError)) return cause;
+  const message = cause.message.replace("starting the container", `starting the container of ${spec.image}`);
+  const hint = spec.dind ? "--dind needs an engine that may start privileged containers (rootless engines and some sandboxes refuse)" : cause.hint;
+  return new DtError(cause.exitCode, message, { cause, hint, where: cause.where });
 }
 
-function pipeOutput(docker: Docker, stream: NodeJS.ReadWriteStream, tty: boolean, output?: RunSpec["output"]): Promise<void> {
-  const stdout = output?.stdout ?? fdWritable(1);
-  const stderr = output?.stderr ?? fdWritable(2);
-  return new Promise((resolve) => {
-    if (tty) stream.pipe(stdout, { end: false });
-    else docker.modem.demuxStream(stream, stdout, stderr);
-    stream.on("end", () => resolve());
-    stream.on("close", () => resolve());
-    stream.on("error", () => resolve());
-  });
-}
-
-/** Feeds dt's stdin to the container; for a TTY also raw mode and window size. */
-function pipeStdin(stream: NodeJS.ReadWriteStream, tty: boolean, container: Docker.Container): () => void {
-  const stdin = process.stdin;
-  if (tty && stdin.isTTY) {
-    stdin.setRawMode(true);
-    const resize = () => {
-      container.resize({ h: process.stdout.rows, w: process.stdout.columns }).catch(() => {});
-    };
-    process.stdout.on("resize", resize);
+/** Feeds `io.stdin` to the container; with a TTY also raw mode and the window size. */
+function feedStdin(engine: Engine, id: string, io: ContainerIO, input: Writable): () => void {
+  const stdin = io.stdin!;
+  const terminal = io.terminal;
+  if (io.tty && terminal) {
+    const restore = terminal.raw();
+    const resize = () => void engine.resizeContainer(id, terminal.size());
+    const stopResizing = terminal.onResize(resize);
     setTimeout(resize, 50);
-    stdin.pipe(stream);
+    stdin.pipe(input);
     return () => {
-      process.stdout.off("resize", resize);
-      stdin.unpipe(stream);
-      stdin.setRawMode(false);
+      stopResizing();
+      stdin.unpipe(input);
+      restore();
       stdin.pause();
     };
   }
-  const onData = (chunk: Buffer) => stream.write(chunk);
-  const onEnd = () => (stream as unknown as { end: () => void }).end();
+  const onData = (chunk: Buffer) => input.write(chunk);
+  const onEnd = () => input.end();
   stdin.on("data", onData);
   stdin.on("end", onEnd);
   return () => {
@@ -274,9 +244,9 @@ export interface DtContainer {
 }
 
 /** dt's containers, optionally of one workspace only. */
-export async function listDtContainers(docker: Docker, workspace?: string): Promise<DtContainer[]> {
-  const label = workspace ? [`${CONTAINER_LABEL.workspace}=${workspace}`] : [CONTAINER_LABEL.workspace];
-  const list = await engineCall("listing containers", () => docker.listContainers({ all: true, filters: { label } }));
+export async function listDtContainers(engine: Engine, workspace?: string): Promise<DtContainer[]> {
+  const labels = workspace ? [`${CONTAINER_LABEL.workspace}=${workspace}`] : [CONTAINER_LABEL.workspace];
+  const list = await engine.listContainers({ labels });
   return list.map((c) => ({
     id: c.Id.slice(0, 12),
     name: (c.Names[0] ?? "").replace(/^\//, ""),
@@ -304,22 +274,4 @@ export function isOrphan(c: DtContainer): boolean {
   } catch {
     return true;
   }
-}
-
-export async function removeContainer(docker: Docker, id: string): Promise<void> {
-  await engineCall(`removing container ${id}`, () => forceRemove(docker.getContainer(id)));
-}
-
-/** A Writable over a file descriptor (a container's output passed through unbuffered). */
-export function fdWritable(fd: number): Writable {
-  return new Writable({
-    write(chunk, _encoding, done) {
-      try {
-        writeAll(fd, chunk as Uint8Array);
-        done();
-      } catch (e) {
-        done(e as Error);
-      }
-    },
-  });
 }

@@ -1,26 +1,24 @@
-import type Docker from "dockerode";
 import { arch } from "node:os";
-import { join, relative } from "node:path";
-import { CONTAINER_LABEL, runContainer, type RunSpec } from "./containers.ts";
-import { connect, inspectImage, type ImageInfo } from "../engine/engine.ts";
+import { relative } from "node:path";
 import { envError, usageError } from "../base/errors.ts";
-import { floating, LABEL, versioned, type ImageRef, type Stage } from "../workspace/image-ref.ts";
-import { containerEnv, containerRoot, expandVolume, parseMemory, toContainerPath } from "./run-env.ts";
-import { loadTarget, type Target } from "../workspace/target.ts";
+import type { Engine, ImageInfo } from "../engine/engine.ts";
+import { pullForRun } from "../registry/stage-ops.ts";
 import { versionsMatch } from "../version/policy.ts";
-import { findSubRepos } from "../workspace/workspace.ts";
-import { writeAll } from "../../ui/fd.ts";
+import { floating, LABEL, versioned, type ImageRef, type Stage } from "../workspace/image-ref.ts";
+import type { Target } from "../workspace/target.ts";
+import type { SubRepo } from "../workspace/workspace.ts";
+import { CONTAINER_LABEL, runContainer, type ContainerIO, type RunSpec } from "./containers.ts";
+import { containerEnv, containerRoot, expandVolume, parseMemory, toContainerPath } from "./run-env.ts";
 
 export interface RunOptions {
-  cwd: string;
-  dir?: string;
+  /** The host dir to start in (the current dir, when it is in the workspace); default: the target dir. */
+  workdir?: string;
   stage?: Stage;
   version?: string;
   root?: boolean;
   sibling?: boolean;
   dind?: boolean;
   skipChecks?: boolean;
-  interactive: boolean;
   /** Pull the dev/prod image before running, even if present. */
   pull?: boolean;
   cmd?: string[];
@@ -30,17 +28,18 @@ export interface RunOptions {
 
 const hostArch = () => (arch() === "x64" ? "amd64" : arch());
 
+export interface ChosenImage {
+  ref: ImageRef;
+  name: string;
+  info: ImageInfo | undefined;
+}
+
 /** Which image a run uses: `--version` picks the versioned tag, otherwise the floating one. */
-export async function chooseImage(
-  docker: Docker,
-  target: Target,
-  stage: Stage | undefined,
-  version: string | undefined,
-): Promise<{ ref: ImageRef; name: string; info: ImageInfo | undefined }> {
+export async function chooseImage(engine: Engine, target: Target, stage: Stage | undefined, version: string | undefined): Promise<ChosenImage> {
   const pick = async (s: Stage) => {
     const ref = target.ref(s, version);
     const name = version ? versioned(ref) : floating(ref);
-    return { ref, name, info: await inspectImage(docker, name) };
+    return { ref, name, info: await engine.inspectImage(name) };
   };
   if (stage) return pick(stage);
   // The SPEC's default: the local image if it is built, else the released dev image.
@@ -55,17 +54,16 @@ export async function chooseImage(
  * chosen dev/prod image is absent and a registry is configured.
  */
 export async function resolveRunImage(
-  docker: Docker,
+  engine: Engine,
   target: Target,
   options: { stage?: Stage; version?: string; pull?: boolean },
   onPull: (text: string) => void = () => {},
-): Promise<{ ref: ImageRef; name: string; info: ImageInfo | undefined }> {
-  let chosen = await chooseImage(docker, target, options.stage, options.version);
+): Promise<ChosenImage> {
+  let chosen = await chooseImage(engine, target, options.stage, options.version);
   if (chosen.ref.stage !== "local" && (options.pull || !chosen.info)) {
-    const { pullForRun } = await import("../registry/stage-ops.ts");
     const tag = chosen.name.slice(chosen.ref.repository.length + 1);
-    if (await pullForRun(docker, target, chosen.ref.stage, tag, (e) => e.kind === "step" && onPull(e.text))) {
-      chosen = { ...chosen, info: await inspectImage(docker, chosen.name) };
+    if (await pullForRun(engine, target, chosen.ref.stage, tag, (e) => e.kind === "step" && onPull(e.text))) {
+      chosen = { ...chosen, info: await engine.inspectImage(chosen.name) };
     }
   }
   return chosen;
@@ -100,18 +98,17 @@ export function checkImage(target: Target, ref: ImageRef, name: string, info: Im
   }
 }
 
-/** The container of a `dt docker bash|cmd|jupyter` (and, later, `dt test`) for a target. */
-export function runSpecFor(target: Target, ref: ImageRef, name: string, options: RunOptions): RunSpec {
+/** The container of a target dir: `dt docker bash|cmd|jupyter` and each dir of `dt test`. */
+export function runSpecFor(target: Target, subRepos: readonly SubRepo[], ref: ImageRef, name: string, options: RunOptions): RunSpec {
   const { config } = target.resolved;
   const mount = config.docker.mount;
   const bindWorkspace = ref.stage !== "prod";
-  const inWorkspace = !relative(target.root, options.cwd).startsWith("..");
-  const hostWorkdir = options.dir === undefined && inWorkspace ? options.cwd : target.absPath;
-  const workingDir = bindWorkspace ? toContainerPath(target.root, mount, hostWorkdir) : "/app";
+  const workdir = options.workdir !== undefined && !relative(target.root, options.workdir).startsWith("..") ? options.workdir : target.absPath;
+  const workingDir = bindWorkspace ? toContainerPath(target.root, mount, workdir) : "/app";
   const env = containerEnv({
     vars: { root: target.root, targetDir: target.absPath, image: name, version: ref.version, stage: ref.stage },
     config,
-    subRepos: bindWorkspace ? findSubRepos(target.root) : [],
+    subRepos: bindWorkspace ? subRepos : [],
   });
   if (!bindWorkspace) {
     delete env.DT_PYTHONPATH;
@@ -132,7 +129,6 @@ export function runSpecFor(target: Target, ref: ImageRef, name: string, options:
     binds,
     labels: { [CONTAINER_LABEL.workspace]: target.root, [CONTAINER_LABEL.runnableDir]: target.path },
     namePrefix: config.image,
-    interactive: options.interactive,
     sibling: options.sibling ?? config.docker.sibling,
     dind: options.dind ?? config.docker.dind,
     network: options.network,
@@ -141,16 +137,25 @@ export function runSpecFor(target: Target, ref: ImageRef, name: string, options:
   };
 }
 
-/** `dt docker bash|cmd`: resolve, check with one image inspect, run; returns the exit code. */
-export async function runInContainer(options: RunOptions): Promise<number> {
+/** Refuses option combinations before anything is resolved or started. */
+export function checkRunOptions(options: RunOptions): void {
   if (options.stage === "prod" && options.sibling) {
     throw usageError("--sibling needs the workspace mounted, which a prod container does not have", { hint: "drop --sibling or use --stage local" });
   }
-  const [target, docker] = await Promise.all([loadTarget(options.cwd, options.dir), connect()]);
-  const { ref, name, info } = await resolveRunImage(docker, target, options, (text) => writeAll(2, `${text}\n`));
-  if (!info) throw missingImageError(ref, name);
-  if (!options.skipChecks) checkImage(target, ref, name, info);
-  return runContainer(docker, runSpecFor(target, ref, name, options));
 }
 
-export const workspaceMountFor = (target: Target) => join(containerRoot(target.root, target.resolved.config.docker.mount));
+/** `dt docker bash|cmd|jupyter`: choose the image, check it with one inspect, run; returns the exit code. */
+export async function runInContainer(
+  engine: Engine,
+  target: Target,
+  subRepos: readonly SubRepo[],
+  options: RunOptions,
+  io: ContainerIO,
+  onPull: (text: string) => void = () => {},
+): Promise<number> {
+  checkRunOptions(options);
+  const { ref, name, info } = await resolveRunImage(engine, target, options, onPull);
+  if (!info) throw missingImageError(ref, name);
+  if (!options.skipChecks) checkImage(target, ref, name, info);
+  return runContainer(engine, runSpecFor(target, subRepos, ref, name, options), io);
+}

@@ -142,7 +142,7 @@ async function readFacts(root: string, rel: string, env: Record<string, string |
   if (isRunnableDir(absPath)) {
     const { currentVersion } = await import("../version/changelog.ts");
     const { readChangelog } = await import("../version/changelog-file.ts");
-    facts.version = currentVersion(readChangelog({ root, path: rel, absPath }));
+    facts.version = currentVersion(readChangelog({ path: rel, absPath }));
   }
   return facts;
 }

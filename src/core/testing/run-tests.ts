@@ -1,10 +1,10 @@
-import type Docker from "dockerode";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { engineStoppedError, runContainerFully } from "../run/containers.ts";
+import type { Engine } from "../engine/engine.ts";
+import { engineStoppedError } from "../engine/engine-errors.ts";
+import { runContainerFully } from "../run/containers.ts";
 import { checkImage, missingImageError, resolveRunImage, runSpecFor } from "../run/run-in-container.ts";
-import { connect } from "../engine/engine.ts";
 import { DtError } from "../base/errors.ts";
 import { exists, writeFileAtomic } from "../base/fs-util.ts";
 import { onCleanup } from "../base/lifecycle.ts";
@@ -12,17 +12,12 @@ import type { Stage } from "../workspace/image-ref.ts";
 import { countCases, parseJunit, renderJunit, type Counts, type TestCase } from "./junit.ts";
 import { PLUGIN_MOUNT, pytestPluginDir } from "./pytest-plugin.ts";
 import { toContainerPath } from "../run/run-env.ts";
-import { loadTarget } from "../workspace/target.ts";
-import { exclusionsFor, markerFor, reportSlug, selectDirs, type Selection } from "./select-dirs.ts";
+import { targetOf } from "../workspace/target.ts";
+import { exclusionsFor, markerFor, reportSlug, type Selection } from "./select-dirs.ts";
 
 export interface TestRunOptions {
-  cwd: string;
-  all?: boolean;
-  dirs?: string[];
   suite: string;
   marker?: string;
-  changed?: boolean;
-  base?: string;
   jobs: number;
   stage?: Stage;
   shard?: { index: number; total: number };
@@ -127,7 +122,7 @@ interface DirJob {
 }
 
 async function runDirTests(
-  docker: Docker,
+  engine: Engine,
   job: DirJob,
   selection: Selection,
   options: TestRunOptions,
@@ -137,16 +132,16 @@ async function runDirTests(
   const base = emptyResult(job, "error", null);
   const started = performance.now();
   try {
-    const target = await loadTarget(options.cwd, job.absPath);
+    const target = targetOf({ root: selection.ws.root, path: job.path, absPath: job.absPath });
     const { marker, timeout } = markerFor(options.suite, target.resolved.config.test.suites, options.marker);
-    const { ref, name, info } = await resolveRunImage(docker, target, { stage: options.stage, pull: options.pull }, (line) => onEvent({ kind: "line", dir: job.path, line }));
+    const { ref, name, info } = await resolveRunImage(engine, target, { stage: options.stage, pull: options.pull }, (line) => onEvent({ kind: "line", dir: job.path, line }));
     base.image = name;
     base.stage = ref.stage;
     if (!info) throw missingImageError(ref, name);
     if (!options.skipChecks) checkImage(target, ref, name, info);
 
     const hostReport = join(reportsDir, `${reportSlug(job.path)}.xml`);
-    const spec = runSpecFor(target, ref, name, { cwd: job.absPath, dir: job.absPath, interactive: false });
+    const spec = runSpecFor(target, selection.ws.subRepos, ref, name, {});
     const mount = target.resolved.config.docker.mount;
     const inWorkspace = ref.stage !== "prod";
     const containerReport = inWorkspace ? toContainerPath(target.root, mount, hostReport) : hostReport;
@@ -179,12 +174,10 @@ async function runDirTests(
       ...options.pytestArgs,
     ];
     spec.keep = true;
-    spec.noStdin = true;
     spec.memory = options.memory ?? spec.memory;
     const out = lineCollector((line) => onEvent({ kind: "line", dir: job.path, line }));
-    spec.output = { stdout: out.stream, stderr: out.stream };
     onEvent({ kind: "start", dir: job.path, image: name });
-    const outcome = await runContainerFully(docker, spec);
+    const outcome = await runContainerFully(engine, spec, { tty: false, stdin: null, stdout: out.stream, stderr: out.stream });
     out.flush();
     if (outcome.engineStopped) {
       const stopped = engineStoppedError(outcome.exitCode);
@@ -219,8 +212,7 @@ async function runDirTests(
 }
 
 /** `dt test`: each selected dir's tests in its own container, `jobs` at a time. */
-export async function runTests(options: TestRunOptions, onEvent: (e: TestEvent) => void = () => {}): Promise<TestReport> {
-  const selection = await selectDirs(options);
+export async function runTests(engine: Engine, selection: Selection, options: TestRunOptions, onEvent: (e: TestEvent) => void = () => {}): Promise<TestReport> {
   let jobs: DirJob[] = selection.dirs;
   if (options.shard) {
     const { planShard } = await import("./shard-plan.ts");
@@ -228,7 +220,6 @@ export async function runTests(options: TestRunOptions, onEvent: (e: TestEvent) 
     jobs = jobs.filter((j) => (files.get(j.path)?.length ?? 0) > 0).map((j) => ({ ...j, files: files.get(j.path) }));
   }
   onEvent({ kind: "planned", dirs: jobs.map((j) => ({ dir: j.path, reasons: j.reasons, staleImage: j.staleImage })) });
-  const docker = await connect();
   const runId = `${new Date().toISOString().replace(/[:.]/g, "-")}-${process.pid}`;
   const reportsDir = join(selection.ws.root, ".dt", "reports", "runs", runId);
   mkdirSync(reportsDir, { recursive: true });
@@ -248,7 +239,7 @@ export async function runTests(options: TestRunOptions, onEvent: (e: TestEvent) 
           results[index] = notRun(job);
           continue;
         }
-        const result = await runDirTests(docker, job, selection, options, reportsDir, onEvent);
+        const result = await runDirTests(engine, job, selection, options, reportsDir, onEvent);
         results[index] = result;
         onEvent({ kind: "done", result });
         if (options.failFast && result.status !== "passed" && result.status !== "no-tests") stop = true;

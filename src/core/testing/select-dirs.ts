@@ -1,7 +1,7 @@
-import { join, relative } from "node:path";
-import { DtError, usageError } from "../base/errors.ts";
+import { join } from "node:path";
+import { usageError } from "../base/errors.ts";
 import type { Suite } from "../config/schema.ts";
-import { resolveTargetDir, scanWorkspace, type Workspace } from "../workspace/workspace.ts";
+import { resolveTargetDir, type Workspace } from "../workspace/workspace.ts";
 
 /** The runnable dirs a `dt test` run acts on, with why each was chosen. */
 export interface Selection {
@@ -10,19 +10,22 @@ export interface Selection {
   base: string | null;
 }
 
-export async function selectDirs(options: {
+export interface SelectOptions {
+  /** Where the command runs: --dir paths are relative to it, and without any the target is around it. */
   cwd: string;
   all?: boolean;
   dirs?: readonly string[];
   changed?: boolean;
   base?: string;
-}): Promise<Selection> {
-  const ws = await scanWorkspace(options.cwd, { dirty: false });
+}
+
+/** The dirs of `ws` that a `dt test` (or a release's tests) acts on. */
+export async function selectDirs(ws: Workspace, options: SelectOptions): Promise<Selection> {
   const byPath = new Map(ws.runnableDirs.map((d) => [d.path, d]));
   if (options.changed) {
     const { changedRunnableDirs } = await import("../changes/changed-dirs.ts");
     const changes = await changedRunnableDirs(ws, { base: options.base });
-    const wanted = options.all || !options.dirs?.length ? undefined : new Set(await resolveAll(options.cwd, options.dirs));
+    const wanted = options.all || !options.dirs?.length ? undefined : new Set(await resolveAll(ws.root, options.cwd, options.dirs));
     return {
       ws,
       base: changes.baseRef,
@@ -35,7 +38,7 @@ export async function selectDirs(options: {
     if (ws.runnableDirs.length === 0) throw usageError("this workspace has no runnable dir", { hint: "make one with 'dt init'" });
     return { ws, base: null, dirs: ws.runnableDirs.map((d) => ({ path: d.path, absPath: d.absPath, reasons: ["--all"], staleImage: false })) };
   }
-  const paths = options.dirs?.length ? await resolveAll(options.cwd, options.dirs) : [(await resolveTargetDir(options.cwd)).path];
+  const paths = options.dirs?.length ? await resolveAll(ws.root, options.cwd, options.dirs) : [(await resolveTargetDir(options.cwd, undefined, ws.root)).path];
   return {
     ws,
     base: null,
@@ -43,9 +46,9 @@ export async function selectDirs(options: {
   };
 }
 
-async function resolveAll(cwd: string, dirs: readonly string[]): Promise<string[]> {
+async function resolveAll(root: string, cwd: string, dirs: readonly string[]): Promise<string[]> {
   const out: string[] = [];
-  for (const d of dirs) out.push((await resolveTargetDir(cwd, d)).path);
+  for (const d of dirs) out.push((await resolveTargetDir(cwd, d, root)).path);
   return out;
 }
 
@@ -82,7 +85,3 @@ export function markerFor(suiteName: string, suites: Record<string, Suite>, extr
 
 /** A file name for a runnable dir's report: `apps/pricer` -> `apps__pricer`. */
 export const reportSlug = (dirPath: string) => (dirPath === "." ? "_root" : dirPath.replace(/\//g, "__"));
-
-export const relativeTo = (root: string, abs: string) => relative(root, abs).split("\\").join("/") || ".";
-
-export const isDtError = (e: unknown): e is DtError => e instanceof DtError;

@@ -3,14 +3,20 @@ import { bumpChangelog, parseChangelog, today, type BumpKind, type ChangelogEntr
 import { usageError } from "../base/errors.ts";
 import { withFileLock } from "../base/file-lock.ts";
 import { readText, writeFileAtomic } from "../base/fs-util.ts";
-import type { TargetDir } from "../workspace/workspace.ts";
 
-export const changelogPath = (target: TargetDir) => ({
+/** A runnable dir as this module needs it (the workspace layer's TargetDir fits). */
+export interface ChangelogDir {
+  /** Relative to the workspace root ("." for the root). */
+  path: string;
+  absPath: string;
+}
+
+export const changelogPath = (target: ChangelogDir) => ({
   abs: join(target.absPath, "changelog.txt"),
   rel: target.path === "." ? "changelog.txt" : `${target.path}/changelog.txt`,
 });
 
-export function readChangelog(target: TargetDir): ChangelogEntry[] {
+export function readChangelog(target: ChangelogDir): ChangelogEntry[] {
   const file = changelogPath(target);
   const text = readText(file.abs);
   if (text === undefined) throw usageError(`cannot read ${file.rel}`, { hint: "create it with 'dt init'" });
@@ -18,7 +24,7 @@ export function readChangelog(target: TargetDir): ChangelogEntry[] {
 }
 
 /** Prepends an entry to the target's changelog atomically and returns the new version. */
-export function bumpVersion(target: TargetDir, kind: BumpKind, notes: readonly string[], date = today()): string {
+export function bumpVersion(target: ChangelogDir, kind: BumpKind, notes: readonly string[], date = today()): string {
   const file = changelogPath(target);
   // Read-modify-write under a lock: two bumps at once both land, one after the other.
   return withFileLock(file.abs, () => {

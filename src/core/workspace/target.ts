@@ -14,13 +14,20 @@ export interface Target extends TargetDir {
   ref: (stage: Stage, version?: string) => ImageRef;
 }
 
+/** The target of a command: `--dir` or the runnable dir around `cwd`, with config and version. */
 export async function loadTarget(cwd: string, dirArg?: string): Promise<Target> {
-  const dir = await resolveTargetDir(cwd, dirArg);
+  return targetOf(await resolveTargetDir(cwd, dirArg));
+}
+
+/** A runnable dir already found (a `dt test` selection, a release's own dir) as a Target. */
+export function targetOf(dir: TargetDir): Target {
   const resolved = loadConfig(dir.root, dir.path);
   const version = currentVersion(readChangelog(dir));
   const { config } = resolved;
   return {
-    ...dir,
+    root: dir.root,
+    path: dir.path,
+    absPath: dir.absPath,
     resolved,
     version,
     ref: (stage, v) => {

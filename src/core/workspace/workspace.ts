@@ -1,7 +1,7 @@
 import { realpathSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { usageError } from "../base/errors.ts";
-import { isDir, isFile, readText } from "../base/fs-util.ts";
+import { exists, isDir, isFile, readText } from "../base/fs-util.ts";
 import { gitRaw } from "../git/git.ts";
 import { parseGitmodules } from "../git/gitmodules.ts";
 
@@ -206,6 +206,14 @@ export async function scanWorkspace(start: string, options: { dirty?: boolean } 
   return { root, subRepos, runnableDirs };
 }
 
+/** The checkout (the root or a sub-repo's dir) whose files hold `absPath`: the nearest `.git` up to the root. */
+export function repoDirOf(root: string, absPath: string): string {
+  for (let dir = absPath; dir !== root && dir.startsWith(`${root}/`); dir = dirname(dir)) {
+    if (exists(join(dir, ".git"))) return dir;
+  }
+  return root;
+}
+
 /** The repo (root "." or a sub-repo path) that owns a workspace-relative path. */
 export function owningRepo(path: string, subRepos: readonly SubRepo[]): string {
   let best = ".";
@@ -225,8 +233,7 @@ export interface TargetDir {
  * The runnable dir a command acts on: `--dir` if given, else the innermost runnable dir around
  * `cwd`. Only the error path scans the workspace, to list what the user could have meant.
  */
-export async function resolveTargetDir(cwd: string, dirArg?: string): Promise<TargetDir> {
-  const root = findWorkspaceRoot(cwd);
+export async function resolveTargetDir(cwd: string, dirArg?: string, root = findWorkspaceRoot(cwd)): Promise<TargetDir> {
   if (dirArg !== undefined) {
     const abs = realpath(resolve(cwd, dirArg));
     const rel = relative(root, abs);

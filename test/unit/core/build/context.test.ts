@@ -8,10 +8,10 @@ import {
   contextDigest,
   INJECTED_MTIME_MS,
   LARGE_FILE_BYTES,
-  packContext,
-  type ContextEntry,
   type InjectedFile,
 } from "../../../../src/core/build/context.ts";
+import type { ContextEntry } from "../../../../src/core/build/context-entry.ts";
+import { packContext } from "../../../../src/core/build/tar-writer.ts";
 import { DtError } from "../../../../src/core/base/errors.ts";
 import { cleanupAll, testdir } from "../../../support/fixtures.ts";
 

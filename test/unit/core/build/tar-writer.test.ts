@@ -3,7 +3,8 @@ import { appendFileSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "n
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { extract } from "tar-stream";
-import { collectContext, type ContextEntry } from "../../../../src/core/build/context.ts";
+import { collectContext } from "../../../../src/core/build/context.ts";
+import type { ContextEntry } from "../../../../src/core/build/context-entry.ts";
 import { CHUNK_BYTES, lentTarChunks, tarSize } from "../../../../src/core/build/tar-writer.ts";
 import { cleanupAll, testdir } from "../../../support/fixtures.ts";
 

@@ -3,7 +3,7 @@
 // engine is exercised through it by every `dt docker build` test.
 import { afterAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { plainEngineAddress } from "../../../../src/core/engine/engine.ts";
+import { plainEngineAddress } from "../../../../src/core/engine/engine-host.ts";
 import { postUpload, type Upload } from "../../../../src/core/engine/upload.ts";
 import { cleanupAll, testdir } from "../../../support/fixtures.ts";
 

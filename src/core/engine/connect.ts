@@ -1,0 +1,11 @@
+import type { Engine } from "./engine.ts";
+import { engineHost } from "./engine-host.ts";
+
+/**
+ * The engine dt talks to (DOCKER_HOST, else the default socket). Nothing heavy loads here:
+ * dockerode is imported on the first call that needs it.
+ */
+export async function connectEngine(): Promise<Engine> {
+  const { DockerEngine } = await import("./docker-engine.ts");
+  return new DockerEngine(engineHost());
+}

@@ -1,0 +1,58 @@
+import { DtError, envError } from "../base/errors.ts";
+import { engineHost } from "./engine-host.ts";
+
+export const START_HINT =
+  "start the Docker engine (e.g. 'sudo systemctl start docker', or 'sudo dockerd &'), or point DOCKER_HOST at one";
+
+const UNREACHABLE = new Set(["ECONNREFUSED", "ENOENT", "EACCES", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH"]);
+
+/** Turns a failed engine call into a DtError: unreachable engine is exit 3 with how to start it. */
+export function engineError(cause: unknown, doing: string): DtError {
+  if (cause instanceof DtError) return cause;
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  if (code && UNREACHABLE.has(code)) {
+    const hint = code === "EACCES" ? "add your user to the docker group, or run with access to the engine socket" : START_HINT;
+    return envError(`the Docker engine at ${engineHost()} is not reachable (${code}) while ${doing}`, { hint, cause });
+  }
+  const status = statusOf(cause);
+  return new DtError(status && status < 500 ? 1 : 3, `the engine refused ${doing}: ${engineMessage(cause)}`, { cause });
+}
+
+export function engineMessage(cause: unknown): string {
+  const json = (cause as { json?: { message?: string } } | undefined)?.json;
+  if (json?.message) return json.message;
+  const reason = (cause as { reason?: string } | undefined)?.reason;
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return (message.replace(/^\(HTTP code \d+\)\s*/, "") || reason || "unknown error").trim();
+}
+
+/** Runs one engine call, mapping its failure the dt way. */
+export async function engineCall<T>(doing: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (cause) {
+    throw engineError(cause, doing);
+  }
+}
+
+/** The HTTP status of a failed engine call (dockerode's `statusCode`, or the one dt sets). */
+export const statusOf = (e: unknown) => (e as { statusCode?: number } | undefined)?.statusCode;
+
+export const isNotFound = (e: unknown) => statusOf(e) === 404;
+
+/** The `message` of an engine's JSON error body, or the body as it is. */
+export const engineBodyMessage = (body: string) => {
+  try {
+    return (JSON.parse(body) as { message?: string }).message ?? body;
+  } catch {
+    return body;
+  }
+};
+
+/** The error of a command whose engine shut down under it (exit 3, with how to start it again). */
+export function engineStoppedError(exitCode: number): DtError {
+  const signal = exitCode > 128 ? ` (the command got signal ${exitCode - 128})` : "";
+  return envError(`the Docker engine at ${engineHost()} stopped while the container was running${signal}`, {
+    hint: `${START_HINT}; then 'dt docker clean' removes anything left behind`,
+  });
+}
