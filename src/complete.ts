@@ -8,7 +8,7 @@ import { globalFlags } from "./commands/_shared.ts";
  */
 export async function completions(words: readonly string[]): Promise<string[]> {
   let table: CommandTable = commands;
-  let node: DtCommand<any> | DtGroup | undefined;
+  let node: DtCommand | DtGroup | undefined;
   for (const word of words) {
     if (word.startsWith("-")) continue;
     const entry = table[word];
@@ -22,12 +22,12 @@ export async function completions(words: readonly string[]): Promise<string[]> {
   const command = node?.kind === "group" ? node.self : node;
   if (command && last?.startsWith("--")) {
     const def = command.args[last.slice(2)];
-    if (def?.type === "enum") return [...(def.options ?? [])];
+    if (def?.type === "enum") return [...def.options];
     if (def?.type === "string") return [];
   }
   const flags = command
     ? Object.entries(command.args)
-        .filter(([, d]) => (d as { type?: string }).type !== "positional")
+        .filter(([, d]) => d.type !== "positional")
         .map(([name]) => `--${name}`)
     : [];
   const subs = node === undefined || node.kind === "group" ? Object.keys(table) : [];

@@ -15,7 +15,7 @@ export default defineCommand({
     await runTransfer(
       "pull",
       args.json,
-      (onEvent) => pullStage({ cwd, dir: args.dir, stage: (args.stage ?? "dev") as never, version: args.version, registry: args.registry }, onEvent),
+      (onEvent) => pullStage({ cwd, dir: args.dir, stage: args.stage ?? "dev", version: args.version, registry: args.registry }, onEvent),
       (result) => `pulled ${result.image}`,
     );
   },

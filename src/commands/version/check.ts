@@ -14,7 +14,7 @@ export default defineCommand({
     const { LABEL } = await import("../../core/workspace/image-ref.ts");
     const { out, outJson } = await import("../../ui/output.ts");
     const [target, docker] = await Promise.all([loadTarget(cwd, args.dir), connect()]);
-    const { ref, name, info } = await chooseImage(docker, target, args.stage as never, args.version);
+    const { ref, name, info } = await chooseImage(docker, target, args.stage, args.version);
     if (!info) throw missingImageError(ref, name);
     const report = {
       dir: target.path,
