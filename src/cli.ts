@@ -1,64 +1,35 @@
 import type { ArgsDef as CittyArgsDef, ArgDef as CittyArgDef } from "citty";
 import type { ArgDef } from "./cli-args.ts";
 import { commands } from "./commands/index.ts";
-import type { CommandTable, DtCommand, DtGroup } from "./commands/_define.ts";
-import { globalFlags } from "./commands/_shared.ts";
+import type { CommandTable, DtCommand } from "./commands/_define.ts";
+import { globalFlags, splitGlobalFlags } from "./commands/_shared.ts";
+import { locate, runnable, type Located } from "./commands/_tree.ts";
 import { DtError, ExitCode, isDtError, usageError } from "./core/base/errors.ts";
 import { suggestion } from "./core/base/did-you-mean.ts";
 import { writeAll } from "./ui/fd.ts";
 import { c, settings } from "./ui/output.ts";
 import { DT_VERSION } from "./core/base/dt-version.ts";
 
-interface Resolved {
-  path: string[];
-  node: DtCommand | DtGroup | undefined;
-  table: CommandTable;
-  tokens: string[];
-}
-
 /** Takes the global flags out of argv (before `--`) and applies them. */
 export function takeGlobalFlags(argv: string[]): { tokens: string[]; help: boolean } {
-  const tokens: string[] = [];
-  let help = false;
-  for (let i = 0; i < argv.length; i++) {
-    const token = argv[i]!;
-    if (token === "--") {
-      tokens.push(...argv.slice(i));
-      break;
-    }
-    if (token === "--verbose") settings.verbose = true;
-    else if (token === "--quiet" || token === "-q") settings.quiet = true;
-    else if (token === "--no-color") settings.color = false;
-    else if (token === "--color") settings.color = true;
-    else if (token === "--help" || token === "-h") help = true;
-    else tokens.push(token);
-  }
-  return { tokens, help };
+  const { tokens, flags } = splitGlobalFlags(argv);
+  if (flags.verbose) settings.verbose = true;
+  if (flags.quiet) settings.quiet = true;
+  if (flags.color !== undefined) settings.color = flags.color;
+  return { tokens, help: flags.help };
 }
 
-/** Walks command names from the front of argv down to the command that will run. */
-export async function resolveCommand(tokens: string[]): Promise<Resolved> {
-  let table = commands;
-  let node: DtCommand | DtGroup | undefined;
-  const path: string[] = [];
-  let rest = [...tokens];
-  while (rest.length > 0 && (node === undefined || node.kind === "group")) {
-    const name = rest[0]!;
-    if (name.startsWith("-")) break;
-    const entry = table[name];
-    if (!entry) {
-      if (node?.kind === "group" && node.self) break;
-      const where = path.length ? `dt ${path.join(" ")}` : "dt";
-      throw usageError(`unknown command '${name}' for '${where}'.${suggestion(name, Object.keys(table))}`, {
-        hint: `see '${where} --help'`,
-      });
-    }
-    node = await entry.load();
-    path.push(name);
-    rest = rest.slice(1);
-    if (node.kind === "group") table = node.subCommands;
+/** The command a run of `tokens` reaches; a name that is no command is a usage error. */
+export async function resolveCommand(tokens: string[]): Promise<Located> {
+  const found = await locate(tokens);
+  // A group that runs alone takes the word as its own argument (and rejects it there if need be).
+  if (found.unknown !== undefined && !runnable(found.node)) {
+    const where = ["dt", ...found.path].join(" ");
+    throw usageError(`unknown command '${found.unknown}' for '${where}'.${suggestion(found.unknown, Object.keys(found.table))}`, {
+      hint: `see '${where} --help'`,
+    });
   }
-  return { path, node, table, tokens: rest };
+  return found;
 }
 
 const strip = (s: string) => (settings.color ? s : s.replace(/\x1b\[[0-9;]*m/g, ""));
@@ -91,7 +62,7 @@ function cittyArg(def: ArgDef): CittyArgDef {
   }
 }
 
-export async function renderHelp({ node, path }: Pick<Resolved, "node" | "path">): Promise<string> {
+export async function renderHelp({ node, path }: Pick<Located, "node" | "path">): Promise<string> {
   const name = ["dt", ...path].join(" ");
   if (node === undefined) {
     return [
@@ -142,12 +113,12 @@ export async function runCli(argv: string[]): Promise<number> {
     console.log(await renderHelp(resolved));
     return help ? ExitCode.ok : ExitCode.usage;
   }
-  const command = resolved.node.kind === "group" ? resolved.node.self : resolved.node;
+  const command = runnable(resolved.node);
   if (!command) {
     writeAll(2, `${await renderHelp(resolved)}\n`);
     return ExitCode.usage;
   }
-  const code = await command.invoke(resolved.tokens, { command: ["dt", ...resolved.path].join(" "), cwd: process.cwd() });
+  const code = await command.invoke(resolved.rest, { command: ["dt", ...resolved.path].join(" "), cwd: process.cwd() });
   return code ?? ExitCode.ok;
 }
 

@@ -28,6 +28,37 @@ export const globalFlags = {
   help: "Show help",
 } as const;
 
+export interface GlobalFlags {
+  verbose: boolean;
+  quiet: boolean;
+  /** undefined: neither --color nor --no-color was given. */
+  color: boolean | undefined;
+  help: boolean;
+}
+
+/**
+ * Takes the global flags out of argv, wherever they stand before `--`. Pure, so that completion
+ * sees the words a run would see without changing any setting.
+ */
+export function splitGlobalFlags(argv: readonly string[]): { tokens: string[]; flags: GlobalFlags } {
+  const tokens: string[] = [];
+  const flags: GlobalFlags = { verbose: false, quiet: false, color: undefined, help: false };
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i]!;
+    if (token === "--") {
+      tokens.push(...argv.slice(i));
+      break;
+    }
+    if (token === "--verbose") flags.verbose = true;
+    else if (token === "--quiet" || token === "-q") flags.quiet = true;
+    else if (token === "--no-color") flags.color = false;
+    else if (token === "--color") flags.color = true;
+    else if (token === "--help" || token === "-h") flags.help = true;
+    else tokens.push(token);
+  }
+  return { tokens, flags };
+}
+
 /** Options of every command that starts a container of the target dir. */
 export const runArgs = {
   ...dirArgs,
