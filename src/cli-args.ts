@@ -1,9 +1,68 @@
-import type { ArgDef, ArgsDef } from "citty";
 import { usageError } from "./core/base/errors.ts";
 import { suggestion } from "./core/base/did-you-mean.ts";
 
-export interface ParsedCommandArgs {
-  args: Record<string, unknown>;
+// dt's own argument definitions rather than citty's: citty's types have no repeatable flag and
+// give `never` for an enum whose options are a readonly tuple, so every command cast its args.
+// These describe exactly what parseCommandArgs accepts; ArgsOf derives what it returns.
+
+type Alias = string | readonly string[];
+
+/** `--name` / `--no-name`; `--name=true|false` also works. */
+export interface BooleanArgDef {
+  type: "boolean";
+  description?: string;
+  alias?: Alias;
+  default?: boolean;
+}
+
+/** `--name VALUE` or `--name=VALUE`. */
+export interface StringArgDef {
+  type: "string";
+  description?: string;
+  alias?: Alias;
+  /** Shown in help as `--name=<HINT>` and in the "needs a value" error. */
+  valueHint?: string;
+  default?: string;
+  required?: boolean;
+  /** Every value is kept, in order (`-m A -m B`), and the arg is a string[] (empty when not given). */
+  repeatable?: boolean;
+}
+
+/** A string that must be one of `options`; typed as their union. */
+export interface EnumArgDef extends Omit<StringArgDef, "type" | "default"> {
+  type: "enum";
+  options: readonly string[];
+  default?: string;
+}
+
+/** A word that is not a flag, taken in declaration order. */
+export interface PositionalArgDef {
+  type: "positional";
+  description?: string;
+  default?: string;
+  required?: boolean;
+}
+
+export type ArgDef = BooleanArgDef | StringArgDef | EnumArgDef | PositionalArgDef;
+export type ArgsDef = Record<string, ArgDef>;
+
+type Scalar<D> = D extends { type: "boolean" } ? boolean : D extends { options: readonly (infer O)[] } ? O : string;
+/** Args the parser always sets: a list (maybe empty), a default, or one it insists on. */
+type AlwaysSet<T> = { [K in keyof T]: T[K] extends { repeatable: true } | { required: true } | { default: string | boolean } ? K : never }[keyof T];
+type Flat<O> = { [K in keyof O]: O[K] };
+
+/**
+ * What parseCommandArgs returns for definitions T: `string[]` for a repeatable flag, the union
+ * of `options` for an enum, and an optional key for anything not given and without a default.
+ */
+export type ArgsOf<T extends ArgsDef> = Flat<
+  { -readonly [K in AlwaysSet<T>]: T[K] extends { repeatable: true } ? Scalar<T[K]>[] : Scalar<T[K]> } & {
+    -readonly [K in Exclude<keyof T, AlwaysSet<T>>]?: Scalar<T[K]>;
+  }
+>;
+
+export interface ParsedCommandArgs<T extends ArgsDef> {
+  args: ArgsOf<T>;
   /** Positionals not claimed by a declared positional argument. */
   extra: string[];
   /** Everything after a bare `--`, untouched. */
@@ -11,28 +70,34 @@ export interface ParsedCommandArgs {
 }
 
 const camel = (s: string) => s.replace(/-([a-z])/g, (_, ch: string) => ch.toUpperCase());
+const aliasesOf = (alias: Alias | undefined): readonly string[] => (alias === undefined ? [] : typeof alias === "string" ? [alias] : alias);
+const isRepeatable = (def: ArgDef) => def.type !== "boolean" && def.type !== "positional" && def.repeatable === true;
 
 /**
- * Parses a command's argv against its citty argument definitions, stricter than citty: unknown
- * flags are errors with a did-you-mean, enum values are checked, flags named in `repeatable`
- * collect every value.
+ * Parses a command's argv against its argument definitions, stricter than citty: unknown flags
+ * are errors with a did-you-mean, enum values are checked, repeatable flags collect every value.
  */
-export function parseCommandArgs(
-  defs: ArgsDef,
+export function parseCommandArgs<T extends ArgsDef>(
+  defs: T,
   tokens: readonly string[],
-  options: { repeatable?: readonly string[]; command: string; variadic?: boolean },
-): ParsedCommandArgs {
-  const byFlag = new Map<string, [string, ArgDef]>();
+  options: { command: string; variadic?: boolean },
+): ParsedCommandArgs<T> {
+  type FlagDef = Exclude<ArgDef, PositionalArgDef>;
+  const byFlag = new Map<string, [string, FlagDef]>();
   for (const [name, def] of Object.entries(defs)) {
     if (def.type === "positional") continue;
     byFlag.set(name, [name, def]);
-    const aliases = "alias" in def && def.alias ? (Array.isArray(def.alias) ? def.alias : [def.alias]) : [];
-    for (const alias of aliases) byFlag.set(alias, [name, def]);
+    for (const alias of aliasesOf(def.alias)) byFlag.set(alias, [name, def]);
   }
   const args: Record<string, unknown> = {};
+  const lists = new Map<string, string[]>();
   for (const [name, def] of Object.entries(defs)) {
     if (def.default !== undefined) args[name] = def.default;
-    if (options.repeatable?.includes(name)) args[name] = [];
+    if (isRepeatable(def)) {
+      const list: string[] = [];
+      lists.set(name, list);
+      args[name] = list;
+    }
   }
   const positionals: string[] = [];
   let rest: string[] = [];
@@ -88,17 +153,18 @@ export function parseCommandArgs(
       value = next;
       i++;
     }
-    if (def.type === "enum" && def.options && !def.options.includes(value)) {
+    if (def.type === "enum" && !def.options.includes(value)) {
       throw usageError(`${display} must be one of ${def.options.join(", ")}, got '${value}'.${suggestion(value, def.options)}`, {
         hint: `see '${options.command} --help'`,
       });
     }
-    if (options.repeatable?.includes(name)) (args[name] as string[]).push(value);
+    const list = lists.get(name);
+    if (list) list.push(value);
     else args[name] = value;
   }
 
-  const positionalDefs = Object.entries(defs).filter(([, d]) => d.type === "positional");
-  for (const [name, def] of positionalDefs) {
+  for (const [name, def] of Object.entries(defs)) {
+    if (def.type !== "positional") continue;
     const value = positionals.shift();
     if (value !== undefined) args[name] = value;
     else if (def.required) {
@@ -109,9 +175,11 @@ export function parseCommandArgs(
     throw usageError(`unexpected argument '${positionals[0]}' for '${options.command}'`, { hint: `see '${options.command} --help'` });
   }
   for (const [name, def] of Object.entries(defs)) {
-    if (def.required && def.type !== "positional" && args[name] === undefined) {
+    if (def.type !== "positional" && def.type !== "boolean" && def.required && args[name] === undefined) {
       throw usageError(`missing option --${name} for '${options.command}'`, { hint: `see '${options.command} --help'` });
     }
   }
-  return { args, extra: positionals, rest };
+  // The one place a record built at run time meets the static type: the loops above set exactly
+  // what ArgsOf<T> describes (defaults, [] for repeatable flags, required ones checked).
+  return { args: args as ArgsOf<T>, extra: positionals, rest };
 }

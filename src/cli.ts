@@ -1,63 +1,35 @@
-import { parseCommandArgs } from "./cli-args.ts";
+import type { ArgsDef as CittyArgsDef, ArgDef as CittyArgDef } from "citty";
+import type { ArgDef } from "./cli-args.ts";
 import { commands } from "./commands/index.ts";
-import type { CommandTable, DtCommand, DtGroup } from "./commands/_define.ts";
-import { globalFlags } from "./commands/_shared.ts";
+import type { CommandTable, DtCommand } from "./commands/_define.ts";
+import { globalFlags, splitGlobalFlags } from "./commands/_shared.ts";
+import { locate, runnable, type Located } from "./commands/_tree.ts";
 import { DtError, ExitCode, isDtError, usageError } from "./core/base/errors.ts";
 import { suggestion } from "./core/base/did-you-mean.ts";
 import { writeAll } from "./ui/fd.ts";
 import { c, settings } from "./ui/output.ts";
 import { DT_VERSION } from "./core/base/dt-version.ts";
 
-interface Resolved {
-  path: string[];
-  node: DtCommand<any> | DtGroup | undefined;
-  table: CommandTable;
-  tokens: string[];
-}
-
 /** Takes the global flags out of argv (before `--`) and applies them. */
 export function takeGlobalFlags(argv: string[]): { tokens: string[]; help: boolean } {
-  const tokens: string[] = [];
-  let help = false;
-  for (let i = 0; i < argv.length; i++) {
-    const token = argv[i]!;
-    if (token === "--") {
-      tokens.push(...argv.slice(i));
-      break;
-    }
-    if (token === "--verbose") settings.verbose = true;
-    else if (token === "--quiet" || token === "-q") settings.quiet = true;
-    else if (token === "--no-color") settings.color = false;
-    else if (token === "--color") settings.color = true;
-    else if (token === "--help" || token === "-h") help = true;
-    else tokens.push(token);
-  }
-  return { tokens, help };
+  const { tokens, flags } = splitGlobalFlags(argv);
+  if (flags.verbose) settings.verbose = true;
+  if (flags.quiet) settings.quiet = true;
+  if (flags.color !== undefined) settings.color = flags.color;
+  return { tokens, help: flags.help };
 }
 
-/** Walks command names from the front of argv down to the command that will run. */
-export async function resolveCommand(tokens: string[]): Promise<Resolved> {
-  let table = commands;
-  let node: DtCommand<any> | DtGroup | undefined;
-  const path: string[] = [];
-  let rest = [...tokens];
-  while (rest.length > 0 && (node === undefined || node.kind === "group")) {
-    const name = rest[0]!;
-    if (name.startsWith("-")) break;
-    const entry = table[name];
-    if (!entry) {
-      if (node?.kind === "group" && node.self) break;
-      const where = path.length ? `dt ${path.join(" ")}` : "dt";
-      throw usageError(`unknown command '${name}' for '${where}'.${suggestion(name, Object.keys(table))}`, {
-        hint: `see '${where} --help'`,
-      });
-    }
-    node = await entry.load();
-    path.push(name);
-    rest = rest.slice(1);
-    if (node.kind === "group") table = node.subCommands;
+/** The command a run of `tokens` reaches; a name that is no command is a usage error. */
+export async function resolveCommand(tokens: string[]): Promise<Located> {
+  const found = await locate(tokens);
+  // A group that runs alone takes the word as its own argument (and rejects it there if need be).
+  if (found.unknown !== undefined && !runnable(found.node)) {
+    const where = ["dt", ...found.path].join(" ");
+    throw usageError(`unknown command '${found.unknown}' for '${where}'.${suggestion(found.unknown, Object.keys(found.table))}`, {
+      hint: `see '${where} --help'`,
+    });
   }
-  return { path, node, table, tokens: rest };
+  return found;
 }
 
 const strip = (s: string) => (settings.color ? s : s.replace(/\x1b\[[0-9;]*m/g, ""));
@@ -74,8 +46,23 @@ function renderGlobals(): string {
   return [c.bold("GLOBAL OPTIONS"), ...flags.map(([f, d]) => `  ${c.cyan(f.padEnd(width))}  ${d}`)].join("\n");
 }
 
-export async function renderHelp(resolved: Resolved): Promise<string> {
-  const { node, path } = resolved;
+/** dt's definition as citty's, for citty's renderUsage (which wants mutable lists and no `repeatable`). */
+function cittyArg(def: ArgDef): CittyArgDef {
+  const alias = (a: string | readonly string[] | undefined) => (a === undefined ? undefined : typeof a === "string" ? a : [...a]);
+  switch (def.type) {
+    case "boolean":
+      return { type: "boolean", description: def.description, alias: alias(def.alias), default: def.default };
+    case "string":
+      return { type: "string", description: def.description, alias: alias(def.alias), valueHint: def.valueHint, default: def.default, required: def.required };
+    case "enum":
+      return { type: "enum", description: def.description, alias: alias(def.alias), valueHint: def.valueHint, default: def.default, required: def.required, options: [...def.options] };
+    case "positional":
+      // citty counts a positional as required unless told otherwise; dt's parser, only when told.
+      return { type: "positional", description: def.description, default: def.default, required: def.required === true };
+  }
+}
+
+export async function renderHelp({ node, path }: Pick<Located, "node" | "path">): Promise<string> {
   const name = ["dt", ...path].join(" ");
   if (node === undefined) {
     return [
@@ -90,15 +77,20 @@ export async function renderHelp(resolved: Resolved): Promise<string> {
       `Run 'dt COMMAND --help' for a command's options. Exit codes: 0 ok, 1 the work failed, 2 usage or input error, 3 environment error, 130 interrupted.`,
     ].join("\n");
   }
-  if (node.kind === "group" && !node.self) {
-    return [`${node.meta.description}`, "", `${c.bold("USAGE")} ${name} COMMAND [OPTIONS]`, "", renderTable("COMMANDS", node.subCommands)].join("\n");
-  }
-  const command = node.kind === "group" ? node.self! : node;
+  if (node.kind === "command") return commandHelp(node, path);
+  if (node.self) return commandHelp(node.self, path, node.subCommands);
+  return [`${node.meta.description}`, "", `${c.bold("USAGE")} ${name} COMMAND [OPTIONS]`, "", renderTable("COMMANDS", node.subCommands)].join("\n");
+}
+
+/** A command's help: citty's rendering of its options, then its usage notes, subcommands and the globals. */
+async function commandHelp(command: DtCommand, path: string[], subCommands?: CommandTable): Promise<string> {
   const { renderUsage } = await import("citty");
-  const usage = strip(await renderUsage({ meta: { ...command.meta, name: path.at(-1) }, args: command.args }, path.length > 1 ? { meta: { name: ["dt", ...path.slice(0, -1)].join(" ") } } : { meta: { name: "dt" } }));
+  const args: CittyArgsDef = Object.fromEntries(Object.entries(command.args).map(([arg, def]) => [arg, cittyArg(def)]));
+  const parent = { meta: { name: ["dt", ...path.slice(0, -1)].join(" ") } };
+  const usage = strip(await renderUsage({ meta: { ...command.meta, name: path.at(-1) }, args }, parent));
   const parts = [usage.trimEnd()];
   if (command.meta.usage) parts.push("", command.meta.usage);
-  if (node.kind === "group") parts.push("", renderTable("COMMANDS", node.subCommands));
+  if (subCommands) parts.push("", renderTable("COMMANDS", subCommands));
   parts.push("", renderGlobals());
   return parts.join("\n").replace(/[ \t]+$/gm, "");
 }
@@ -121,23 +113,12 @@ export async function runCli(argv: string[]): Promise<number> {
     console.log(await renderHelp(resolved));
     return help ? ExitCode.ok : ExitCode.usage;
   }
-  const command = resolved.node.kind === "group" ? resolved.node.self : resolved.node;
+  const command = runnable(resolved.node);
   if (!command) {
     writeAll(2, `${await renderHelp(resolved)}\n`);
     return ExitCode.usage;
   }
-  const name = ["dt", ...resolved.path].join(" ");
-  const parsed = parseCommandArgs(command.args, resolved.tokens, {
-    repeatable: command.repeatable,
-    variadic: command.variadic,
-    command: name,
-  });
-  const code = await command.run({
-    args: { _: parsed.extra, ...parsed.args } as never,
-    rest: parsed.rest,
-    extra: parsed.extra,
-    cwd: process.cwd(),
-  });
+  const code = await command.invoke(resolved.rest, { command: ["dt", ...resolved.path].join(" "), cwd: process.cwd() });
   return code ?? ExitCode.ok;
 }
 

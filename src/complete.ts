@@ -1,33 +1,24 @@
-import { commands } from "./commands/index.ts";
-import type { CommandTable, DtCommand, DtGroup } from "./commands/_define.ts";
-import { globalFlags } from "./commands/_shared.ts";
+import { globalFlags, splitGlobalFlags } from "./commands/_shared.ts";
+import { locate, runnable } from "./commands/_tree.ts";
 
 /**
  * Candidates for the next word after `words` (what the shell scripts of `dt completion` ask
- * for). Resolves commands lazily, as a run would; never throws.
+ * for). Finds the command with the walk a run uses, after taking out the global flags as a run
+ * does; never throws.
  */
 export async function completions(words: readonly string[]): Promise<string[]> {
-  let table: CommandTable = commands;
-  let node: DtCommand<any> | DtGroup | undefined;
-  for (const word of words) {
-    if (word.startsWith("-")) continue;
-    const entry = table[word];
-    if (!entry) break;
-    node = await entry.load();
-    if (node.kind !== "group") break;
-    table = node.subCommands;
-  }
+  const { node, table } = await locate(splitGlobalFlags(words).tokens);
   const globals = Object.keys(globalFlags).map((f) => `--${f}`);
   const last = words.at(-1);
-  const command = node?.kind === "group" ? node.self : node;
+  const command = runnable(node);
   if (command && last?.startsWith("--")) {
     const def = command.args[last.slice(2)];
-    if (def?.type === "enum") return [...(def.options ?? [])];
+    if (def?.type === "enum") return [...def.options];
     if (def?.type === "string") return [];
   }
   const flags = command
     ? Object.entries(command.args)
-        .filter(([, d]) => (d as { type?: string }).type !== "positional")
+        .filter(([, d]) => d.type !== "positional")
         .map(([name]) => `--${name}`)
     : [];
   const subs = node === undefined || node.kind === "group" ? Object.keys(table) : [];

@@ -19,7 +19,7 @@ export default defineCommand({
   },
   async run({ args, cwd }) {
     const { defaultShell, parentName, renderSetenv, workspaceEnv } = await import("../core/shell/setenv.ts");
-    const shell = (args.shell as ReturnType<typeof defaultShell> | undefined) ?? defaultShell(process.env, parentName());
+    const shell = args.shell ?? defaultShell(process.env, parentName());
     const ws = await workspaceEnv(cwd, { inside: Boolean(args.inside) });
     if (ws === undefined) {
       const { debug } = await import("../ui/output.ts");

@@ -10,7 +10,7 @@ export default defineCommand({
   },
   args: {
     all: { type: "boolean", description: "Every runnable dir of the workspace" },
-    dir: { type: "string", description: "A runnable dir to test (repeatable)", valueHint: "PATH" },
+    dir: { type: "string", description: "A runnable dir to test (repeatable)", valueHint: "PATH", repeatable: true },
     suite: { type: "string", description: "fast (default), slow, superslow, all, or a suite of dt.yaml", valueHint: "NAME" },
     marker: { type: "string", alias: "m", description: "Marker expression added to the suite's", valueHint: "EXPR" },
     changed: { type: "boolean", description: "Only dirs affected by changes since --base (committed and uncommitted)" },
@@ -24,7 +24,6 @@ export default defineCommand({
     pull: { type: "boolean", description: "Pull the dev/prod image before running" },
     ...jsonArgs,
   },
-  repeatable: ["dir"],
   async run({ args, rest, cwd }) {
     const { usageError, ExitCode } = await import("../core/base/errors.ts");
     const { resolve } = await import("node:path");
@@ -35,7 +34,7 @@ export default defineCommand({
       const { parseShard } = await import("../core/testing/shard.ts");
       shard = parseShard(args.shard);
     }
-    const dirs = args.dir as unknown as string[];
+    const dirs = args.dir;
     if (args.all && dirs.length) throw usageError("--all and --dir do not go together", { hint: "use one of them" });
     const { runTests } = await import("../core/testing/run-tests.ts");
     const { selectDirs } = await import("../core/testing/select-dirs.ts");
@@ -56,7 +55,7 @@ export default defineCommand({
           suite: args.suite ?? "fast",
           marker: args.marker,
           jobs,
-          stage: args.stage as "local" | "dev" | "prod" | undefined,
+          stage: args.stage,
           shard,
           junit: args.junit ? resolve(cwd, args.junit) : undefined,
           failFast: args["fail-fast"],

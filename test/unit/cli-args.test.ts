@@ -1,6 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import type { ArgsDef } from "citty";
-import { parseCommandArgs } from "../../src/cli-args.ts";
+import { parseCommandArgs, type ArgsDef, type ArgsOf } from "../../src/cli-args.ts";
 import { DtError } from "../../src/core/base/errors.ts";
 
 /** Flags shaped like the real commands' (kebab-case names, aliases, enums, defaults). */
@@ -20,14 +19,17 @@ const TEST_ARGS = {
 
 const BUMP_ARGS = {
   part: { type: "positional", required: true, description: "major, minor or patch" },
-  message: { type: "string", alias: "m", valueHint: "MSG" },
+  message: { type: "string", alias: "m", valueHint: "MSG", repeatable: true },
   date: { type: "string" },
-  "build-arg": { type: "string" },
+  "build-arg": { type: "string", repeatable: true },
 } satisfies ArgsDef;
 
 const parseTest = (...tokens: string[]) => parseCommandArgs(TEST_ARGS, tokens, { command: "dt test" });
-const parseBump = (...tokens: string[]) =>
-  parseCommandArgs(BUMP_ARGS, tokens, { command: "dt version bump", repeatable: ["message", "build-arg"] });
+const parseBump = (...tokens: string[]) => parseCommandArgs(BUMP_ARGS, tokens, { command: "dt version bump" });
+
+type Same<A, B> = (<G>() => G extends A ? 1 : 2) extends <G>() => G extends B ? 1 : 2 ? true : false;
+/** Compiles only when A and B are the same type. */
+const sameType = <A, B>(_: Same<A, B>) => {};
 
 function usageErrorOf(fn: () => unknown): DtError {
   try {
@@ -171,6 +173,39 @@ describe("parseCommandArgs", () => {
     expect(parseTest("--", "--suite", "bogus").args.suite).toBe("fast");
     const cmd = parseCommandArgs({}, ["--", "bash", "-lc", "echo $HOME"], { command: "dt docker cmd" });
     expect(cmd).toEqual({ args: {}, extra: [], rest: ["bash", "-lc", "echo $HOME"] });
+  });
+
+  test("ArgsOf types the result as the parser builds it", () => {
+    const defs = {
+      all: { type: "boolean" },
+      color: { type: "boolean", default: true },
+      dir: { type: "string", repeatable: true },
+      suites: { type: "enum", options: ["fast", "slow"], repeatable: true },
+      stage: { type: "enum", options: ["local", "dev", "prod"] },
+      suite: { type: "enum", options: ["fast", "slow"], default: "fast" },
+      version: { type: "string", required: true },
+      part: { type: "positional", required: true },
+      task: { type: "positional" },
+    } as const satisfies ArgsDef;
+    // Checked by tsc: a repeatable flag is a list, an enum the union of its options, and only
+    // what may be missing is optional.
+    sameType<
+      ArgsOf<typeof defs>,
+      {
+        all?: boolean;
+        color: boolean;
+        dir: string[];
+        suites: ("fast" | "slow")[];
+        stage?: "local" | "dev" | "prod";
+        suite: "fast" | "slow";
+        version: string;
+        part: string;
+        task?: string;
+      }
+    >(true);
+    const { args } = parseCommandArgs(defs, ["major", "--version", "1.0.0", "--dir", "a", "--dir=b", "--stage", "dev"], { command: "dt x" });
+    expect(args).toEqual({ color: true, dir: ["a", "b"], suites: [], suite: "fast", version: "1.0.0", part: "major", stage: "dev" });
+    expect(usageErrorOf(() => parseCommandArgs(defs, ["x", "--version=1", "--suites", "fats"], { command: "dt x" })).message).toContain("Did you mean 'fast'?");
   });
 
   test("does not mutate its inputs", () => {

@@ -19,19 +19,18 @@ export default defineCommand({
       valueHint: "OS/ARCH,...",
     },
     "no-cache": { type: "boolean", description: "Build even if the context is unchanged, without the layer cache" },
-    "build-arg": { type: "string", description: "KEY=VALUE passed to the Dockerfile (repeatable)", valueHint: "KEY=VALUE" },
+    "build-arg": { type: "string", description: "KEY=VALUE passed to the Dockerfile (repeatable)", valueHint: "KEY=VALUE", repeatable: true },
     all: { type: "boolean", description: "Build every runnable dir of the workspace" },
     push: { type: "boolean", description: "Then push the stage's versioned and floating tags to the registry (several platforms: as one manifest list)" },
     ...jsonArgs,
   },
-  repeatable: ["build-arg"],
   async run({ args, cwd }) {
     const { parseBuildArgs } = await import("../../core/build/build-image.ts");
     const { buildForPlatforms } = await import("../../core/build/build-platforms.ts");
     const { transferEvents } = await import("./_transfer-ui.ts");
     const { progress } = await import("../../ui/progress.ts");
     const { outJson, warn, out } = await import("../../ui/output.ts");
-    const buildArgs = parseBuildArgs(args["build-arg"] as unknown as string[]);
+    const buildArgs = parseBuildArgs(args["build-arg"]);
     const { loadTarget, targetOf } = await import("../../core/workspace/target.ts");
     const { connectEngine } = await import("../../core/engine/connect.ts");
     const engine = await connectEngine();
@@ -45,14 +44,14 @@ export default defineCommand({
     const results = [];
     for (const load of loaders) {
       const target = await load();
-      const stage = (args.stage ?? "local") as "local" | "prod";
+      const stage = args.stage ?? "local";
       const bar = progress(`build ${stage}`);
       const onTransfer = await transferEvents(bar);
       try {
         const result = await buildForPlatforms(
           engine,
           target,
-          { stage, version: args.version, from: args.from as "dev" | "local" | undefined, platforms: commaList(args.platform), noCache: args["no-cache"], buildArgs, push: args.push },
+          { stage, version: args.version, from: args.from, platforms: commaList(args.platform), noCache: args["no-cache"], buildArgs, push: args.push },
           (e) => {
             if (e.kind !== "build") return onTransfer(e);
             const b = e.event;

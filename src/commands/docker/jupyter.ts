@@ -12,7 +12,7 @@ export default defineCommand({
     const { runTargetContainer } = await import("./_run.ts");
     const { info } = await import("../../ui/output.ts");
     const port = await resolvePort(args.port);
-    const network = (args.network as string | undefined) ?? "host";
+    const network = args.network ?? "host";
     const token = newToken();
     info(`JupyterLab: ${jupyterUrl(port, token)} (Ctrl-C stops it)`);
     return runTargetContainer(

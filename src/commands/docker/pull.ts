@@ -16,7 +16,7 @@ export default defineCommand({
     await runTransfer(
       "pull",
       args.json,
-      (onEvent) => pullStage(engine, target, { stage: (args.stage ?? "dev") as never, version: args.version, registry: args.registry }, onEvent),
+      (onEvent) => pullStage(engine, target, { stage: args.stage ?? "dev", version: args.version, registry: args.registry }, onEvent),
       (result) => `pulled ${result.image}`,
     );
   },

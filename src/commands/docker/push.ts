@@ -16,7 +16,7 @@ export default defineCommand({
     await runTransfer(
       "push",
       args.json,
-      (onEvent) => pushStage(engine, target, { stage: (args.stage ?? "dev") as never, version: args.version, registry: args.registry }, onEvent),
+      (onEvent) => pushStage(engine, target, { stage: args.stage ?? "dev", version: args.version, registry: args.registry }, onEvent),
       (result) => `pushed ${result.tags.map((t) => `${t.repository}:${t.tag}`).join(", ")}`,
     );
   },

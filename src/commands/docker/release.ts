@@ -12,14 +12,13 @@ export default defineCommand({
     stage: { type: "positional", required: true, description: "dev or prod" },
     version: { type: "string", description: "Version to release (default: the changelog's newest)", valueHint: "X.Y.Z" },
     "skip-tests": { type: "boolean", description: "Do not run the suites before pushing" },
-    suite: { type: "string", description: "Suite to run before pushing (repeatable; default fast and slow)", valueHint: "NAME" },
-    registry: { type: "string", description: "Release to this registry of registries: (repeatable; default registry:)", valueHint: "NAME" },
+    suite: { type: "string", description: "Suite to run before pushing (repeatable; default fast and slow)", valueHint: "NAME", repeatable: true },
+    registry: { type: "string", description: "Release to this registry of registries: (repeatable; default registry:)", valueHint: "NAME", repeatable: true },
     platform: { type: "string", description: "Platforms, comma-separated (default: platforms: in dt.yaml, else this host's)", valueHint: "P,..." },
     "dry-run": { type: "boolean", description: "Print the plan, do nothing" },
     ...dirArgs,
     ...jsonArgs,
   },
-  repeatable: ["suite", "registry"],
   async run({ args, cwd }) {
     const { usageError } = await import("../../core/base/errors.ts");
     if (args.stage !== "dev" && args.stage !== "prod") throw usageError(`cannot release '${args.stage}'`, { hint: "dt docker release dev|prod" });
@@ -45,8 +44,8 @@ export default defineCommand({
           stage: args.stage,
           version: args.version,
           skipTests: args["skip-tests"],
-          suites: args.suite as unknown as string[],
-          registries: args.registry as unknown as string[],
+          suites: args.suite,
+          registries: args.registry,
           platforms,
           dryRun: args["dry-run"],
         },

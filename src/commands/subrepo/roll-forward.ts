@@ -12,7 +12,7 @@ export default defineCommand({
     ].join("\n"),
   },
   args: {
-    path: { type: "positional", required: false, description: "Sub-repos to roll forward (more than one allowed; default: all)", valueHint: "PATH" },
+    path: { type: "positional", required: false, description: "Sub-repos to roll forward (more than one allowed; default: all)" },
     message: { type: "string", alias: "m", description: "Subject of the commit (default: Roll forward sub-repos)", valueHint: "MSG" },
     ...jsonArgs,
   },

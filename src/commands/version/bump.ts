@@ -5,12 +5,11 @@ export default defineCommand({
   meta: { name: "bump", description: "Prepend a changelog entry and print the new version (atomic write)" },
   args: {
     part: { type: "positional", required: true, description: "major, minor or patch" },
-    message: { type: "string", alias: "m", description: "What changed (repeatable, one line each)", valueHint: "MSG" },
+    message: { type: "string", alias: "m", description: "What changed (repeatable, one line each)", valueHint: "MSG", repeatable: true },
     date: { type: "string", description: "Entry date (default: today)", valueHint: "YYYY-MM-DD" },
     ...dirArgs,
     ...jsonArgs,
   },
-  repeatable: ["message"],
   async run({ args, cwd }) {
     const { usageError } = await import("../../core/base/errors.ts");
     const part = args.part;
@@ -21,7 +20,7 @@ export default defineCommand({
     const { bumpVersion } = await import("../../core/version/changelog-file.ts");
     const { out, outJson } = await import("../../ui/output.ts");
     const target = await resolveTargetDir(cwd, args.dir);
-    const version = bumpVersion(target, part, args.message as unknown as string[], args.date);
+    const version = bumpVersion(target, part, args.message, args.date);
     if (args.json) outJson({ dir: target.path, version });
     else out(version);
   },

@@ -12,7 +12,7 @@ export default defineCommand({
     const { LABEL } = await import("../../core/workspace/image-ref.ts");
     const { out, outJson } = await import("../../ui/output.ts");
     const { target, engine } = await (await import("../docker/_target.ts")).targetAndEngine(cwd, args.dir);
-    const { ref, name, info } = await chooseImage(engine, target, args.stage as never, args.version);
+    const { ref, name, info } = await chooseImage(engine, target, args.stage, args.version);
     if (!info) throw missingImageError(ref, name);
     const report = {
       dir: target.path,
