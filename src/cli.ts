@@ -11,7 +11,7 @@ import { c, settings } from "./ui/output.ts";
 import { DT_VERSION } from "./core/base/dt-version.ts";
 
 /** Takes the global flags out of argv (before `--`) and applies them. */
-export function takeGlobalFlags(argv: string[]): { tokens: string[]; help: boolean } {
+function takeGlobalFlags(argv: string[]): { tokens: string[]; help: boolean } {
   const { tokens, flags } = splitGlobalFlags(argv);
   if (flags.verbose) settings.verbose = true;
   if (flags.quiet) settings.quiet = true;

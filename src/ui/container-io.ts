@@ -3,7 +3,7 @@ import type { ContainerIO } from "../core/run/containers.ts";
 import { isTTY, stdinIsNull, writeAll } from "./fd.ts";
 
 /** A Writable over a file descriptor (a container's output passed through unbuffered). */
-export function fdWritable(fd: number): Writable {
+function fdWritable(fd: number): Writable {
   return new Writable({
     write(chunk, _encoding, done) {
       try {

@@ -2,7 +2,7 @@ import { isTTY } from "../../ui/fd.ts";
 import type { OpEvent } from "../../core/registry/stage-ops.ts";
 
 /** Wires registry operation events to the progress display. */
-export async function transferDisplay(title: string) {
+async function transferDisplay(title: string) {
   const { progress } = await import("../../ui/progress.ts");
   const bar = progress(title);
   return { bar, onEvent: await transferEvents(bar) };

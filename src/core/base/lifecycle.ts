@@ -27,10 +27,6 @@ export function runCleanups(): Promise<void> {
 let interrupted: NodeJS.Signals | undefined;
 export const interruptedBy = () => interrupted;
 
-/** An AbortSignal that fires on the first SIGINT/SIGTERM, for long operations to stop early. */
-export const interruption = new AbortController();
-
 export function markInterrupted(signal: NodeJS.Signals): void {
   interrupted ??= signal;
-  interruption.abort(signal);
 }

@@ -19,7 +19,7 @@ const QEMU_NAMES: Record<string, string> = {
 };
 
 /** The kernel's uname -m for a Docker arch (arm64 -> aarch64). */
-export const unameArch = (dockerArch: string) => QEMU_NAMES[dockerArch] ?? dockerArch;
+const unameArch = (dockerArch: string) => QEMU_NAMES[dockerArch] ?? dockerArch;
 
 /**
  * Whether this host can run binaries of a platform: natively, or through a QEMU binfmt_misc

@@ -58,7 +58,7 @@ function templateFiles(): Map<string, { text: string; mode: number }> {
  * git metadata, dt's state, and files that usually hold secrets. They go before the user's lines,
  * so an explicit `!` line in dockerignore.prod still brings one back.
  */
-export const PROD_DEFAULT_EXCLUDES = [".git", "**/.git", ".dt", ".env", "**/.env", "*.pem", "**/*.pem", "id_rsa*", "**/id_rsa*"];
+const PROD_DEFAULT_EXCLUDES = [".git", "**/.git", ".dt", ".env", "**/.env", "*.pem", "**/*.pem", "id_rsa*", "**/id_rsa*"];
 
 function ignoreFileFor(target: Target, stage: BuildStage): { text: string; file: string } {
   const rel = `devops/docker_build/dockerignore.${stage === "prod" ? "prod" : "dev"}`;

@@ -18,7 +18,7 @@ export function engineError(cause: unknown, doing: string): DtError {
   return new DtError(status && status < 500 ? 1 : 3, `the engine refused ${doing}: ${engineMessage(cause)}`, { cause });
 }
 
-export function engineMessage(cause: unknown): string {
+function engineMessage(cause: unknown): string {
   const json = (cause as { json?: { message?: string } } | undefined)?.json;
   if (json?.message) return json.message;
   const reason = (cause as { reason?: string } | undefined)?.reason;

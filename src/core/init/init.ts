@@ -24,7 +24,7 @@ export interface InitResult {
 }
 
 /** Planned files of `dt init`, relative to the workspace root, and their content. */
-export function planInit(root: string, options: InitOptions): Map<string, { text: string; mode: number }> {
+function planInit(root: string, options: InitOptions): Map<string, { text: string; mode: number }> {
   const relDir = relative(root, options.dir).split("\\").join("/");
   const prefix = relDir ? `${relDir}/` : "";
   const name = sanitizeName(options.image ?? (relDir ? relDir.split("/").at(-1)! : root.split("/").at(-1)!));

@@ -16,7 +16,7 @@ export interface RegistryAuth {
 }
 
 /** The key Docker Hub's credentials are stored under. */
-export const DOCKER_HUB_INDEX = "https://index.docker.io/v1/";
+const DOCKER_HUB_INDEX = "https://index.docker.io/v1/";
 
 const DOCKER_HUB_HOSTS = new Set(["docker.io", "index.docker.io", "registry-1.docker.io"]);
 
@@ -30,7 +30,7 @@ export function normalizeRegistryKey(key: string): string {
 }
 
 /** The server address a credential helper is asked about for `host` (Docker Hub has its own). */
-export const helperServerAddress = (host: string) =>
+const helperServerAddress = (host: string) =>
   normalizeRegistryKey(host) === "docker.io" ? DOCKER_HUB_INDEX : host;
 
 /**

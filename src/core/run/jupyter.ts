@@ -2,7 +2,7 @@ import { createServer } from "node:net";
 import { usageError } from "../base/errors.ts";
 
 /** A free TCP port on loopback, chosen by the kernel. */
-export function freePort(): Promise<number> {
+function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);

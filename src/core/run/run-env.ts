@@ -17,13 +17,13 @@ export function toContainerPath(root: string, mount: string, hostPath: string): 
 }
 
 /** Shell-style glob (only `*` and `?`) for env variable names. */
-export function globToRegExp(glob: string): RegExp {
+function globToRegExp(glob: string): RegExp {
   const body = glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
   return new RegExp(`^${body}$`);
 }
 
 /** Host variables named by `docker.env` (globs allowed), passed through to the container. */
-export function passThroughEnv(patterns: readonly string[], env: Record<string, string | undefined> = process.env): Record<string, string> {
+function passThroughEnv(patterns: readonly string[], env: Record<string, string | undefined> = process.env): Record<string, string> {
   const regexps = patterns.map(globToRegExp);
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
@@ -56,7 +56,7 @@ export interface DtVariables {
   stage: Stage;
 }
 
-export function dtVariables(v: DtVariables, mount: string): Record<string, string> {
+function dtVariables(v: DtVariables, mount: string): Record<string, string> {
   return {
     DT_WORKSPACE: containerRoot(v.root, mount),
     DT_TARGET_DIR: toContainerPath(v.root, mount, v.targetDir),

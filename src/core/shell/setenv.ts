@@ -177,7 +177,7 @@ export async function workspaceEnv(cwd: string, options: WorkspaceEnvOptions = {
 }
 
 /** The DT_* variables of a workspace; the image ones are null when there is no target dir. */
-export function dtVars(ws: WorkspaceEnv): Record<string, string | null> {
+function dtVars(ws: WorkspaceEnv): Record<string, string | null> {
   return {
     DT_WORKSPACE: ws.root,
     DT_TARGET_DIR: ws.targetDir,

@@ -50,7 +50,7 @@ export function stepsWithArgs(task: Task, args: readonly string[]): string[] {
 }
 
 /** How to start the dt that is running now: the compiled binary, or bun with the entry script. */
-export function selfArgv(): string[] {
+function selfArgv(): string[] {
   const main = Bun.main;
   const compiled = main.startsWith("/$bunfs/") || /^[A-Z]:[\\/]~BUN[\\/]/.test(main);
   return compiled ? [process.execPath] : [process.execPath, main];

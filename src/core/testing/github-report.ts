@@ -10,7 +10,7 @@ function workspacePath(root: string, dir: string, file: string): string {
 }
 
 /** The runner's report in the shape of the GitHub helpers; file paths relative to the workspace. */
-export function toCiResults(report: TestReport, root: string): CiDirResult[] {
+function toCiResults(report: TestReport, root: string): CiDirResult[] {
   return report.dirs.map((d) => ({
     dir: d.dir,
     image: d.image ?? "",

@@ -19,7 +19,7 @@ import { relPath } from "../workspace/workspace.ts";
 const SKIP_DIRS = new Set(["__pycache__", "node_modules", ".venv", "venv"]);
 
 /** pytest's default `python_files`: `test_*.py` and `*_test.py`. */
-export const isTestFile = (name: string) => name.endsWith(".py") && (name.startsWith("test_") || name.endsWith("_test.py"));
+const isTestFile = (name: string) => name.endsWith(".py") && (name.startsWith("test_") || name.endsWith("_test.py"));
 
 /**
  * The test files under the runnable dir `dirAbs`, as posix paths relative to the workspace
@@ -92,7 +92,7 @@ export function readDurations(sources: readonly DurationSource[], root: string):
  * Maps pytest's names of a test to its file, relative to the workspace root; the existence
  * checks are cached, since every case of a file asks the same question.
  */
-export function classFileResolver(root: string) {
+function classFileResolver(root: string) {
   const seen = new Map<string, boolean>();
   const existing = (rel: string) => {
     let known = seen.get(rel);

@@ -11,7 +11,7 @@ export interface ChangelogDir {
   absPath: string;
 }
 
-export const changelogPath = (target: ChangelogDir) => ({
+const changelogPath = (target: ChangelogDir) => ({
   abs: join(target.absPath, "changelog.txt"),
   rel: target.path === "." ? "changelog.txt" : `${target.path}/changelog.txt`,
 });

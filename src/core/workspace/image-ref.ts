@@ -1,5 +1,4 @@
 import { userInfo } from "node:os";
-import { usageError } from "../base/errors.ts";
 import { readText } from "../base/fs-util.ts";
 
 export type Stage = "local" | "dev" | "prod";
@@ -55,12 +54,6 @@ export function imageRef(options: { registry: string | null; image: string; stag
     versionedTag: `${prefix}-${options.version}`,
     floatingTag: prefix,
   };
-}
-
-export function parseStage(value: string | undefined, fallback: Stage): Stage {
-  if (value === undefined) return fallback;
-  if ((STAGES as readonly string[]).includes(value)) return value as Stage;
-  throw usageError(`unknown stage '${value}'`, { hint: "use local, dev or prod" });
 }
 
 /** Labels of the SPEC on every image dt builds. */
