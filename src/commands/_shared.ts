@@ -20,6 +20,10 @@ export const registryArgs = {
   registry: { type: "string", description: "A registry named under registries: in dt.yaml (default: registry:)", valueHint: "NAME" },
 } as const satisfies ArgsDef;
 
+export const buildArgArgs = {
+  "build-arg": { type: "string", description: "KEY=VALUE passed to the Dockerfile, over docker.build_args (repeatable)", valueHint: "KEY=VALUE", repeatable: true },
+} as const satisfies ArgsDef;
+
 /** Flags every command accepts; the top level consumes them before a command sees its args. */
 export const globalFlags = {
   verbose: "Show debug output and stack traces",

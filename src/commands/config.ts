@@ -24,6 +24,16 @@ export default defineCommand({
     const resolved = loadConfig(root, dir);
     for (const notice of resolved.notices) info(notice);
     const rows = configRows(resolved);
+    // The ARGs dt passes to every build besides docker.build_args (which can override them).
+    const own = resolved.config.docker.build_args;
+    const builtIn = [
+      ["BASE_IMAGE", resolved.config.base_image, "dt (from base_image)"],
+      ["DT_VERSION", "the version built (the changelog's)", "dt"],
+      ["DT_STAGE", "the stage built (local or prod)", "dt"],
+    ] as const;
+    for (const [name, value, source] of builtIn) {
+      if (!(name in own)) rows.push({ key: `docker.build_args.${name}`, value, source });
+    }
     if (args.json) {
       outJson({ root, dir, files: resolved.files, config: resolved.config, values: rows });
       return;

@@ -222,7 +222,7 @@ describe("--help", () => {
               --from=<dev|local>    prod only: build FROM the dev (default) or the local image
         --platform=<OS/ARCH,...>    Platforms to build, comma-separated (default: the host's; with --push, platforms: of dt.yaml). A foreign one's tags end in -linux-arm64
                       --no-cache    Build even if the context is unchanged, without the layer cache
-         --build-arg=<KEY=VALUE>    KEY=VALUE passed to the Dockerfile (repeatable)
+         --build-arg=<KEY=VALUE>    KEY=VALUE passed to the Dockerfile, over docker.build_args (repeatable)
                            --all    Build every runnable dir of the workspace
                           --push    Then push the stage's versioned and floating tags to the registry (several platforms: as one manifest list)
                           --json    Print one JSON document on stdout
@@ -391,14 +391,15 @@ describe("--help", () => {
 
       OPTIONS
 
-         --version=<X.Y.Z>    Version to release (default: the changelog's newest)
-              --skip-tests    Do not run the suites before pushing
-            --suite=<NAME>    Suite to run before pushing (repeatable; default fast and slow)
-         --registry=<NAME>    Release to this registry of registries: (repeatable; default registry:)
-        --platform=<P,...>    Platforms, comma-separated (default: platforms: in dt.yaml, else this host's)
-                 --dry-run    Print the plan, do nothing
-              --dir=<PATH>    Runnable dir to act on (default: the one around the current dir)
-                    --json    Print one JSON document on stdout
+              --version=<X.Y.Z>    Version to release (default: the changelog's newest)
+                   --skip-tests    Do not run the suites before pushing
+                 --suite=<NAME>    Suite to run before pushing (repeatable; default fast and slow)
+              --registry=<NAME>    Release to this registry of registries: (repeatable; default registry:)
+             --platform=<P,...>    Platforms, comma-separated (default: platforms: in dt.yaml, else this host's)
+                      --dry-run    Print the plan, do nothing
+        --build-arg=<KEY=VALUE>    KEY=VALUE passed to the Dockerfile, over docker.build_args (repeatable)
+                   --dir=<PATH>    Runnable dir to act on (default: the one around the current dir)
+                         --json    Print one JSON document on stdout
 
       Re-running a finished release pushes nothing and says so. --dry-run prints the plan.
 

@@ -1,7 +1,10 @@
-import type { Target } from "../../core/workspace/target.ts";
-import { isTTY } from "../../ui/fd.ts";
+import { availableParallelism } from "node:os";
+import type { DirBuild } from "../../core/build/build-each.ts";
+import type { PlatformBuildOptions } from "../../core/build/build-platforms.ts";
+import { ExitCode, usageError } from "../../core/base/errors.ts";
+import type { Engine } from "../../core/engine/engine.ts";
 import { defineCommand } from "../_define.ts";
-import { commaList, dirArgs, jsonArgs } from "../_shared.ts";
+import { buildArgArgs, commaList, dirArgs, jsonArgs } from "../_shared.ts";
 
 export default defineCommand({
   meta: {
@@ -19,58 +22,94 @@ export default defineCommand({
       valueHint: "OS/ARCH,...",
     },
     "no-cache": { type: "boolean", description: "Build even if the context is unchanged, without the layer cache" },
-    "build-arg": { type: "string", description: "KEY=VALUE passed to the Dockerfile (repeatable)", valueHint: "KEY=VALUE", repeatable: true },
-    all: { type: "boolean", description: "Build every runnable dir of the workspace" },
+    ...buildArgArgs,
+    all: { type: "boolean", description: "Build every runnable dir of the workspace, past failures; a table at the end" },
+    jobs: { type: "string", alias: "j", description: "With --all: dirs built at once (default: number of cores)", valueHint: "N" },
     push: { type: "boolean", description: "Then push the stage's versioned and floating tags to the registry (several platforms: as one manifest list)" },
     ...jsonArgs,
   },
   async run({ args, cwd }) {
     const { parseBuildArgs } = await import("../../core/build/build-image.ts");
+    const { connectEngine } = await import("../../core/engine/connect.ts");
+    const options = {
+      stage: args.stage ?? "local",
+      version: args.version,
+      from: args.from,
+      platforms: commaList(args.platform),
+      noCache: args["no-cache"],
+      buildArgs: parseBuildArgs(args["build-arg"]),
+      push: args.push,
+    } as const;
+    if (args.all && args.dir !== undefined) throw usageError("--all and --dir do not go together", { hint: "use one of them" });
+    if (args.all) return buildAll(await connectEngine(), cwd, options, parseJobs(args.jobs), Boolean(args.json));
+    if (args.jobs !== undefined) throw usageError("-j goes with --all", { hint: "dt docker build --all -j 2" });
+    const { loadTarget } = await import("../../core/workspace/target.ts");
     const { buildForPlatforms } = await import("../../core/build/build-platforms.ts");
     const { transferEvents } = await import("./_transfer-ui.ts");
     const { progress } = await import("../../ui/progress.ts");
-    const { outJson, warn, out } = await import("../../ui/output.ts");
-    const buildArgs = parseBuildArgs(args["build-arg"]);
-    const { loadTarget, targetOf } = await import("../../core/workspace/target.ts");
-    const { connectEngine } = await import("../../core/engine/connect.ts");
-    const engine = await connectEngine();
-    // Each dir's config and changelog are read when its turn comes: a bad one stops the run there.
-    let loaders: (() => Promise<Target>)[] = [() => loadTarget(cwd, args.dir)];
-    if (args.all) {
-      const { scanWorkspace } = await import("../../core/workspace/workspace.ts");
-      const ws = await scanWorkspace(cwd, { dirty: false });
-      loaders = ws.runnableDirs.map((d) => async () => targetOf({ root: ws.root, path: d.path, absPath: d.absPath }));
+    const { outJson, warn } = await import("../../ui/output.ts");
+    const [engine, target] = await Promise.all([connectEngine(), loadTarget(cwd, args.dir)]);
+    const bar = progress(`build ${options.stage}`);
+    const onTransfer = await transferEvents(bar);
+    let result;
+    try {
+      result = await buildForPlatforms(engine, target, options, (e) => {
+        if (e.kind !== "build") return onTransfer(e);
+        const b = e.event;
+        if (b.kind === "step") bar.step(b.text);
+        else if (b.kind === "output") bar.detail(b.text);
+        else for (const w of b.warnings) warn(w);
+      });
+    } catch (e) {
+      bar.fail(`build of ${target.path} failed`);
+      throw e;
     }
-    const results = [];
-    for (const load of loaders) {
-      const target = await load();
-      const stage = args.stage ?? "local";
-      const bar = progress(`build ${stage}`);
-      const onTransfer = await transferEvents(bar);
-      try {
-        const result = await buildForPlatforms(
-          engine,
-          target,
-          { stage, version: args.version, from: args.from, platforms: commaList(args.platform), noCache: args["no-cache"], buildArgs, push: args.push },
-          (e) => {
-            if (e.kind !== "build") return onTransfer(e);
-            const b = e.event;
-            if (b.kind === "step") bar.step(b.text);
-            else if (b.kind === "output") bar.detail(b.text);
-            else for (const w of b.warnings) warn(w);
-          },
-        );
-        bar.succeed(summary(result));
-        results.push(result);
-      } catch (e) {
-        bar.fail(`build of ${target.path} failed`);
-        throw e;
-      }
-    }
-    if (args.json) outJson(args.all ? { builds: results } : results[0]);
-    else if (!isTTY(2) && results.length > 1) out(results.map((r) => `${r.dir}\t${r.image}\t${r.skipped ? "skipped" : "built"}`).join("\n"));
+    bar.succeed(summary(result));
+    if (args.json) outJson(result);
   },
 });
+
+function parseJobs(value: string | undefined): number {
+  if (value === undefined) return availableParallelism();
+  const jobs = Number(value);
+  if (!Number.isInteger(jobs) || jobs < 1) throw usageError(`-j ${value} is not a positive number`, { hint: "e.g. -j 2" });
+  return jobs;
+}
+
+/**
+ * `--all`: every runnable dir, `jobs` at a time, past failures; a line per dir as it ends,
+ * then one table (or one JSON document); exit 1 if any failed.
+ */
+async function buildAll(engine: Engine, cwd: string, options: PlatformBuildOptions, jobs: number, json: boolean): Promise<number> {
+  const { scanWorkspace } = await import("../../core/workspace/workspace.ts");
+  const { targetOf } = await import("../../core/workspace/target.ts");
+  const { buildEach } = await import("../../core/build/build-each.ts");
+  const { info, out, outJson, table, warn, c } = await import("../../ui/output.ts");
+  const ws = await scanWorkspace(cwd, { dirty: false });
+  const dirs = ws.runnableDirs.map((d) => ({ dir: d.path, load: () => targetOf({ root: ws.root, path: d.path, absPath: d.absPath }) }));
+  info(`building ${dirs.length} runnable dir${dirs.length === 1 ? "" : "s"}, ${Math.min(jobs, dirs.length)} at a time`);
+  const builds = await buildEach(engine, dirs, options, jobs, (e) => {
+    if (e.kind === "build" && e.event.kind === "build" && e.event.event.kind === "context") for (const w of e.event.event.warnings) warn(`${e.dir}: ${w}`);
+    if (e.kind !== "done") return;
+    const b = e.build;
+    const time = `${b.seconds.toFixed(1)}s`;
+    if (b.status === "failed") {
+      info(`${c.red("✗")} ${b.dir} failed after ${time}: ${b.error!.message}`);
+      if (b.error!.hint) info(`  ${c.dim("fix:")} ${b.error!.hint}`);
+    } else {
+      info(`${c.green("✓")} ${b.dir} ${b.status === "skipped" ? "up to date (context unchanged), build skipped" : `built ${b.image}`} in ${time}`);
+    }
+  });
+  const failed = builds.filter((b) => b.status === "failed").length;
+  if (json) {
+    outJson({ ok: failed === 0, builds });
+  } else {
+    const mark = (b: DirBuild) => (b.status === "failed" ? c.red("failed") : b.status === "skipped" ? "skipped" : c.green("built"));
+    out(table(["DIR", "RESULT", "TIME", "IMAGE OR REASON"], builds.map((b) => [b.dir, mark(b), `${b.seconds.toFixed(1)}s`, b.image ?? b.reason ?? ""])));
+    out(`${builds.length - failed} of ${builds.length} built or up to date${failed ? `, ${failed} failed` : ""}`);
+  }
+  return failed ? ExitCode.failed : ExitCode.ok;
+}
 
 function summary(result: import("../../core/build/build-platforms.ts").PlatformBuildResult): string {
   const each = result.platforms.map((b) =>

@@ -1,6 +1,6 @@
 import { isTTY } from "../../ui/fd.ts";
 import { defineCommand } from "../_define.ts";
-import { commaList, dirArgs, jsonArgs } from "../_shared.ts";
+import { buildArgArgs, commaList, dirArgs, jsonArgs } from "../_shared.ts";
 
 export default defineCommand({
   meta: {
@@ -16,6 +16,7 @@ export default defineCommand({
     registry: { type: "string", description: "Release to this registry of registries: (repeatable; default registry:)", valueHint: "NAME", repeatable: true },
     platform: { type: "string", description: "Platforms, comma-separated (default: platforms: in dt.yaml, else this host's)", valueHint: "P,..." },
     "dry-run": { type: "boolean", description: "Print the plan, do nothing" },
+    ...buildArgArgs,
     ...dirArgs,
     ...jsonArgs,
   },
@@ -23,6 +24,7 @@ export default defineCommand({
     const { usageError } = await import("../../core/base/errors.ts");
     if (args.stage !== "dev" && args.stage !== "prod") throw usageError(`cannot release '${args.stage}'`, { hint: "dt docker release dev|prod" });
     const { release } = await import("../../core/release/release.ts");
+    const { parseBuildArgs } = await import("../../core/build/build-image.ts");
     const { scanWorkspace } = await import("../../core/workspace/workspace.ts");
     const { targetOf } = await import("../../core/workspace/target.ts");
     const { resolveTargetDir } = await import("../../core/workspace/workspace.ts");
@@ -48,6 +50,7 @@ export default defineCommand({
           registries: args.registry,
           platforms,
           dryRun: args["dry-run"],
+          buildArgs: parseBuildArgs(args["build-arg"]),
         },
         (e) => {
           if (!bar) return;

@@ -143,7 +143,7 @@ export async function buildImage(engine: Engine, target: Target, options: BuildO
   const suffix = options.tagSuffix ?? "";
   const ref = { ...plain, versionedTag: plain.versionedTag + suffix, floatingTag: plain.floatingTag + suffix };
   const dockerfile = `devops/docker_build/${options.stage === "prod" ? "prod" : "dev"}.Dockerfile`;
-  const buildArgs: Record<string, string> = { ...options.buildArgs };
+  const buildArgs = buildArgsFor(target, options.stage, version, options.buildArgs ?? {});
   if (options.stage === "prod") {
     const from = target.ref(options.from ?? "dev", version);
     const base = versioned(from) + suffix;
@@ -152,12 +152,11 @@ export async function buildImage(engine: Engine, target: Target, options: BuildO
       throw envError(`the prod image builds FROM ${base}, which does not exist on this engine`, { hint: fix });
     }
     buildArgs.DEV_IMAGE = base;
-  } else {
-    buildArgs.BASE_IMAGE ??= target.resolved.config.base_image;
-    if (options.platform) buildArgs.BASE_IMAGE = await baseForPlatform(engine, buildArgs.BASE_IMAGE, options.platform);
+  } else if (options.platform) {
+    buildArgs.BASE_IMAGE = await baseForPlatform(engine, buildArgs.BASE_IMAGE ?? target.resolved.config.base_image, options.platform);
   }
 
-  const context = await collectContext(target.absPath, ignoreFileFor(target, options.stage), templateFiles());
+  const context = collectContext(target.absPath, ignoreFileFor(target, options.stage), templateFiles(), { resolveLinksWithin: target.root });
   onEvent({ kind: "context", files: context.entries.length, warnings: context.warnings });
   const digest = contextDigest(context.entries, {
     dir: target.path,
@@ -209,6 +208,9 @@ export async function buildImage(engine: Engine, target: Target, options: BuildO
   return { ...result, id, skipped: false };
 }
 
+/** A failure to reach a registry (a FROM image's pull), not a mistake in the Dockerfile. */
+const NETWORK_FAILURE = /no such host|dial tcp|i\/o timeout|connection refused|network is unreachable|TLS handshake timeout|server misbehaving|Temporary failure in name resolution/i;
+
 /** Reads the build stream to its end; a line with `error` is the failure, whatever the HTTP status. */
 async function followBuild(stream: ProgressStream, onEvent: (e: BuildEvent) => void, name: string): Promise<string> {
   let id: string | undefined;
@@ -245,12 +247,41 @@ async function followBuild(stream: ProgressStream, onEvent: (e: BuildEvent) => v
   }
   if (failure) {
     const output = stepOutput.filter((l) => !l.startsWith(" ---> ")).slice(-30).join("\n");
+    if (NETWORK_FAILURE.test(failure)) {
+      throw envError(`building ${name} failed at ${currentStep || "the start"}: the engine could not reach a registry: ${failure}`, {
+        hint: `check the FROM image (base_image in dt.yaml, or BASE_IMAGE in docker.build_args) and that its registry is reachable from the engine; offline, use a base image the engine already has ('docker images')`,
+      });
+    }
     throw workError(`building ${name} failed at ${currentStep || "the start"}: ${failure}${output ? `\n${output}` : ""}`, {
       hint: "fix the step above in the runnable dir's devops/ (dt init writes the templates out to edit)",
     });
   }
   if (!id) throw workError(`building ${name} ended without an image id`, { hint: "run again with --verbose" });
   return id;
+}
+
+const PLACEHOLDER = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/**
+ * The ARGs of a build, later ones winning: dt's own (BASE_IMAGE from base_image, DT_VERSION,
+ * DT_STAGE), then docker.build_args of dt.yaml (root, then the dir) with ${VERSION}, ${STAGE}
+ * and ${IMAGE} filled in, then --build-arg. An unknown ${NAME} is a typo, not a literal.
+ */
+export function buildArgsFor(target: Target, stage: BuildStage, version: string, cli: Readonly<Record<string, string>>): Record<string, string> {
+  const { config, sources } = target.resolved;
+  const vars: Record<string, string> = { VERSION: version, STAGE: stage, IMAGE: config.image };
+  const args: Record<string, string> = { BASE_IMAGE: config.base_image, DT_VERSION: version, DT_STAGE: stage };
+  for (const [key, raw] of Object.entries(config.docker.build_args)) {
+    args[key] = String(raw).replace(PLACEHOLDER, (whole, name: string) => {
+      const value = vars[name];
+      if (value !== undefined) return value;
+      throw usageError(`docker.build_args.${key}: unknown placeholder ${whole}`, {
+        where: sources[`docker.build_args.${key}`],
+        hint: "use ${VERSION}, ${STAGE} or ${IMAGE}",
+      });
+    });
+  }
+  return { ...args, ...cli };
 }
 
 export function parseBuildArgs(values: readonly string[]): Record<string, string> {

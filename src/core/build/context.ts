@@ -1,7 +1,10 @@
 // Build contexts packed in-process: the runnable dir's files as the Docker CLI would send them
-// (its .dockerignore semantics, symlinks never followed), plus the embedded devops templates
-// the dir does not override. No temp dirs: the tar is streamed straight to the engine.
-import { lstatSync, readdirSync, readlinkSync, type Dirent, type Stats } from "node:fs";
+// (its .dockerignore semantics), plus the embedded devops templates the dir does not override.
+// dt's builds resolve symlinks that stay inside the workspace (`tar -h`), because repos of the
+// older toolchain link their devops files into a shared sub-repo. No temp dirs: the tar is
+// streamed straight to the engine.
+import { lstatSync, readdirSync, readlinkSync, realpathSync, statSync, type Dirent, type Stats } from "node:fs";
+import { relative } from "node:path";
 import { cleanPath, parseDockerignore, type Matcher, type MatchState } from "./dockerignore.ts";
 import { usageError } from "../base/errors.ts";
 import type { ContextEntry, EntryType } from "./context-entry.ts";
@@ -24,6 +27,15 @@ export interface CollectedContext {
   warnings: string[];
 }
 
+export interface CollectOptions {
+  /**
+   * Resolve symlinks whose target is inside this dir (a realpath: the workspace root), packing
+   * the target's content as `tar -h` does; a link that leaves it, dangles or loops is an input
+   * error. Without it, links are packed as links and never followed, as the Docker CLI does.
+   */
+  resolveLinksWithin?: string;
+}
+
 export const LARGE_FILE_BYTES = 50 * 1024 * 1024;
 
 // Injected templates get a fixed mtime so the tar and the digest do not depend on when dt ran;
@@ -33,8 +45,8 @@ export const INJECTED_MTIME_MS = Date.UTC(2000, 0, 1);
 /**
  * Walks `dir` and returns what the Docker CLI would send as its context under `ignore`:
  * excluded entries left out (an excluded dir is walked only if an exception may re-include
- * something below it), symlinks recorded as links and never followed (one pointing outside the
- * context is packed as a link, so nothing outside `dir` is ever read).
+ * something below it); symlinks as `options.resolveLinksWithin` says (by default recorded as
+ * links and never followed, so nothing outside `dir` is ever read).
  *
  * `injected` are embedded files keyed by context path. Each is added only where `dir` has
  * nothing at that path, and is never subject to the ignore file; where `dir` has its own file,
@@ -45,6 +57,7 @@ export function collectContext(
   dir: string,
   ignore: IgnoreFile | null,
   injected: ReadonlyMap<string, InjectedFile> = new Map(),
+  options: CollectOptions = {},
 ): CollectedContext {
   const walker: Walker = {
     root: dir,
@@ -52,8 +65,10 @@ export function collectContext(
     ignoreFile: ignore?.file ?? ".dockerignore",
     entries: [],
     warnings: [],
+    linkRoot: options.resolveLinksWithin,
+    walking: options.resolveLinksWithin ? [realpathSync(dir)] : [],
   };
-  walk(walker, dir, "", null);
+  walk(walker, walker.walking[0] ?? dir, "", null);
   addInjected(walker, injected);
   // The walk already yields this order; the sort is for the injected entries (and cheap on
   // sorted input).
@@ -68,6 +83,9 @@ interface Walker {
   ignoreFile: string;
   entries: ContextEntry[];
   warnings: string[];
+  linkRoot: string | undefined;
+  /** Real paths of the dirs being walked, outermost first: a link back into one is a loop. */
+  walking: string[];
 }
 
 /**
@@ -105,7 +123,16 @@ function walk(w: Walker, absDir: string, relDir: string, parent: MatchState | nu
     const entry = entryFor(w, rel, abs, stats);
     if (!entry) continue;
     w.entries.push(entry);
-    if (entry.type === "dir") walk(w, abs, rel, state);
+    if (entry.type !== "dir") continue;
+    if (!w.linkRoot) {
+      walk(w, abs, rel, state);
+      continue;
+    }
+    // Below a resolved link, paths are the link's (rel) while the files are the target's.
+    const real = entry.source!;
+    w.walking.push(real);
+    walk(w, real, rel, state);
+    w.walking.pop();
   }
 }
 
@@ -138,10 +165,42 @@ function entryFor(w: Walker, rel: string, abs: string, stats: Stats): ContextEnt
   }
   if (stats.isDirectory()) return { path: rel, type: "dir", mode, size: 0, mtimeMs: stats.mtimeMs, source: abs };
   if (stats.isSymbolicLink()) {
+    if (w.linkRoot) return resolvedLink(w, rel, abs);
     return { path: rel, type: "symlink", mode, size: 0, mtimeMs: stats.mtimeMs, source: abs, linkTarget: readlinkSync(abs) };
   }
   w.warnings.push(`${rel} is not a regular file, directory or symlink (socket, fifo or device): left out of the build context`);
   return null;
+}
+
+/**
+ * A link inside the workspace, as its target: a file with the target's bytes and metadata, or a
+ * dir whose contents the walk adds (`source` is then the real dir). Anything else stops the
+ * build before the engine gets a byte: a context must never carry a file from outside.
+ */
+function resolvedLink(w: Walker, rel: string, abs: string): ContextEntry | null {
+  const root = w.linkRoot!;
+  const shown = relative(root, abs) || rel;
+  const target = readlinkSync(abs);
+  let real: string;
+  try {
+    real = realpathSync(abs);
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    const what = code === "ELOOP" ? "is a symlink loop" : code === "ENOENT" ? "points to nothing (a dangling link)" : `cannot be resolved (${code})`;
+    throw usageError(`${shown} -> ${target} ${what}`, { hint: `fix or remove the link, or leave it out with ${w.ignoreFile}`, cause });
+  }
+  if (real !== root && !real.startsWith(`${root}/`)) {
+    throw usageError(`${shown} -> ${target} resolves to ${real}, outside the workspace ${root}; dt never sends files from outside it`, {
+      hint: `copy the file into the workspace (or a sub-repo), or leave the link out with ${w.ignoreFile}`,
+    });
+  }
+  const stats = statSync(real);
+  if (stats.isDirectory() && w.walking.some((dir) => dir === real || dir.startsWith(`${real}/`))) {
+    throw usageError(`${shown} -> ${target} is a symlink loop (it leads back into ${relative(root, real) || "."})`, {
+      hint: `fix or remove the link, or leave it out with ${w.ignoreFile}`,
+    });
+  }
+  return entryFor(w, rel, real, stats);
 }
 
 function unreadable(w: Walker, rel: string, cause: unknown): Error {

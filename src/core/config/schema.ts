@@ -60,6 +60,16 @@ export const DT_YAML_SCHEMA = {
         dind: { kind: "boolean", description: "privileged container running its own engine" },
         env: strList("host variables passed through (globs allowed)"),
         volumes: strList("extra volumes, HOST:CONTAINER[:ro]"),
+        build_args: {
+          kind: "map",
+          description: "ARGs passed to every build of the dir's Dockerfiles; values may use ${VERSION}, ${STAGE} and ${IMAGE}",
+          key: { pattern: /^[A-Za-z_][A-Za-z0-9_]*$/, expected: "an ARG name like POETRY_MODE" },
+          value: {
+            kind: "either",
+            options: [{ kind: "string" }, { kind: "number" }, { kind: "boolean" }],
+            expected: "a string, number or boolean",
+          },
+        },
         memory: str("memory limit of dt's containers, e.g. 2g or 512m (default: none)", {
           pattern: /^\d+(\.\d+)?[kmgKMG]?[bB]?$/,
           expected: "a size like 512m or 2g",
@@ -113,7 +123,15 @@ export interface DtConfig {
   builders: Record<string, string>;
   base_image: string;
   version_policy: "exact" | "minor" | "major";
-  docker: { mount: string; sibling: boolean; dind: boolean; env: string[]; volumes: string[]; memory: string | null };
+  docker: {
+    mount: string;
+    sibling: boolean;
+    dind: boolean;
+    env: string[];
+    volumes: string[];
+    build_args: Record<string, string | number | boolean>;
+    memory: string | null;
+  };
   test: { suites: Record<string, Suite>; depends_on: string[] };
   setenv: { path: string[]; pythonpath: string[] };
   sync: { from: string | null; files: string[] };
@@ -135,7 +153,7 @@ export function defaults(): Omit<DtConfig, "name" | "image"> {
     builders: {},
     base_image: "python:3.12-slim",
     version_policy: "minor",
-    docker: { mount: "same-path", sibling: false, dind: false, env: [], volumes: [], memory: null },
+    docker: { mount: "same-path", sibling: false, dind: false, env: [], volumes: [], build_args: {}, memory: null },
     test: { suites: structuredClone(DEFAULT_SUITES), depends_on: [] },
     setenv: { path: ["dev_scripts"], pythonpath: ["."] },
     sync: { from: null, files: [] },

@@ -20,6 +20,8 @@ export interface ReleaseOptions {
   registries?: string[];
   platforms?: string[];
   dryRun?: boolean;
+  /** --build-arg, over docker.build_args. */
+  buildArgs?: Record<string, string>;
 }
 
 export type ReleaseEvent =
@@ -136,6 +138,7 @@ export async function release(engine: Engine, target: Target, ws: Workspace, opt
       {
         stage: options.stage === "dev" ? "local" : "prod",
         version,
+        buildArgs: options.buildArgs,
         ...platformBuild(p, platforms, native),
       },
       (event) => onEvent({ kind: "build", event, platform: p }),

@@ -171,7 +171,6 @@ export async function runContainerFully(engine: Engine, spec: RunSpec, io: Conta
       await engine.startContainer(id);
     } catch (cause) {
       stopStdin();
-      await engine.removeContainer(id).catch(() => {});
       throw startError(cause, spec);
     }
     let exitCode: number;
@@ -190,6 +189,10 @@ export async function runContainerFully(engine: Engine, spec: RunSpec, io: Conta
       await engine.removeContainer(id);
     }
     return { exitCode, oomKilled, engineStopped: false };
+  } catch (error) {
+    // An attach or wait that failed leaves a created container: it must not outlive dt's run.
+    await engine.removeContainer(id).catch(() => {});
+    throw error;
   } finally {
     removeOnInterrupt();
   }

@@ -8,6 +8,7 @@ import { checkImage, missingImageError, resolveRunImage, runSpecFor } from "../r
 import { DtError } from "../base/errors.ts";
 import { exists, writeFileAtomic } from "../base/fs-util.ts";
 import { onCleanup } from "../base/lifecycle.ts";
+import { mapLimit } from "../base/pool.ts";
 import type { Stage } from "../workspace/image-ref.ts";
 import { countCases, parseJunit, renderJunit, type Counts, type TestCase } from "./junit.ts";
 import { PLUGIN_MOUNT, pytestPluginDir } from "./pytest-plugin.ts";
@@ -226,26 +227,17 @@ export async function runTests(engine: Engine, selection: Selection, options: Te
   // An interrupt exits from the signal handler, past the `finally` below: remove it then too.
   const removeReportsDir = () => rmSync(reportsDir, { recursive: true, force: true });
   const unregister = onCleanup(removeReportsDir);
-  const results: DirResult[] = new Array(jobs.length);
-  let next = 0;
   let stop = false;
   const started = performance.now();
+  let results: DirResult[];
   try {
-    const worker = async () => {
-      while (next < jobs.length) {
-        const index = next++;
-        const job = jobs[index]!;
-        if (stop) {
-          results[index] = notRun(job);
-          continue;
-        }
-        const result = await runDirTests(engine, job, selection, options, reportsDir, onEvent);
-        results[index] = result;
-        onEvent({ kind: "done", result });
-        if (options.failFast && result.status !== "passed" && result.status !== "no-tests") stop = true;
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(options.jobs, jobs.length)) }, worker));
+    results = await mapLimit(jobs, options.jobs, async (job) => {
+      if (stop) return notRun(job);
+      const result = await runDirTests(engine, job, selection, options, reportsDir, onEvent);
+      onEvent({ kind: "done", result });
+      if (options.failFast && result.status !== "passed" && result.status !== "no-tests") stop = true;
+      return result;
+    });
   } finally {
     removeReportsDir();
     unregister();

@@ -13,6 +13,7 @@ import {
 import type { ContextEntry } from "../../../../src/core/build/context-entry.ts";
 import { packContext } from "../../../../src/core/build/tar-writer.ts";
 import { DtError } from "../../../../src/core/base/errors.ts";
+import { dtErrorOf } from "../../../support/errors.ts";
 import { cleanupAll, testdir } from "../../../support/fixtures.ts";
 
 afterAll(cleanupAll);
@@ -375,5 +376,90 @@ describe("packContext", () => {
     const entries = collectContext(dir, null).entries;
     writeFileSync(join(dir, "a.txt"), "");
     await expect(tarBytes(packContext(entries))).rejects.toThrow(/shrank/);
+  });
+});
+
+// The link approach of the older toolchain: runnable dirs link their devops files into a shared
+// sub-repo. dt's builds resolve such links (test/e2e/linked-devops.test.ts builds them for real).
+describe("collectContext with resolveLinksWithin (the workspace)", () => {
+  const workspace = () =>
+    testdir({
+      "helpers/devops/docker_build/dev.Dockerfile": "FROM base\nARG POETRY_MODE\n",
+      "helpers/devops/docker_build/install.sh": "echo shared\n",
+      "helpers/lib/util.py": "X = 1\n",
+      "app/changelog.txt": "# app-0.1.0\n- 2026-01-01\n- x\n",
+      "app/devops/docker_build/": "",
+      "app/main.py": "",
+    }).path;
+  const link = (ws: string, target: string, at: string) => symlinkSync(target, join(ws, at));
+  const byPath = (entries: readonly ContextEntry[]) => new Map(entries.map((e) => [e.path, e]));
+
+  test("a file link becomes the target's file: its bytes, size and mode; the Dockerfile may be one", async () => {
+    const ws = workspace();
+    link(ws, "../../../helpers/devops/docker_build/dev.Dockerfile", "app/devops/docker_build/dev.Dockerfile");
+    link(ws, "../../../helpers/devops/docker_build/install.sh", "app/devops/docker_build/install.sh");
+    const { entries } = collectContext(join(ws, "app"), null, new Map(), { resolveLinksWithin: ws });
+    const docker = byPath(entries).get("devops/docker_build/dev.Dockerfile")!;
+    expect(docker.type).toBe("file");
+    expect(docker.linkTarget).toBeUndefined();
+    expect(docker.size).toBe("FROM base\nARG POETRY_MODE\n".length);
+    expect(docker.source).toBe(join(ws, "helpers/devops/docker_build/dev.Dockerfile"));
+    const files = new Map((await readTar(packContext(entries))).map((e) => [e.header.name, e]));
+    expect(files.get("devops/docker_build/install.sh")?.body.toString()).toBe("echo shared\n");
+    expect(files.get("devops/docker_build/install.sh")?.header.type).toBe("file");
+  });
+
+  test("a dir link is walked as the target's dir, under the link's path, with the ignore file applied", () => {
+    const ws = workspace();
+    link(ws, "../helpers/lib", "app/lib");
+    writeFileSync(join(ws, "helpers/lib/skip.pyc"), "");
+    const { entries } = collectContext(join(ws, "app"), { text: "**/*.pyc\n", file: ".dockerignore" }, new Map(), { resolveLinksWithin: ws });
+    expect(paths(entries).filter((p) => p.startsWith("lib"))).toEqual(["lib", "lib/util.py"]);
+    expect(byPath(entries).get("lib")!.type).toBe("dir");
+  });
+
+  test("a link out of the workspace is refused (exit 2) naming the link and where it points; nothing is read", () => {
+    const ws = workspace();
+    const outside = testdir({ "secret.txt": "no" }).path;
+    link(ws, join(outside, "secret.txt"), "app/devops/docker_build/install.sh");
+    const e = dtErrorOf(() => collectContext(join(ws, "app"), null, new Map(), { resolveLinksWithin: ws }));
+    expect(e.exitCode).toBe(2);
+    expect(e.message).toContain(`app/devops/docker_build/install.sh -> ${join(outside, "secret.txt")}`);
+    expect(e.message).toContain("outside the workspace");
+    expect(e.hint).toContain(".dockerignore");
+  });
+
+  test("a dangling link and a loop are input errors naming the link", () => {
+    const ws = workspace();
+    link(ws, "../helpers/missing.sh", "app/run.sh");
+    const dangling = dtErrorOf(() => collectContext(join(ws, "app"), null, new Map(), { resolveLinksWithin: ws }));
+    expect(dangling.exitCode).toBe(2);
+    expect(dangling.message).toBe("app/run.sh -> ../helpers/missing.sh points to nothing (a dangling link)");
+
+    const ws2 = workspace();
+    link(ws2, "..", "app/up");
+    const loop = dtErrorOf(() => collectContext(join(ws2, "app"), null, new Map(), { resolveLinksWithin: ws2 }));
+    expect(loop.exitCode).toBe(2);
+    expect(loop.message).toContain("app/up -> .. is a symlink loop");
+
+    const ws3 = workspace();
+    link(ws3, "self", "app/self");
+    expect(dtErrorOf(() => collectContext(join(ws3, "app"), null, new Map(), { resolveLinksWithin: ws3 })).message).toContain("is a symlink loop");
+  });
+
+  test("an excluded link is not looked at, even when it points out of the workspace", () => {
+    const ws = workspace();
+    link(ws, "/etc/passwd", "app/host-file");
+    const { entries } = collectContext(join(ws, "app"), { text: "host-file\n", file: ".dockerignore" }, new Map(), { resolveLinksWithin: ws });
+    expect(paths(entries)).not.toContain("host-file");
+  });
+
+  test("editing the shared file changes the digest of every dir that links to it", () => {
+    const ws = workspace();
+    link(ws, "../../../helpers/devops/docker_build/dev.Dockerfile", "app/devops/docker_build/dev.Dockerfile");
+    const digest = () => contextDigest(collectContext(join(ws, "app"), null, new Map(), { resolveLinksWithin: ws }).entries);
+    const before = digest();
+    writeFileSync(join(ws, "helpers/devops/docker_build/dev.Dockerfile"), "FROM base\nARG POETRY_MODE\nRUN true\n");
+    expect(digest()).not.toBe(before);
   });
 });

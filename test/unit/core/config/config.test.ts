@@ -348,7 +348,7 @@ describe("loadConfig", () => {
     expect(r.files).toEqual(["dt.yaml", "services/api/dt.yaml"]);
     expect(r.config.platforms).toEqual(["linux/amd64"]);
     expect(r.config.image).toBe("api-server");
-    expect(r.config.docker).toEqual({ mount: "same-path", sibling: true, dind: true, env: ["API_KEY"], volumes: [], memory: null });
+    expect(r.config.docker).toEqual({ mount: "same-path", sibling: true, dind: true, env: ["API_KEY"], volumes: [], build_args: {}, memory: null });
     expect(r.config.test.suites).toEqual({
       fast: { marker: "quick", timeout: 10 },
       slow: DEFAULT_SUITES.slow!,
