@@ -1,0 +1,65 @@
+// buildImage against the fake engine: the digest skip and the build stream's failure line,
+// in-process. The same behaviours on the real engine: test/e2e/docker.test.ts ("dt docker build").
+import { afterAll, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { buildImage, type BuildEvent } from "../../../../src/core/build/build-image.ts";
+import { floating, LABEL, versioned } from "../../../../src/core/workspace/image-ref.ts";
+import { dtRejectionOf } from "../../../support/errors.ts";
+import { FakeEngine } from "../../../support/fake-engine.ts";
+import { runnableTarget } from "../../../support/fake-target.ts";
+import { cleanupAll } from "../../../support/fixtures.ts";
+
+afterAll(cleanupAll);
+
+describe("buildImage", () => {
+  // e2e: docker.test.ts "building again is skipped and says so; touching a file in the context rebuilds"
+  test("an unchanged dir is not built again, its tags come back to the image; a changed file builds anew", async () => {
+    const engine = new FakeEngine();
+    const { root, target } = runnableTarget();
+    const ref = target.ref("local");
+
+    const first = await buildImage(engine, target, { stage: "local" });
+    expect(first.skipped).toBe(false);
+    expect(engine.builds.length).toBe(1);
+    // The context went to the engine whole: as many bytes as announced.
+    expect(engine.builds[0]!.bytes).toBe(engine.builds[0]!.length);
+    expect(engine.image(versioned(ref))?.Id).toBe(first.id);
+    expect(engine.image(first.id)?.labels[LABEL.contextDigest]).toBe(first.contextDigest);
+
+    // Someone else's image took the floating tag meanwhile; the skip must give it back.
+    engine.addImage({ tags: [floating(ref)] });
+    const again = await buildImage(engine, target, { stage: "local" });
+    expect({ skipped: again.skipped, id: again.id, digest: again.contextDigest }).toEqual({ skipped: true, id: first.id, digest: first.contextDigest });
+    expect(engine.callsTo("build").length).toBe(1);
+    expect(engine.image(floating(ref))?.Id).toBe(first.id);
+    expect(engine.image(versioned(ref))?.Id).toBe(first.id);
+
+    // A local image holds dependencies, not code: only devops/ and the project files count.
+    writeFileSync(join(root, "app.py"), "VALUE = 2  # changed\n");
+    expect((await buildImage(engine, target, { stage: "local" })).skipped).toBe(true);
+    writeFileSync(join(root, "devops/os_packages.txt"), "curl\n");
+    const changed = await buildImage(engine, target, { stage: "local" });
+    expect(changed.skipped).toBe(false);
+    expect(changed.contextDigest).not.toBe(first.contextDigest);
+    expect(engine.callsTo("build").length).toBe(2);
+    expect(engine.image(floating(ref))?.Id).toBe(changed.id);
+  });
+
+  // e2e: docker.test.ts "a failing build step is exit 1 and shows the step and its output"
+  test("an error line in the build stream is exit 1 naming the step and its output; nothing is tagged", async () => {
+    const engine = new FakeEngine();
+    const { target } = runnableTarget();
+    engine.buildFailure = { step: 3, message: "The command '/bin/sh -c install.sh' returned a non-zero code: 42", output: ["about to fail"] };
+    const events: BuildEvent[] = [];
+    const e = await dtRejectionOf(buildImage(engine, target, { stage: "local" }, (ev) => events.push(ev)));
+    expect(e.exitCode).toBe(1);
+    expect(e.message).toContain("failed at Step 3/3 : RUN /tmp/context/devops/docker_build/install.sh");
+    expect(e.message).toContain("returned a non-zero code: 42");
+    expect(e.message).toContain("about to fail");
+    expect(e.hint).toContain("devops/");
+    expect(events.filter((ev) => ev.kind === "step").map((ev) => ev.text)).toContain("Step 1/3 : FROM python:3.12-slim");
+    expect(engine.images.size).toBe(0);
+    expect(engine.callsTo("tagImage")).toEqual([]);
+  });
+});

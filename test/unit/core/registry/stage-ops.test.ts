@@ -1,0 +1,84 @@
+// Pulls and pushes of a stage against the fake engine: the engine reports a failed transfer as
+// the last line of a 200 response, and dt must turn that line into an error with a fix. No
+// registry is contacted (the engine does the transfer), so the registry named is a loopback
+// address nothing listens on.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { pullForRun, pullStage, pushStage } from "../../../../src/core/registry/stage-ops.ts";
+import { resolveRunImage } from "../../../../src/core/run/run-in-container.ts";
+import { LABEL } from "../../../../src/core/workspace/image-ref.ts";
+import { dtRejectionOf } from "../../../support/errors.ts";
+import { FakeEngine } from "../../../support/fake-engine.ts";
+import { runnableTarget } from "../../../support/fake-target.ts";
+import { cleanupAll, testdir } from "../../../support/fixtures.ts";
+
+const REGISTRY = "127.0.0.1:9";
+const dtYaml = `name: app\nregistry: ${REGISTRY}/team\n`;
+
+// Credentials are looked up before every transfer: an empty Docker config, not the developer's.
+const savedDockerConfig = process.env.DOCKER_CONFIG;
+beforeAll(() => {
+  process.env.DOCKER_CONFIG = testdir().path;
+});
+afterAll(() => {
+  if (savedDockerConfig === undefined) delete process.env.DOCKER_CONFIG;
+  else process.env.DOCKER_CONFIG = savedDockerConfig;
+  cleanupAll();
+});
+
+describe("pull", () => {
+  // No e2e test pulls a missing image through dt (release.test.ts pulls one that exists).
+  test("an image the registry does not have is exit 3 with what to check", async () => {
+    const engine = new FakeEngine();
+    const { target } = runnableTarget(dtYaml);
+    const e = await dtRejectionOf(pullStage(engine, target, { stage: "dev" }));
+    expect(e.exitCode).toBe(3);
+    expect(e.message).toContain(`the registry ${REGISTRY} has no such image`);
+    expect(e.message).toContain("manifest unknown");
+    expect(e.hint).toContain("dt docker release dev");
+    expect(engine.callsTo("pull")[0]?.[0]).toBe(`${REGISTRY}/team/app:dev`);
+    expect(engine.images.size).toBe(0);
+  });
+
+  // e2e: release.test.ts "credentials (htpasswd registry): without credentials: exit 3 and a login hint ..."
+  // (a push there; the same error line read the same way)
+  test("a registry refusing the credentials is exit 3 with the docker login hint", async () => {
+    const engine = new FakeEngine();
+    const { target } = runnableTarget(dtYaml);
+    engine.pullError = `Head "http://${REGISTRY}/v2/team/app/manifests/dev": no basic auth credentials`;
+    const e = await dtRejectionOf(pullForRun(engine, target, "dev", "dev"));
+    expect(e.exitCode).toBe(3);
+    expect(e.message).toContain(`registry ${REGISTRY} refused pulling`);
+    expect(e.hint).toContain(`docker login ${REGISTRY}`);
+  });
+
+  // e2e: release.test.ts "dt docker pull of a missing dev image, and cmd --stage dev pulls it by itself"
+  test("a run of an absent dev image pulls it first, with progress, and runs what was pulled", async () => {
+    const engine = new FakeEngine();
+    const { target } = runnableTarget(dtYaml);
+    engine.remote.set(`${REGISTRY}/team/app:dev`, { Id: `sha256:${"d".repeat(64)}`, labels: { [LABEL.version]: "0.1.0" } });
+    const steps: string[] = [];
+    const chosen = await resolveRunImage(engine, target, { stage: "dev" }, (text) => steps.push(text));
+    expect(steps).toEqual([`pull ${REGISTRY}/team/app:dev`]);
+    expect(chosen.info?.Id).toBe(`sha256:${"d".repeat(64)}`);
+    expect(chosen.info?.RepoDigests?.[0]).toStartWith(`${REGISTRY}/team/app@sha256:`);
+  });
+
+  test("without a registry a run does not try to pull", async () => {
+    const engine = new FakeEngine();
+    const { target } = runnableTarget();
+    expect(await pullForRun(engine, target, "dev", "dev")).toBe(false);
+    expect(engine.callsTo("pull")).toEqual([]);
+  });
+});
+
+describe("push", () => {
+  // No e2e test pushes a stage that was never built.
+  test("a stage not built on this engine is exit 3 with the command that builds it; nothing is pushed", async () => {
+    const engine = new FakeEngine();
+    const { target } = runnableTarget(dtYaml);
+    const e = await dtRejectionOf(pushStage(engine, target, { stage: "prod" }));
+    expect(e.exitCode).toBe(3);
+    expect(e.hint).toBe("dt docker build --stage prod");
+    expect(engine.callsTo("push")).toEqual([]);
+  });
+});

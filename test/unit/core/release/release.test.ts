@@ -1,0 +1,71 @@
+// release against the fake engine. Before it builds, a release asks each registry whether the
+// version is out already (a manifest GET, then the labels of what is there), so a registry must
+// answer: a stand-in on 127.0.0.1 that has nothing and records what it was asked, which also shows
+// that a failed release never wrote to the registry.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { ContainerConfig } from "../../../../src/core/engine/engine.ts";
+import { release } from "../../../../src/core/release/release.ts";
+import { dtRejectionOf } from "../../../support/errors.ts";
+import { FakeEngine } from "../../../support/fake-engine.ts";
+import { runnableTarget } from "../../../support/fake-target.ts";
+import { cleanupAll } from "../../../support/fixtures.ts";
+
+let registry: ReturnType<typeof Bun.serve>;
+const asked: string[] = [];
+beforeAll(() => {
+  registry = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch(req) {
+      asked.push(`${req.method} ${new URL(req.url).pathname}`);
+      return Response.json({ errors: [{ code: "MANIFEST_UNKNOWN", message: "manifest unknown" }] }, { status: 404 });
+    },
+  });
+});
+afterAll(() => {
+  registry.stop(true);
+  cleanupAll();
+});
+
+describe("release", () => {
+  // e2e: release.test.ts "a failing test in the local image stops release dev with exit 1 and nothing pushed"
+  test("a failing suite stops release dev with exit 1: no stage tag, no push, nothing written to the registry", async () => {
+    asked.length = 0;
+    const engine = new FakeEngine();
+    const host = `127.0.0.1:${registry.port}`;
+    const { target, ws } = runnableTarget(`name: app\nregistry: ${host}/team\n`);
+    engine.onRun({ command: "pytest" }, { exitCode: 1, stdout: ["FAILED tests/test_app.py::test_broken"] });
+
+    const e = await dtRejectionOf(release(engine, target, ws, { stage: "dev", suites: ["fast"] }));
+    expect(e.exitCode).toBe(1);
+    expect(e.message).toContain("the fast suite failed");
+    expect(e.message).toContain("nothing was pushed");
+    expect(e.hint).toContain("--skip-tests");
+
+    // The failure is the tests' own: the local image was built, and pytest ran in it.
+    const local = target.ref("local");
+    expect(engine.callsTo("build").length).toBe(1);
+    const ran = engine.callsTo("createContainer").map(([c]) => c as ContainerConfig);
+    expect(ran.map((c) => [c.Image, c.Cmd?.[2]])).toEqual([[`${local.repository}:${local.floatingTag}`, "pytest"]]);
+
+    const dev = target.ref("dev");
+    expect(engine.callsTo("tagImage").filter(([, , tag]) => tag === dev.versionedTag || tag === dev.floatingTag)).toEqual([]);
+    expect(engine.callsTo("push")).toEqual([]);
+    // Asked twice whether dev-0.1.0 is out (before the build, and after it with the context
+    // digest); never written to.
+    expect(asked).toEqual([`GET /v2/team/app/manifests/${dev.versionedTag}`, `GET /v2/team/app/manifests/${dev.versionedTag}`]);
+  });
+
+  // e2e: release.test.ts "--dry-run prints the plan and changes nothing"
+  test("--dry-run gives the plan without a call to the engine or the registry", async () => {
+    asked.length = 0;
+    const engine = new FakeEngine();
+    const { target, ws } = runnableTarget(`name: app\nregistry: 127.0.0.1:${registry.port}/team\n`);
+    const result = await release(engine, target, ws, { stage: "dev", dryRun: true });
+    expect(result.plan).toHaveLength(3);
+    expect(result.plan[1]).toContain("run the suites fast, slow");
+    expect(result.plan[2]).toContain(`tag and push 127.0.0.1:${registry.port}/team/app:dev-0.1.0 and :dev`);
+    expect(engine.calls).toEqual([]);
+    expect(asked).toEqual([]);
+  });
+});
