@@ -223,7 +223,8 @@ describe("--help", () => {
         --platform=<OS/ARCH,...>    Platforms to build, comma-separated (default: the host's; with --push, platforms: of dt.yaml). A foreign one's tags end in -linux-arm64
                       --no-cache    Build even if the context is unchanged, without the layer cache
          --build-arg=<KEY=VALUE>    KEY=VALUE passed to the Dockerfile, over docker.build_args (repeatable)
-                           --all    Build every runnable dir of the workspace
+                           --all    Build every runnable dir of the workspace, past failures; a table at the end
+                  -j, --jobs=<N>    With --all: dirs built at once (default: number of cores)
                           --push    Then push the stage's versioned and floating tags to the registry (several platforms: as one manifest list)
                           --json    Print one JSON document on stdout
 

@@ -496,8 +496,9 @@ describe("toJsonSchema", () => {
   test("nested objects are closed too; maps, enums, patterns and either are expressed", () => {
     const props = schema.properties as Record<string, any>;
     expect(props.docker.additionalProperties).toBe(false);
-    expect(Object.keys(props.docker.properties)).toEqual(["mount", "sibling", "dind", "env", "volumes", "memory"]);
+    expect(Object.keys(props.docker.properties)).toEqual(["mount", "sibling", "dind", "env", "volumes", "build_args", "memory"]);
     expect(props.docker.properties.sibling).toMatchObject({ type: "boolean" });
+    expect(props.docker.properties.build_args).toMatchObject({ type: "object", propertyNames: { pattern: "^[A-Za-z_][A-Za-z0-9_]*$" } });
     expect(props.version_policy).toMatchObject({ type: "string", enum: ["exact", "minor", "major"] });
     expect(props.platforms).toMatchObject({ type: "array", items: { type: "string" } });
     expect(new RegExp(props.platforms.items.pattern).test("linux/amd64")).toBe(true);
