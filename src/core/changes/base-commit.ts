@@ -1,5 +1,6 @@
 import { DtError, ExitCode, usageError } from "../base/errors.ts";
-import { git, gitRaw } from "../git/git.ts";
+import { defaultBranch } from "../git/default-branch.ts";
+import { gitRaw } from "../git/git.ts";
 import { readHead } from "../workspace/workspace.ts";
 
 /**
@@ -7,15 +8,13 @@ import { readHead } from "../workspace/workspace.ts";
  * branch. Using the merge-base for an explicit ref too means commits made on that ref after this
  * branch forked do not count as changes here (as in `git diff REF...`).
  *
- * The default branch, first found of:
- *   1. `origin/HEAD` (what the remote says its default branch is);
- *   2. local `main`, else `master`; but when HEAD is on that very branch and `origin/<it>` exists,
- *      `origin/<it>`, so commits not pushed yet count (the merge-base with itself would be HEAD);
- *   3. `origin/main`, else `origin/master` (a CI checkout often has no local branch and no
- *      origin/HEAD).
- * When HEAD is the default branch and there is no upstream, the base is HEAD itself: only
- * uncommitted changes count. With none of these it is a usage error asking for --base, rather
- * than a silent "nothing changed" that would skip every test in CI.
+ * The default branch is git/default-branch.ts's, compared as `origin/<it>` when it was found on
+ * origin, and also when HEAD is on the local branch of that name and `origin/<it>` exists, so
+ * commits not pushed yet count (the merge-base with itself would be HEAD). When HEAD is the
+ * default branch and there is no upstream, the base is HEAD itself: only uncommitted changes
+ * count. defaultBranch's last resort, the checked-out branch, is not taken: it would compare a
+ * branch with itself, a silent "nothing changed" that skips every test in CI; a usage error
+ * asks for --base instead.
  */
 export async function resolveBase(root: string, explicit?: string): Promise<{ base: string; baseRef: string }> {
   const head = readHead(root);
@@ -38,39 +37,19 @@ export async function resolveBase(root: string, explicit?: string): Promise<{ ba
     }
     return { base: await mergeBase(root, explicit, true), baseRef: explicit };
   }
-  const baseRef = await defaultBranch(root, head?.branch ?? null);
+  const baseRef = await defaultBase(root, head?.branch ?? null);
   return { base: await mergeBase(root, baseRef, false), baseRef };
 }
 
-async function defaultBranch(root: string, headBranch: string | null): Promise<string> {
-  const candidates = [
-    "refs/remotes/origin/HEAD",
-    "refs/heads/main",
-    "refs/heads/master",
-    "refs/remotes/origin/main",
-    "refs/remotes/origin/master",
-  ];
-  const out = await git(["for-each-ref", "--format=%(refname) %(symref)", ...candidates], root);
-  const refs = new Map<string, string>();
-  for (const line of out.split("\n")) {
-    const [name, symref] = line.split(" ");
-    // for-each-ref also matches refs *below* a pattern (refs/heads/main/x): keep exact names.
-    if (name && candidates.includes(name)) refs.set(name, symref ?? "");
+async function defaultBase(root: string, headBranch: string | null): Promise<string> {
+  const found = await defaultBranch(root, headBranch);
+  if (!found || found.from === "current") {
+    throw usageError("--changed: cannot tell the default branch (no origin/HEAD, no main or master here or on origin, and not one branch on origin)", {
+      hint: "name the base: --base REF (e.g. --base origin/develop), or run 'git remote set-head origin --auto'",
+    });
   }
-  const short = (ref: string) => ref.replace(/^refs\/(heads|remotes)\//, "");
-  const originHead = refs.get("refs/remotes/origin/HEAD");
-  if (originHead) return short(originHead);
-  for (const branch of ["main", "master"]) {
-    if (!refs.has(`refs/heads/${branch}`)) continue;
-    if (headBranch === branch && refs.has(`refs/remotes/origin/${branch}`)) return `origin/${branch}`;
-    return branch;
-  }
-  for (const branch of ["main", "master"]) {
-    if (refs.has(`refs/remotes/origin/${branch}`)) return `origin/${branch}`;
-  }
-  throw usageError("--changed: cannot tell the default branch (no origin/HEAD, main or master)", {
-    hint: "name the base: --base REF (e.g. --base origin/develop), or run 'git remote set-head origin --auto'",
-  });
+  const useOrigin = found.from !== "local" || (headBranch === found.name && found.onOrigin);
+  return useOrigin ? `origin/${found.name}` : found.name;
 }
 
 async function mergeBase(root: string, ref: string, explicit: boolean): Promise<string> {

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { asset, fillTemplate } from "../base/assets.ts";
 import { loadConfig } from "../config/config.ts";
 import { readText, writeFileAtomic } from "../base/fs-util.ts";
-import { gitRaw } from "../git/git.ts";
+import { defaultBranch } from "../git/default-branch.ts";
 import { registryHost } from "../registry/docker-config.ts";
 import { findWorkspaceRoot, readHead } from "../workspace/workspace.ts";
 
@@ -22,13 +22,6 @@ interface WorkflowValues {
 const renderWorkflow = (values: WorkflowValues) =>
   fillTemplate(asset("templates/github/dt.yml"), { default_branch: values.defaultBranch, registry_host: values.registryHost });
 
-/** origin's default branch, else the checked-out branch, else `main`. */
-async function defaultBranch(root: string): Promise<string> {
-  const remote = await gitRaw(["symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD"], root);
-  const fromRemote = remote.code === 0 ? remote.stdout.trim().replace(/^origin\//, "") : "";
-  return fromRemote || readHead(root)?.branch || "main";
-}
-
 interface WriteWorkflowResult {
   root: string;
   /** Workspace-relative. */
@@ -41,7 +34,10 @@ export async function writeWorkflow(cwd: string, options: { force?: boolean } = 
   const root = findWorkspaceRoot(cwd);
   // The repo's own registry, not this shell's DT_REGISTRY: the file is committed.
   const { config } = loadConfig(root, ".", {});
-  const text = renderWorkflow({ defaultBranch: await defaultBranch(root), registryHost: config.registry ? registryHost(config.registry) : "" });
+  // Unlike --changed, a guess (the checked-out branch, else main) beats no workflow: the file
+  // names the branch in plain sight, to be edited if wrong.
+  const branch = (await defaultBranch(root, readHead(root)?.branch ?? null))?.name ?? "main";
+  const text = renderWorkflow({ defaultBranch: branch, registryHost: config.registry ? registryHost(config.registry) : "" });
   const abs = join(root, WORKFLOW_PATH);
   const existing = readText(abs);
   if (existing === text) return { root, path: WORKFLOW_PATH, status: "unchanged" };

@@ -346,6 +346,18 @@ describe("changedRunnableDirs: the default base and bad bases", () => {
     expect(paths(c)).toEqual(["services/svc-1"]);
   });
 
+  test("with no main or master anywhere, the only branch on origin is the base", async () => {
+    const w = makeWorkspace({ depth: 0, uninitialized: false });
+    const pushed = git(w.root, ["rev-parse", "HEAD"]);
+    git(w.root, ["update-ref", "refs/remotes/origin/develop", pushed]);
+    git(w.root, ["branch", "-m", "main", "topic"]);
+    commit(w, ".", { "services/svc-2/app.py": "" });
+    const c = await changed(w);
+    expect(c.baseRef).toBe("origin/develop");
+    expect(c.base).toBe(pushed);
+    expect(paths(c)).toEqual(["services/svc-2"]);
+  });
+
   test("master is used when there is no main", async () => {
     const w = makeWorkspace({ depth: 0, uninitialized: false });
     git(w.root, ["branch", "-m", "main", "master"]);
