@@ -2,7 +2,7 @@
 // services/svc-2, sub-repos libs/shared > vendor/core > vendor/level3, and libs/optional left
 // uninitialised (see test/support/fixtures.ts).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { changedRunnableDirs, type ChangeSet } from "../../../../src/core/changes/changed-dirs.ts";
 import { DtError } from "../../../../src/core/base/errors.ts";
@@ -15,11 +15,37 @@ const savedEnv = { ...process.env };
 beforeAll(() => {
   Object.assign(process.env, gitEnv({}));
 });
+// 60 s: removing a few dozen workspaces can outlast bun's 5 s hook default on a busy machine.
 afterAll(() => {
   for (const k of Object.keys(process.env)) if (!(k in savedEnv)) delete process.env[k];
   Object.assign(process.env, savedEnv);
   cleanupAll();
-});
+}, 60_000);
+
+// A workspace with 3 levels of sub-repos costs ~25 git commands: each is built once per file and
+// every test changes a copy of its own. Git links a sub-repo to its git dir by relative paths,
+// so a copied tree is a working workspace; its .gitmodules URLs still name the template's
+// upstreams, which no test fetches from.
+let full: Workspace;
+let flat: Workspace;
+beforeAll(() => {
+  full = makeWorkspace();
+  flat = makeWorkspace({ depth: 0, uninitialized: false });
+}, 60_000);
+
+function copyOf(template: Workspace): Workspace {
+  const tmp = testdir();
+  cpSync(template.path, tmp.path, { recursive: true, verbatimSymlinks: true });
+  const moved = (p: string) => tmp.path + p.slice(template.path.length);
+  return {
+    ...tmp,
+    root: moved(template.root),
+    upstreams: moved(template.upstreams),
+    runnables: template.runnables.map((r) => ({ ...r, path: moved(r.path) })),
+    subRepos: template.subRepos.map((r) => ({ ...r, path: moved(r.path) })),
+    uninitialized: template.uninitialized && { ...template.uninitialized, path: moved(template.uninitialized.path) },
+  };
+}
 
 const SHARED = "libs/shared";
 const CORE = "libs/shared/vendor/core";
@@ -61,7 +87,7 @@ async function expectUsageError(p: Promise<unknown>, pattern: RegExp): Promise<D
 
 describe("changedRunnableDirs: the root repo", () => {
   test("nothing changed selects nothing; the base is HEAD on main", async () => {
-    const w = makeWorkspace();
+    const w = copyOf(full);
     const c = await changed(w);
     expect(c.files).toEqual([]);
     expect(c.dirs).toEqual([]);
@@ -70,7 +96,7 @@ describe("changedRunnableDirs: the root repo", () => {
   });
 
   test("one file changed in one dir selects only that dir", async () => {
-    const w = makeWorkspace();
+    const w = copyOf(full);
     writeFileSync(join(w.root, "services/svc-1/changelog.txt"), "# svc-1-0.2.0\n- 2026-11-21\n- More\n");
     const c = await changed(w);
     expect(c.files).toEqual(["services/svc-1/changelog.txt"]);
@@ -80,7 +106,7 @@ describe("changedRunnableDirs: the root repo", () => {
   });
 
   test("staged, unstaged and untracked changes all count, paths with spaces intact", async () => {
-    const w = makeWorkspace();
+    const w = copyOf(full);
     writeTree(w.root, { "services/svc-1/my module.py": "x = 1\n" }); // untracked
     writeTree(w.root, { "services/svc-2/app.py": "y = 2\n" });
     git(w.root, ["add", "services/svc-2/app.py"]); // staged
@@ -92,14 +118,14 @@ describe("changedRunnableDirs: the root repo", () => {
   });
 
   test("ignored files do not count", async () => {
-    const w = makeWorkspace();
+    const w = copyOf(full);
     commit(w, ".", { ".gitignore": "*.log\n" });
     writeTree(w.root, { "services/svc-1/run.log": "noise\n" });
     expect((await changed(w)).files).toEqual([]);
   });
 
   test("commits on a feature branch count against the merge-base with main, not main's later commits", async () => {
-    const w = makeWorkspace();
+    const w = copyOf(full);
     const forkPoint = git(w.root, ["rev-parse", "HEAD"]);
     git(w.root, ["checkout", "-q", "-b", "feature"]);
     commit(w, ".", { "services/svc-2/app.py": "y = 2\n" });
@@ -115,7 +141,7 @@ describe("changedRunnableDirs: the root repo", () => {
   });
 
   test("a file moved between dirs selects both", async () => {
-    const w = makeWorkspace();
+    const w = copyOf(full);
     commit(w, ".", { "services/svc-1/util.py": "def f():\n    return 1\n" });
     git(w.root, ["checkout", "-q", "-b", "feature"]);
     git(w.root, ["mv", "services/svc-1/util.py", "services/svc-2/util.py"]);
@@ -126,7 +152,7 @@ describe("changedRunnableDirs: the root repo", () => {
   });
 
   test("--base REF is explicit and reasons cap their examples", async () => {
-    const w = makeWorkspace();
+    const w = copyOf(full);
     commit(w, ".", { "services/svc-1/a.py": "", "services/svc-1/b.py": "" }, "first");
     const first = git(w.root, ["rev-parse", "HEAD"]);
     commit(w, ".", { "services/svc-1/c.py": "", "services/svc-1/d.py": "", "services/svc-1/e.py": "" });
@@ -147,7 +173,7 @@ describe("changedRunnableDirs: the root repo", () => {
   });
 
   test("a change in a dir's devops/ marks its image stale", async () => {
-    const w = makeWorkspace();
+    const w = copyOf(full);
     writeTree(w.root, { "services/svc-1/devops/docker_build/dev.Dockerfile": "FROM python:3.12-slim\n" });
     writeTree(w.root, { "services/svc-2/app.py": "" });
     writeTree(w.root, { "devops/docker_build/dockerignore.dev": "*.pyc\n" });
@@ -194,7 +220,7 @@ describe("changedRunnableDirs: the root repo", () => {
 describe("changedRunnableDirs: sub-repos", () => {
   /** svc-1 depends on libs/shared; committed on main, so it is part of the base. */
   function withDependent(): Workspace {
-    const w = makeWorkspace();
+    const w = copyOf(full);
     commit(w, ".", { "services/svc-1/dt.yaml": "test:\n  depends_on: [libs/shared/]\n" }, "svc-1 uses shared");
     return w;
   }
@@ -227,7 +253,7 @@ describe("changedRunnableDirs: sub-repos", () => {
   });
 
   test("a sub-repo's uncommitted changes count without a pointer move", async () => {
-    const w = makeWorkspace();
+    const w = copyOf(full);
     writeTree(join(w.root, LEVEL3), { "tools/level3-tool/new.py": "" });
     writeFileSync(join(w.root, CORE, "README.md"), "# core, edited\n");
     const c = await changed(w);
@@ -236,7 +262,7 @@ describe("changedRunnableDirs: sub-repos", () => {
   });
 
   test("a nested sub-repo's pointer moved at depth 2 is followed through its parent", async () => {
-    const w = makeWorkspace();
+    const w = copyOf(full);
     git(w.root, ["checkout", "-q", "-b", "feature"]);
     const coreBefore = git(join(w.root, CORE), ["rev-parse", "HEAD"]);
     const sharedBefore = git(join(w.root, SHARED), ["rev-parse", "HEAD"]);
@@ -255,7 +281,7 @@ describe("changedRunnableDirs: sub-repos", () => {
   });
 
   test("a nested pointer moved only in its parent's working tree counts too", async () => {
-    const w = makeWorkspace();
+    const w = copyOf(full);
     commit(w, LEVEL3, { "tools/level3-tool/x.py": "" });
     commit(w, LEVEL3, { "src/level3.py": "" });
     // Neither core nor shared nor the root records the move.
@@ -265,7 +291,7 @@ describe("changedRunnableDirs: sub-repos", () => {
   });
 
   test("a sub-repo whose old commit is missing counts as changed as a whole", async () => {
-    const w = makeWorkspace();
+    const w = copyOf(full);
     // A commit the workspace's clone of libs/shared has never fetched.
     writeTree(join(w.upstreams, "shared"), { "src/extra.py": "" });
     git(join(w.upstreams, "shared"), ["add", "-A"]);
@@ -290,7 +316,7 @@ describe("changedRunnableDirs: sub-repos", () => {
   });
 
   test("a moved pointer of a sub-repo that is not checked out selects its dependents", async () => {
-    const w = makeWorkspace();
+    const w = copyOf(full);
     commit(w, ".", { "services/svc-2/dt.yaml": "test:\n  depends_on: [libs/optional/src]\n" });
     git(w.root, ["checkout", "-q", "-b", "feature"]);
     const elsewhere = git(w.root, ["rev-parse", "HEAD"]);
@@ -308,7 +334,7 @@ describe("changedRunnableDirs: sub-repos", () => {
   });
 
   test("a sub-repo added since the base counts as a whole", async () => {
-    const w = makeWorkspace({ depth: 0, uninitialized: false });
+    const w = copyOf(flat);
     const upstream = join(w.upstreams, "extra");
     git(w.path, ["init", "-q", upstream]);
     writeTree(upstream, { "changelog.txt": "# extra-0.1.0\n- 2026-11-20\n- Initial\n", "devops/.keep": "" });
@@ -326,7 +352,7 @@ describe("changedRunnableDirs: sub-repos", () => {
 
 describe("changedRunnableDirs: the default base and bad bases", () => {
   test("origin/HEAD is the default branch; commits not pushed yet count", async () => {
-    const w = makeWorkspace({ depth: 0, uninitialized: false });
+    const w = copyOf(flat);
     const pushed = git(w.root, ["rev-parse", "HEAD"]);
     git(w.root, ["update-ref", "refs/remotes/origin/main", pushed]);
     git(w.root, ["symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/main"]);
@@ -338,7 +364,7 @@ describe("changedRunnableDirs: the default base and bad bases", () => {
   });
 
   test("on main with origin/main but no origin/HEAD, the base is origin/main", async () => {
-    const w = makeWorkspace({ depth: 0, uninitialized: false });
+    const w = copyOf(flat);
     git(w.root, ["update-ref", "refs/remotes/origin/main", git(w.root, ["rev-parse", "HEAD"])]);
     commit(w, ".", { "services/svc-1/app.py": "" });
     const c = await changed(w);
@@ -347,7 +373,7 @@ describe("changedRunnableDirs: the default base and bad bases", () => {
   });
 
   test("with no main or master anywhere, the only branch on origin is the base", async () => {
-    const w = makeWorkspace({ depth: 0, uninitialized: false });
+    const w = copyOf(flat);
     const pushed = git(w.root, ["rev-parse", "HEAD"]);
     git(w.root, ["update-ref", "refs/remotes/origin/develop", pushed]);
     git(w.root, ["branch", "-m", "main", "topic"]);
@@ -359,7 +385,7 @@ describe("changedRunnableDirs: the default base and bad bases", () => {
   });
 
   test("master is used when there is no main", async () => {
-    const w = makeWorkspace({ depth: 0, uninitialized: false });
+    const w = copyOf(flat);
     git(w.root, ["branch", "-m", "main", "master"]);
     git(w.root, ["checkout", "-q", "-b", "topic"]);
     commit(w, ".", { "services/svc-1/app.py": "" });
@@ -369,19 +395,19 @@ describe("changedRunnableDirs: the default base and bad bases", () => {
   });
 
   test("no default branch to be found is a usage error asking for --base", async () => {
-    const w = makeWorkspace({ depth: 0, uninitialized: false });
+    const w = copyOf(flat);
     git(w.root, ["branch", "-m", "main", "trunk"]);
     await expectUsageError(changed(w), /default branch/);
   });
 
   test("a bad --base is a usage error (exit 2) with a hint", async () => {
-    const w = makeWorkspace({ depth: 0, uninitialized: false });
+    const w = copyOf(flat);
     await expectUsageError(changed(w, "no-such-branch"), /--base no-such-branch is not a commit/);
     await expectUsageError(changed(w, "--output=/tmp/x"), /not a git ref/);
   });
 
   test("a --base with no common history is a usage error", async () => {
-    const w = makeWorkspace({ depth: 0, uninitialized: false });
+    const w = copyOf(flat);
     git(w.root, ["checkout", "-q", "--orphan", "island"]);
     git(w.root, ["commit", "-q", "-m", "unrelated"]);
     git(w.root, ["checkout", "-q", "main"]);
@@ -411,7 +437,7 @@ describe("changedRunnableDirs: the default base and bad bases", () => {
 
 describe("changedRunnableDirs: cost", () => {
   test("git calls: 2 in the root for the base, then 1 per repo, 2 per repo whose pointer moved", async () => {
-    const w = makeWorkspace();
+    const w = copyOf(full);
     git(w.root, ["checkout", "-q", "-b", "feature"]);
     commit(w, ".", { "services/svc-1/app.py": "" });
     let ws = await scanWorkspace(w.root);
