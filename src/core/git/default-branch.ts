@@ -3,7 +3,7 @@
 // answers would let a pull request be tested against another branch than the one CI guards.
 import { git } from "./git.ts";
 
-export interface DefaultBranch {
+interface DefaultBranch {
   /** The branch name, without a remote: `main`. */
   name: string;
   /** Which rule found it (see `defaultBranch`); "current" is a guess, the others are not. */
