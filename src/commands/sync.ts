@@ -14,7 +14,7 @@ export default defineCommand({
     ...jsonArgs,
   },
   async run({ args, cwd }) {
-    const { runSync } = await import("../core/sync/sync.ts");
+    const { runSync } = await import("../core/sync/run-sync.ts");
     const { out, outJson, info, warn, c } = await import("../ui/output.ts");
     const result = await runSync({ cwd, check: args.check, force: args.force, dryRun: args["dry-run"] });
     const code = result.ok ? ExitCode.ok : ExitCode.failed;

@@ -8,14 +8,8 @@ import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { resolveCredentials } from "../../src/core/registry/credentials.ts";
 import { DtError } from "../../src/core/base/errors.ts";
-import {
-  MediaType,
-  RegistryClient,
-  isLoopbackRegistry,
-  registryBase,
-  sha256Digest,
-  type IndexEntry,
-} from "../../src/core/registry/client.ts";
+import { RegistryClient, isLoopbackRegistry, registryBase } from "../../src/core/registry/client.ts";
+import { MediaType, sha256Digest, type IndexEntry } from "../../src/core/registry/manifest.ts";
 import { cleanupAll, testdir } from "../support/fixtures.ts";
 import { testbed } from "../support/testbed.ts";
 import { dtRejectionOf, errorText } from "../support/errors.ts";

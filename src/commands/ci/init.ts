@@ -9,7 +9,7 @@ export default defineCommand({
     force: { type: "boolean", description: "Overwrite an existing workflow" },
   },
   async run({ args, cwd }) {
-    const { writeWorkflow } = await import("../../core/ci/ci.ts");
+    const { writeWorkflow } = await import("../../core/ci/workflow.ts");
     const { info, out, c } = await import("../../ui/output.ts");
     const { join, relative } = await import("node:path");
     const { realpathSync } = await import("node:fs");

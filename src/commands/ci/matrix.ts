@@ -16,7 +16,7 @@ export default defineCommand({
     json: { type: "boolean", description: "Accepted for symmetry: the output is always one JSON document" },
   },
   async run({ args, cwd }) {
-    const { ciMatrix, parseShards } = await import("../../core/ci/ci.ts");
+    const { ciMatrix, parseShards } = await import("../../core/ci/matrix.ts");
     const { info, outJson } = await import("../../ui/output.ts");
     const shards = parseShards(args.shards);
     const result = await ciMatrix(cwd, { changed: args.changed, base: args.base, shards });

@@ -14,7 +14,8 @@ export default defineCommand({
     ...jsonArgs,
   },
   async run({ args, cwd }) {
-    const { addSubRepo, short } = await import("../../core/subrepo/subrepo.ts");
+    const { addSubRepo } = await import("../../core/subrepo/add.ts");
+    const { short } = await import("../../core/subrepo/short-commit.ts");
     const { info, out, outJson } = await import("../../ui/output.ts");
     const added = await addSubRepo({ cwd, url: args.url, path: args.path, branch: args.branch });
     if (args.json) return outJson(added);

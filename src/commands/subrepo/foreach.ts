@@ -14,7 +14,7 @@ export default defineCommand({
     const command = [...extra, ...rest];
     const { usageError } = await import("../../core/base/errors.ts");
     if (command.length === 0) throw usageError("no command to run", { hint: "put it after --, e.g. dt subrepo foreach -- git status --short" });
-    const { foreachSubRepo } = await import("../../core/subrepo/subrepo.ts");
+    const { foreachSubRepo } = await import("../../core/subrepo/foreach.ts");
     const { info, warn, c } = await import("../../ui/output.ts");
     const result = await foreachSubRepo({ cwd, argv: command, keepGoing: Boolean(args["keep-going"]), onStart: (s) => info(c.bold(`==> ${s.path}`)) });
     if (result.ran.length === 0) info("no initialised sub-repos");

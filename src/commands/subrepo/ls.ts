@@ -5,7 +5,8 @@ export default defineCommand({
   meta: { name: "ls", description: "Sub-repos at every depth: commit, branch, tracked branch, ahead/behind origin, dirty, initialised" },
   args: { ...jsonArgs },
   async run({ args, cwd }) {
-    const { listSubRepos, short } = await import("../../core/subrepo/subrepo.ts");
+    const { listSubRepos } = await import("../../core/subrepo/ls.ts");
+    const { short } = await import("../../core/subrepo/short-commit.ts");
     const { out, outJson, table, c } = await import("../../ui/output.ts");
     const { root, subRepos } = await listSubRepos(cwd);
     if (args.json) return outJson({ root, subRepos });

@@ -8,7 +8,8 @@ export default defineCommand({
   },
   args: { ...jsonArgs },
   async run({ args, cwd }) {
-    const { pullSubRepos, short } = await import("../../core/subrepo/subrepo.ts");
+    const { pullSubRepos } = await import("../../core/subrepo/pull.ts");
+    const { short } = await import("../../core/subrepo/short-commit.ts");
     const { info, out, outJson } = await import("../../ui/output.ts");
     const show = (line: string) => (args.json ? info(line) : out(line));
     const result = await pullSubRepos(cwd, (r) => {

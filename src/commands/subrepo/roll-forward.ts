@@ -18,7 +18,8 @@ export default defineCommand({
   },
   variadic: true,
   async run({ args, extra, cwd }) {
-    const { rollForward, short } = await import("../../core/subrepo/subrepo.ts");
+    const { rollForward } = await import("../../core/subrepo/roll-forward.ts");
+    const { short } = await import("../../core/subrepo/short-commit.ts");
     const { info, out, outJson, warn } = await import("../../ui/output.ts");
     const paths = args.path === undefined ? [] : [args.path, ...extra];
     const result = await rollForward({ cwd, paths, message: args.message });

@@ -5,7 +5,8 @@ export default defineCommand({
   meta: { name: "update", description: "Check out the commit each super-repo records for its sub-repos, at every depth; initialise the missing ones" },
   args: { ...jsonArgs },
   async run({ args, cwd }) {
-    const { updateSubRepos, short } = await import("../../core/subrepo/subrepo.ts");
+    const { updateSubRepos } = await import("../../core/subrepo/update.ts");
+    const { short } = await import("../../core/subrepo/short-commit.ts");
     const { info, out, outJson } = await import("../../ui/output.ts");
     const result = await updateSubRepos(cwd);
     if (args.json) return outJson(result);

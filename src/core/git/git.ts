@@ -15,12 +15,14 @@ export async function gitRaw(args: readonly string[], cwd: string): Promise<RunR
   }
 }
 
+/** The last lines of git's stderr on one line: where git says what went wrong, short enough for a message. */
+export const stderrTail = (stderr: string) => stderr.trim().split("\n").slice(-3).join(" / ");
+
 /** Runs git and returns stdout; a non-zero exit is an error naming the command and git's words. */
 export async function git(args: readonly string[], cwd: string, exitCode: ExitCode = ExitCode.failed) {
   const result = await gitRaw(args, cwd);
   if (result.code !== 0) {
-    const said = result.stderr.trim().split("\n").slice(-3).join(" / ");
-    throw new DtError(exitCode, `git ${args.join(" ")} failed in ${cwd} (exit ${result.code}): ${said}`);
+    throw new DtError(exitCode, `git ${args.join(" ")} failed in ${cwd} (exit ${result.code}): ${stderrTail(result.stderr)}`);
   }
   return result.stdout;
 }

@@ -1,58 +1,15 @@
 // A small client for the Registry HTTP API v2 (Distribution, GHCR, ECR, Docker Hub, ...):
 // manifests only. Enough for "is this version already released?", writing a manifest list /
 // OCI index over per-platform pushes, and moving a floating tag without pulling (rollback).
-// Auth follows the registry's WWW-Authenticate challenge: Basic, or a Bearer token from the
-// realm (with Basic credentials, or the refresh_token grant for identity tokens).
-import { createHash } from "node:crypto";
+// Auth follows the registry's WWW-Authenticate challenge (auth-challenge.ts).
+import { basicHeader, fetchToken, parseChallenge } from "./auth-challenge.ts";
 import { authSecrets, redact, resolveCredentials, type RegistryAuth } from "./credentials.ts";
 import { credentialSource, readDockerConfig } from "./docker-config.ts";
+import { ALL_MANIFEST_TYPES, buildIndex, manifestType, sha256Digest, type IndexEntry, type Manifest, type ManifestHead } from "./manifest.ts";
+import { isDigest, normalizeRepo, validateTag } from "./names.ts";
 import { DtError, envError, usageError, workError } from "../base/errors.ts";
 
-export const MediaType = {
-  dockerManifest: "application/vnd.docker.distribution.manifest.v2+json",
-  dockerManifestList: "application/vnd.docker.distribution.manifest.list.v2+json",
-  ociManifest: "application/vnd.oci.image.manifest.v1+json",
-  ociIndex: "application/vnd.oci.image.index.v1+json",
-} as const;
-
-/** Every manifest media type dt reads (schema 1 is not among them: it cannot be re-tagged). */
-export const ALL_MANIFEST_TYPES: readonly string[] = [
-  MediaType.dockerManifestList,
-  MediaType.ociIndex,
-  MediaType.dockerManifest,
-  MediaType.ociManifest,
-];
-
-export interface Manifest {
-  mediaType: string;
-  /** `sha256:...`: Docker-Content-Digest, or the sha256 of `body` when the registry sends none. */
-  digest: string;
-  size: number;
-  /** The exact bytes the registry holds; re-PUT these (never re-serialised JSON) to keep the digest. */
-  body: Uint8Array;
-  json: unknown;
-}
-
-export interface ManifestHead {
-  digest: string;
-  mediaType: string;
-  size: number;
-}
-
-export interface Platform {
-  os: string;
-  architecture: string;
-  variant?: string;
-}
-
-export interface IndexEntry {
-  digest: string;
-  size: number;
-  mediaType: string;
-  platform: Platform;
-}
-
-export interface RegistryClientOptions {
+interface RegistryClientOptions {
   /**
    * Credentials to use. Omitted: found with `resolveCredentials(host, env)` the first time the
    * registry asks for them (so an open registry never runs a credential helper). `null`: none.
@@ -77,23 +34,6 @@ export function isLoopbackRegistry(host: string): boolean {
 export function registryBase(host: string): string {
   if (host === "docker.io" || host === "index.docker.io") return "https://registry-1.docker.io";
   return `${isLoopbackRegistry(host) ? "http" : "https"}://${host}`;
-}
-
-/** sha256 digest of bytes, as the registry names content. */
-export const sha256Digest = (bytes: Uint8Array | string) => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
-
-const REPO_RE = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
-const TAG_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-const DIGEST_RE = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/;
-
-/** Parses `Bearer realm="x",service="y",scope="a b"` into its scheme and parameters. */
-export function parseChallenge(header: string): { scheme: string; params: Record<string, string> } {
-  const match = /^\s*([A-Za-z][A-Za-z0-9_-]*)\s*(.*)$/s.exec(header);
-  if (!match) return { scheme: "", params: {} };
-  const params: Record<string, string> = {};
-  const re = /([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))/g;
-  for (const m of match[2]!.matchAll(re)) params[m[1]!.toLowerCase()] = m[2] !== undefined ? m[2].replace(/\\(.)/g, "$1") : m[3]!;
-  return { scheme: match[1]!.toLowerCase(), params };
 }
 
 type Action = "pull" | "pull,push";
@@ -223,7 +163,7 @@ export class RegistryClient {
 
   /** A JSON blob of `repo` (an image config), or undefined when the registry has none. */
   async getBlobJson(repo: string, digest: string): Promise<unknown> {
-    if (!DIGEST_RE.test(digest)) throw usageError(`'${digest}' is not a digest`);
+    if (!isDigest(digest)) throw usageError(`'${digest}' is not a digest`);
     const res = await this.request({
       method: "GET",
       repo,
@@ -255,7 +195,7 @@ export class RegistryClient {
 
   private manifestPath(repo: string, ref: string): string {
     const name = normalizeRepo(this.host, repo);
-    if (!DIGEST_RE.test(ref)) validateTag(ref);
+    if (!isDigest(ref)) validateTag(ref);
     return `/v2/${name}/manifests/${ref}`;
   }
 
@@ -282,11 +222,6 @@ export class RegistryClient {
     return `repository:${normalizeRepo(this.host, spec.repo)}:${spec.action}`;
   }
 
-  private basicHeader(auth: RegistryAuth): string | undefined {
-    if (!auth.password) return undefined;
-    return `Basic ${Buffer.from(`${auth.username ?? ""}:${auth.password}`).toString("base64")}`;
-  }
-
   /** The request, answered after at most one challenge (and one retry of a stale token). */
   private async request(spec: RequestSpec): Promise<Response> {
     const scope = this.scope(spec);
@@ -295,7 +230,7 @@ export class RegistryClient {
     if (cached) authorization = `Bearer ${cached}`;
     else if (this.basic) {
       const auth = await this.auth();
-      authorization = auth && this.basicHeader(auth);
+      authorization = auth && basicHeader(auth);
     }
     let res = await this.send(spec, authorization);
     for (let round = 0; res.status === 401 && round < 2; round++) {
@@ -305,12 +240,18 @@ export class RegistryClient {
       else if (authorization !== undefined) throw this.refused(spec);
       const auth = await this.auth();
       if (challenge.scheme === "basic") {
-        const header = auth && this.basicHeader(auth);
+        const header = auth && basicHeader(auth);
         if (!header) throw this.refused(spec);
         this.basic = true;
         authorization = header;
       } else if (challenge.scheme === "bearer") {
-        const token = await this.fetchToken(spec, challenge.params, auth);
+        const token = await fetchToken(challenge.params, auth, {
+          host: this.host,
+          scope,
+          fetch: (url, init) => this.fetchOrThrow(url, init),
+          refused: () => this.refused(spec),
+          errorText: (r) => this.errorText(r),
+        });
         this.tokens.set(scope, token);
         authorization = `Bearer ${token}`;
       } else {
@@ -331,64 +272,16 @@ export class RegistryClient {
     return envError(message, { hint: `docker login ${this.host}` });
   }
 
-  private async fetchToken(spec: RequestSpec, params: Record<string, string>, auth: RegistryAuth | undefined): Promise<string> {
-    const realm = params.realm;
-    if (!realm) throw envError(`registry ${this.host} asked for a token without saying where to get it (no realm)`);
-    let url: URL;
-    try {
-      url = new URL(realm);
-    } catch {
-      throw envError(`registry ${this.host} named a token service that is not a URL`);
-    }
-    const scope = params.scope || this.scope(spec);
-    let res: Response;
-    if (auth?.identitytoken) {
-      const form = new URLSearchParams({ grant_type: "refresh_token", refresh_token: auth.identitytoken, client_id: "dt" });
-      if (params.service) form.set("service", params.service);
-      for (const s of scope.split(" ")) if (s) form.append("scope", s);
-      res = await this.fetchOrThrow(url.toString(), {
-        method: "POST",
-        headers: { "Content-Type": "application/x-www-form-urlencoded", "User-Agent": USER_AGENT },
-        body: form.toString(),
-      });
-    } else {
-      if (params.service) url.searchParams.set("service", params.service);
-      for (const s of scope.split(" ")) if (s) url.searchParams.append("scope", s);
-      const headers: Record<string, string> = { "User-Agent": USER_AGENT };
-      const basic = auth && this.basicHeader(auth);
-      if (basic) headers.Authorization = basic;
-      res = await this.fetchOrThrow(url.toString(), { method: "GET", headers });
-    }
-    if (res.status === 401 || res.status === 403) {
-      await res.arrayBuffer().catch(() => undefined);
-      throw this.refused(spec);
-    }
-    if (!res.ok) {
-      const detail = await this.errorText(res);
-      throw envError(`token service of registry ${this.host} answered ${res.status}${detail ? `: ${detail}` : ""}`, {
-        hint: `docker login ${this.host}`,
-      });
-    }
-    let body: { token?: unknown; access_token?: unknown };
-    try {
-      body = (await res.json()) as typeof body;
-    } catch {
-      throw envError(`token service of registry ${this.host} answered something that is not JSON`);
-    }
-    const token = typeof body.token === "string" && body.token ? body.token : body.access_token;
-    if (typeof token !== "string" || !token) throw envError(`token service of registry ${this.host} sent no token`);
-    return token;
-  }
-
   private async send(spec: RequestSpec, authorization: string | undefined): Promise<Response> {
-    const headers: Record<string, string> = { "User-Agent": USER_AGENT, ...spec.headers };
+    const headers: Record<string, string> = { ...spec.headers };
     if (authorization) headers.Authorization = authorization;
     return this.fetchOrThrow(`${this.base}${spec.path}`, { method: spec.method, headers, body: spec.body });
   }
 
-  private async fetchOrThrow(url: string, init: RequestInit): Promise<Response> {
+  private async fetchOrThrow(url: string, init: RequestInit & { headers: Record<string, string> }): Promise<Response> {
     try {
-      return await fetch(url, { ...init, redirect: "follow", signal: AbortSignal.timeout(this.timeoutMs) });
+      const headers = { "User-Agent": USER_AGENT, ...init.headers };
+      return await fetch(url, { ...init, headers, redirect: "follow", signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       const secrets = this.secrets();
@@ -446,35 +339,3 @@ export class RegistryClient {
 
 /** A client for `host`, finding credentials in the Docker config when the registry asks. */
 export const registryClient = (host: string, options?: RegistryClientOptions) => new RegistryClient(host, options);
-
-/** The manifest list / OCI index document for `entries` (bytes and media type). */
-export function buildIndex(entries: readonly IndexEntry[], kind: "docker" | "oci"): { body: string; mediaType: string } {
-  if (entries.length === 0) throw usageError("an image index needs at least one platform manifest");
-  const mediaType = kind === "oci" ? MediaType.ociIndex : MediaType.dockerManifestList;
-  const manifests = entries.map((e) => {
-    if (!DIGEST_RE.test(e.digest)) throw usageError(`'${e.digest}' is not a manifest digest`);
-    if (!Number.isInteger(e.size) || e.size <= 0) throw usageError(`manifest ${e.digest} has no valid size`);
-    if (!e.platform.os || !e.platform.architecture) throw usageError(`manifest ${e.digest} has no platform os/architecture`);
-    const platform: Platform = { architecture: e.platform.architecture, os: e.platform.os };
-    if (e.platform.variant) platform.variant = e.platform.variant;
-    return { mediaType: e.mediaType, digest: e.digest, size: e.size, platform };
-  });
-  return { body: JSON.stringify({ schemaVersion: 2, mediaType, manifests }, null, 2), mediaType };
-}
-
-function validateTag(tag: string): void {
-  if (!TAG_RE.test(tag)) throw usageError(`'${tag}' is not a valid image tag`);
-}
-
-/** Docker Hub's official images live under `library/`. */
-function normalizeRepo(host: string, repo: string): string {
-  if (!REPO_RE.test(repo)) throw usageError(`'${repo}' is not a valid repository name`);
-  const hub = host === "docker.io" || host === "index.docker.io";
-  return hub && !repo.includes("/") ? `library/${repo}` : repo;
-}
-
-function manifestType(header: string | null, declared: unknown): string {
-  const type = header?.split(";")[0]?.trim();
-  if (type && type !== "application/json" && type !== "application/octet-stream" && type !== "text/plain") return type;
-  return typeof declared === "string" && declared ? declared : type || MediaType.dockerManifest;
-}

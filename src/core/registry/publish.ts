@@ -2,7 +2,7 @@ import { workError } from "../base/errors.ts";
 import { platformTagSuffix } from "../base/platform.ts";
 import type { Engine } from "../engine/engine.ts";
 import type { ImageRef } from "../workspace/image-ref.ts";
-import type { IndexEntry } from "./client.ts";
+import type { IndexEntry } from "./manifest.ts";
 import { resolveCredentials } from "./credentials.ts";
 import type { Destination } from "./destinations.ts";
 import { pushImage, type TransferProgress } from "./transfer.ts";

@@ -1,67 +1,19 @@
 // `--changed` against real git workspaces (no mocks): a runnable root with services/svc-1 and
 // services/svc-2, sub-repos libs/shared > vendor/core > vendor/level3, and libs/optional left
 // uninitialised (see test/support/fixtures.ts).
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { changedRunnableDirs, type ChangeSet } from "../../../../src/core/changes/changed-dirs.ts";
-import { DtError } from "../../../../src/core/base/errors.ts";
+import { changedRunnableDirs } from "../../../../src/core/changes/changed-dirs.ts";
 import { scanWorkspace } from "../../../../src/core/workspace/workspace.ts";
-import { cleanupAll, git, gitEnv, makeWorkspace, testdir, writeTree, type Workspace } from "../../../support/fixtures.ts";
+import { git, makeWorkspace, testdir, writeTree, type Workspace } from "../../../support/fixtures.ts";
+import { SHARED, CORE, LEVEL3, changed, paths, reasonsOf, commit, commitPointer, workspaces } from "./workspaces.ts";
 
-// dt's own git calls inherit process.env: give them the fixtures' isolated config, so a
-// developer's ~/.gitconfig cannot change what they see. Restored afterwards.
-const savedEnv = { ...process.env };
-beforeAll(() => {
-  Object.assign(process.env, gitEnv({}));
-});
-afterAll(() => {
-  for (const k of Object.keys(process.env)) if (!(k in savedEnv)) delete process.env[k];
-  Object.assign(process.env, savedEnv);
-  cleanupAll();
-});
-
-const SHARED = "libs/shared";
-const CORE = "libs/shared/vendor/core";
-const LEVEL3 = "libs/shared/vendor/core/vendor/level3";
-
-async function changed(w: Workspace, base?: string): Promise<ChangeSet> {
-  return changedRunnableDirs(await scanWorkspace(w.root), base === undefined ? {} : { base });
-}
-const paths = (c: ChangeSet) => c.dirs.map((d) => d.path);
-const reasonsOf = (c: ChangeSet, dir: string) => c.dirs.find((d) => d.path === dir)?.reasons ?? [];
-
-/** Write files into the workspace (relative paths) and commit them in the repo at `repo`. */
-function commit(w: Workspace, repo: string, files: Record<string, string>, message = "change"): string {
-  const cwd = repo === "." ? w.root : join(w.root, repo);
-  writeTree(cwd, files);
-  git(cwd, ["add", "-A"]);
-  git(cwd, ["commit", "-q", "-m", message]);
-  return git(cwd, ["rev-parse", "HEAD"]);
-}
-
-/** Record the sub-repo's current HEAD as the pointer in its parent and commit there. */
-function commitPointer(w: Workspace, parent: string, sub: string): void {
-  const cwd = parent === "." ? w.root : join(w.root, parent);
-  git(cwd, ["add", sub]);
-  git(cwd, ["commit", "-q", "-m", `move ${sub}`]);
-}
-
-async function expectUsageError(p: Promise<unknown>, pattern: RegExp): Promise<DtError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(DtError);
-  expect((e as DtError).exitCode).toBe(2);
-  expect((e as DtError).message).toMatch(pattern);
-  expect((e as DtError).hint).toBeTruthy();
-  return e as DtError;
-}
+const copy = workspaces(["full"]);
 
 describe("changedRunnableDirs: the root repo", () => {
   test("nothing changed selects nothing; the base is HEAD on main", async () => {
-    const w = makeWorkspace();
+    const w = copy("full");
     const c = await changed(w);
     expect(c.files).toEqual([]);
     expect(c.dirs).toEqual([]);
@@ -70,7 +22,7 @@ describe("changedRunnableDirs: the root repo", () => {
   });
 
   test("one file changed in one dir selects only that dir", async () => {
-    const w = makeWorkspace();
+    const w = copy("full");
     writeFileSync(join(w.root, "services/svc-1/changelog.txt"), "# svc-1-0.2.0\n- 2026-11-21\n- More\n");
     const c = await changed(w);
     expect(c.files).toEqual(["services/svc-1/changelog.txt"]);
@@ -80,7 +32,7 @@ describe("changedRunnableDirs: the root repo", () => {
   });
 
   test("staged, unstaged and untracked changes all count, paths with spaces intact", async () => {
-    const w = makeWorkspace();
+    const w = copy("full");
     writeTree(w.root, { "services/svc-1/my module.py": "x = 1\n" }); // untracked
     writeTree(w.root, { "services/svc-2/app.py": "y = 2\n" });
     git(w.root, ["add", "services/svc-2/app.py"]); // staged
@@ -92,14 +44,14 @@ describe("changedRunnableDirs: the root repo", () => {
   });
 
   test("ignored files do not count", async () => {
-    const w = makeWorkspace();
+    const w = copy("full");
     commit(w, ".", { ".gitignore": "*.log\n" });
     writeTree(w.root, { "services/svc-1/run.log": "noise\n" });
     expect((await changed(w)).files).toEqual([]);
   });
 
   test("commits on a feature branch count against the merge-base with main, not main's later commits", async () => {
-    const w = makeWorkspace();
+    const w = copy("full");
     const forkPoint = git(w.root, ["rev-parse", "HEAD"]);
     git(w.root, ["checkout", "-q", "-b", "feature"]);
     commit(w, ".", { "services/svc-2/app.py": "y = 2\n" });
@@ -115,7 +67,7 @@ describe("changedRunnableDirs: the root repo", () => {
   });
 
   test("a file moved between dirs selects both", async () => {
-    const w = makeWorkspace();
+    const w = copy("full");
     commit(w, ".", { "services/svc-1/util.py": "def f():\n    return 1\n" });
     git(w.root, ["checkout", "-q", "-b", "feature"]);
     git(w.root, ["mv", "services/svc-1/util.py", "services/svc-2/util.py"]);
@@ -126,7 +78,7 @@ describe("changedRunnableDirs: the root repo", () => {
   });
 
   test("--base REF is explicit and reasons cap their examples", async () => {
-    const w = makeWorkspace();
+    const w = copy("full");
     commit(w, ".", { "services/svc-1/a.py": "", "services/svc-1/b.py": "" }, "first");
     const first = git(w.root, ["rev-parse", "HEAD"]);
     commit(w, ".", { "services/svc-1/c.py": "", "services/svc-1/d.py": "", "services/svc-1/e.py": "" });
@@ -147,7 +99,7 @@ describe("changedRunnableDirs: the root repo", () => {
   });
 
   test("a change in a dir's devops/ marks its image stale", async () => {
-    const w = makeWorkspace();
+    const w = copy("full");
     writeTree(w.root, { "services/svc-1/devops/docker_build/dev.Dockerfile": "FROM python:3.12-slim\n" });
     writeTree(w.root, { "services/svc-2/app.py": "" });
     writeTree(w.root, { "devops/docker_build/dockerignore.dev": "*.pyc\n" });
@@ -194,7 +146,7 @@ describe("changedRunnableDirs: the root repo", () => {
 describe("changedRunnableDirs: sub-repos", () => {
   /** svc-1 depends on libs/shared; committed on main, so it is part of the base. */
   function withDependent(): Workspace {
-    const w = makeWorkspace();
+    const w = copy("full");
     commit(w, ".", { "services/svc-1/dt.yaml": "test:\n  depends_on: [libs/shared/]\n" }, "svc-1 uses shared");
     return w;
   }
@@ -227,7 +179,7 @@ describe("changedRunnableDirs: sub-repos", () => {
   });
 
   test("a sub-repo's uncommitted changes count without a pointer move", async () => {
-    const w = makeWorkspace();
+    const w = copy("full");
     writeTree(join(w.root, LEVEL3), { "tools/level3-tool/new.py": "" });
     writeFileSync(join(w.root, CORE, "README.md"), "# core, edited\n");
     const c = await changed(w);
@@ -236,7 +188,7 @@ describe("changedRunnableDirs: sub-repos", () => {
   });
 
   test("a nested sub-repo's pointer moved at depth 2 is followed through its parent", async () => {
-    const w = makeWorkspace();
+    const w = copy("full");
     git(w.root, ["checkout", "-q", "-b", "feature"]);
     const coreBefore = git(join(w.root, CORE), ["rev-parse", "HEAD"]);
     const sharedBefore = git(join(w.root, SHARED), ["rev-parse", "HEAD"]);
@@ -255,7 +207,7 @@ describe("changedRunnableDirs: sub-repos", () => {
   });
 
   test("a nested pointer moved only in its parent's working tree counts too", async () => {
-    const w = makeWorkspace();
+    const w = copy("full");
     commit(w, LEVEL3, { "tools/level3-tool/x.py": "" });
     commit(w, LEVEL3, { "src/level3.py": "" });
     // Neither core nor shared nor the root records the move.
@@ -265,7 +217,7 @@ describe("changedRunnableDirs: sub-repos", () => {
   });
 
   test("a sub-repo whose old commit is missing counts as changed as a whole", async () => {
-    const w = makeWorkspace();
+    const w = copy("full");
     // A commit the workspace's clone of libs/shared has never fetched.
     writeTree(join(w.upstreams, "shared"), { "src/extra.py": "" });
     git(join(w.upstreams, "shared"), ["add", "-A"]);
@@ -290,7 +242,7 @@ describe("changedRunnableDirs: sub-repos", () => {
   });
 
   test("a moved pointer of a sub-repo that is not checked out selects its dependents", async () => {
-    const w = makeWorkspace();
+    const w = copy("full");
     commit(w, ".", { "services/svc-2/dt.yaml": "test:\n  depends_on: [libs/optional/src]\n" });
     git(w.root, ["checkout", "-q", "-b", "feature"]);
     const elsewhere = git(w.root, ["rev-parse", "HEAD"]);
@@ -324,82 +276,9 @@ describe("changedRunnableDirs: sub-repos", () => {
   });
 });
 
-describe("changedRunnableDirs: the default base and bad bases", () => {
-  test("origin/HEAD is the default branch; commits not pushed yet count", async () => {
-    const w = makeWorkspace({ depth: 0, uninitialized: false });
-    const pushed = git(w.root, ["rev-parse", "HEAD"]);
-    git(w.root, ["update-ref", "refs/remotes/origin/main", pushed]);
-    git(w.root, ["symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/main"]);
-    commit(w, ".", { "services/svc-2/app.py": "" });
-    const c = await changed(w);
-    expect(c.baseRef).toBe("origin/main");
-    expect(c.base).toBe(pushed);
-    expect(paths(c)).toEqual(["services/svc-2"]);
-  });
-
-  test("on main with origin/main but no origin/HEAD, the base is origin/main", async () => {
-    const w = makeWorkspace({ depth: 0, uninitialized: false });
-    git(w.root, ["update-ref", "refs/remotes/origin/main", git(w.root, ["rev-parse", "HEAD"])]);
-    commit(w, ".", { "services/svc-1/app.py": "" });
-    const c = await changed(w);
-    expect(c.baseRef).toBe("origin/main");
-    expect(paths(c)).toEqual(["services/svc-1"]);
-  });
-
-  test("master is used when there is no main", async () => {
-    const w = makeWorkspace({ depth: 0, uninitialized: false });
-    git(w.root, ["branch", "-m", "main", "master"]);
-    git(w.root, ["checkout", "-q", "-b", "topic"]);
-    commit(w, ".", { "services/svc-1/app.py": "" });
-    const c = await changed(w);
-    expect(c.baseRef).toBe("master");
-    expect(paths(c)).toEqual(["services/svc-1"]);
-  });
-
-  test("no default branch to be found is a usage error asking for --base", async () => {
-    const w = makeWorkspace({ depth: 0, uninitialized: false });
-    git(w.root, ["branch", "-m", "main", "trunk"]);
-    await expectUsageError(changed(w), /default branch/);
-  });
-
-  test("a bad --base is a usage error (exit 2) with a hint", async () => {
-    const w = makeWorkspace({ depth: 0, uninitialized: false });
-    await expectUsageError(changed(w, "no-such-branch"), /--base no-such-branch is not a commit/);
-    await expectUsageError(changed(w, "--output=/tmp/x"), /not a git ref/);
-  });
-
-  test("a --base with no common history is a usage error", async () => {
-    const w = makeWorkspace({ depth: 0, uninitialized: false });
-    git(w.root, ["checkout", "-q", "--orphan", "island"]);
-    git(w.root, ["commit", "-q", "-m", "unrelated"]);
-    git(w.root, ["checkout", "-q", "main"]);
-    await expectUsageError(changed(w, "island"), /no common history/);
-  });
-
-  test("a repo with no commit yet: everything in it is new", async () => {
-    const tmp = testdir();
-    git(tmp.path, ["init", "-q", "ws"]);
-    const root = join(tmp.path, "ws");
-    writeTree(root, { "changelog.txt": "# ws-0.1.0\n- 2026-11-20\n- Initial\n", "devops/.keep": "" });
-    const c = await changed({ root } as Workspace);
-    expect(c.base).toBe("");
-    expect(c.files).toEqual(["changelog.txt", "devops/.keep"]);
-    expect(c.dirs).toEqual([
-      {
-        path: ".",
-        reasons: [
-          "changed: changelog.txt, devops/.keep",
-          "devops/ changed: the image is stale, rebuild it with 'dt docker build'",
-        ],
-        staleImage: true,
-      },
-    ]);
-  });
-});
-
 describe("changedRunnableDirs: cost", () => {
   test("git calls: 2 in the root for the base, then 1 per repo, 2 per repo whose pointer moved", async () => {
-    const w = makeWorkspace();
+    const w = copy("full");
     git(w.root, ["checkout", "-q", "-b", "feature"]);
     commit(w, ".", { "services/svc-1/app.py": "" });
     let ws = await scanWorkspace(w.root);

@@ -1,20 +1,15 @@
 /**
- * `dt ci`: the GitHub Actions matrix of a workspace and the workflow that uses it. The
- * workflow runs the same dt commands a developer runs; this module only decides which runnable
- * dirs (and shards) get a job and writes the workflow file.
+ * `dt ci matrix`: which runnable dirs (and shards) of a workspace get a GitHub Actions job. The
+ * workflow (workflow.ts) runs the same dt commands a developer runs in each job.
  */
-import { join } from "node:path";
-import { asset, fillTemplate } from "../base/assets.ts";
 import { loadConfig } from "../config/config.ts";
 import { usageError } from "../base/errors.ts";
-import { readText, writeFileAtomic } from "../base/fs-util.ts";
-import { gitRaw } from "../git/git.ts";
 import { imageRef } from "../workspace/image-ref.ts";
 import type { ChangeSet } from "../changes/changed-dirs.ts";
-import { findWorkspaceRoot, readHead, scanWorkspace } from "../workspace/workspace.ts";
+import { scanWorkspace } from "../workspace/workspace.ts";
 
 /** One job of the test matrix. */
-export interface MatrixEntry {
+interface MatrixEntry {
   /** Runnable dir relative to the workspace root ("." for the root). */
   dir: string;
   /** `REGISTRY/IMAGE`, without a tag. */
@@ -29,11 +24,11 @@ export interface MatrixEntry {
 }
 
 /** What `strategy.matrix` takes; an empty `include` is valid JSON but the job must be skipped. */
-export interface CiMatrix {
+interface CiMatrix {
   include: MatrixEntry[];
 }
 
-export interface MatrixOptions {
+interface MatrixOptions {
   /** Only the runnable dirs changed since `base`. */
   changed?: boolean;
   base?: string;
@@ -41,7 +36,7 @@ export interface MatrixOptions {
   shards?: number;
 }
 
-export interface MatrixResult {
+interface MatrixResult {
   root: string;
   matrix: CiMatrix;
   /** Set with `changed`: what changed and why each dir is in. */
@@ -49,7 +44,7 @@ export interface MatrixResult {
 }
 
 /** GitHub refuses a matrix of more jobs than this. */
-export const MAX_JOBS = 256;
+const MAX_JOBS = 256;
 
 /** `--shards N`: a whole number from 1 to MAX_JOBS. */
 export function parseShards(text: string | undefined): number {
@@ -62,7 +57,7 @@ export function parseShards(text: string | undefined): number {
 }
 
 /** The matrix entries of the given dirs, each split into `shards` jobs. */
-export function matrixEntries(
+function matrixEntries(
   root: string,
   dirs: readonly { path: string; staleImage?: boolean }[],
   shards = 1,
@@ -97,56 +92,4 @@ export async function ciMatrix(cwd: string, options: MatrixOptions = {}, env: Re
   const { changedRunnableDirs } = await import("../changes/changed-dirs.ts");
   const changed = await changedRunnableDirs(ws, { base: options.base });
   return { root: ws.root, matrix: { include: matrixEntries(ws.root, changed.dirs, shards, env) }, changed };
-}
-
-// ---------------------------------------------------------------- the workflow
-
-export const WORKFLOW_PATH = ".github/workflows/dt.yml";
-
-export interface WorkflowValues {
-  /** The branch whose pushes test every runnable dir. */
-  defaultBranch: string;
-  /** Host of the registry the dev images come from ("" = no login step runs). */
-  registryHost: string;
-}
-
-export const renderWorkflow = (values: WorkflowValues) =>
-  fillTemplate(asset("templates/github/dt.yml"), { default_branch: values.defaultBranch, registry_host: values.registryHost });
-
-/**
- * The registry host of `REGISTRY[/NAMESPACE]`: the first component when it looks like a host
- * (has a dot or a port, or is localhost), else Docker Hub, as the Docker CLI decides.
- */
-export function registryHost(registry: string | null | undefined): string {
-  if (!registry) return "";
-  const first = registry.split("/")[0]!;
-  return first.includes(".") || first.includes(":") || first === "localhost" ? first : "docker.io";
-}
-
-/** origin's default branch, else the checked-out branch, else `main`. */
-export async function defaultBranch(root: string): Promise<string> {
-  const remote = await gitRaw(["symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD"], root);
-  const fromRemote = remote.code === 0 ? remote.stdout.trim().replace(/^origin\//, "") : "";
-  return fromRemote || readHead(root)?.branch || "main";
-}
-
-export interface WriteWorkflowResult {
-  root: string;
-  /** Workspace-relative. */
-  path: string;
-  status: "wrote" | "kept" | "unchanged";
-}
-
-/** Writes the workflow at the workspace root; an existing different file is kept without `force`. */
-export async function writeWorkflow(cwd: string, options: { force?: boolean } = {}): Promise<WriteWorkflowResult> {
-  const root = findWorkspaceRoot(cwd);
-  // The repo's own registry, not this shell's DT_REGISTRY: the file is committed.
-  const { config } = loadConfig(root, ".", {});
-  const text = renderWorkflow({ defaultBranch: await defaultBranch(root), registryHost: registryHost(config.registry) });
-  const abs = join(root, WORKFLOW_PATH);
-  const existing = readText(abs);
-  if (existing === text) return { root, path: WORKFLOW_PATH, status: "unchanged" };
-  if (existing !== undefined && !options.force) return { root, path: WORKFLOW_PATH, status: "kept" };
-  writeFileAtomic(abs, text);
-  return { root, path: WORKFLOW_PATH, status: "wrote" };
 }
