@@ -2,7 +2,7 @@
 // shared Dockerfile (which needs a build arg) and its install script; three runnable dirs link
 // their devops/docker_build files into it. dt builds, tests and selects them with no edit.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { dtContainersOf, removeImages } from "../support/docker.ts";
 import { dt, dtJson } from "../support/dt.ts";
@@ -100,6 +100,26 @@ describe("a workspace whose runnable dirs link their devops into a sub-repo", ()
     expect(json.dirs.map((d: any) => [d.dir, d.status, d.counts.passed])).toEqual(DIRS.map((d) => [d, "passed", 2]));
     expect(await dtContainersOf(root)).toEqual([]);
   }, 300_000);
+
+  test("dt ci matrix --changed after an edit of the shared Dockerfile lists every linking dir, with the link as the reason", async () => {
+    const shared = join(root, "helpers_root/devops/docker_build/dev.Dockerfile");
+    const before = readFileSync(shared, "utf8");
+    writeFileSync(shared, `${before}# edited\n`);
+    try {
+      const r = await dt(["ci", "matrix", "--changed", "--base", "HEAD"], { cwd: root, env });
+      expect(r.code).toBe(0);
+      const matrix = JSON.parse(r.stdout);
+      // The images are stale: the jobs build them (stage local) instead of pulling dev.
+      expect(matrix.include.map((e: any) => [e.dir, e.stage])).toEqual(DIRS.map((d) => [d, "local"]));
+      for (const dir of DIRS) {
+        expect(r.stderr).toContain(`  ${dir}: devops/docker_build/dev.Dockerfile -> helpers_root/devops/docker_build/dev.Dockerfile changed`);
+      }
+      const t = await dtJson(["test", "--changed", "--base", "HEAD", "--json"], { cwd: root, env });
+      expect(t.json.dirs.map((d: any) => d.dir)).toEqual(DIRS);
+    } finally {
+      writeFileSync(shared, before);
+    }
+  });
 
   test("a link out of the workspace is refused (exit 2, naming the link) before the engine gets anything", async () => {
     const link = join(root, "apps/gamma/devops/docker_build/install_shared.sh");

@@ -2,6 +2,7 @@ import { posix } from "node:path";
 import { loadConfig } from "../config/config.ts";
 import type { RunnableDir, Workspace } from "../workspace/workspace.ts";
 import type { Collected } from "./follow-sub-repos.ts";
+import type { WorkspaceLink } from "./links.ts";
 import { byPath, trimSlash } from "./paths.ts";
 
 /** How many example files a reason names before "and N more". */
@@ -17,11 +18,11 @@ export interface ChangedDir {
 }
 
 /**
- * A changed path selects the innermost runnable dir that contains it, and every dir whose
- * `test.depends_on` names it or a path around it. A sub-repo changed as a whole also selects
- * every runnable dir inside it.
+ * A changed path selects the innermost runnable dir that contains it, the innermost dir that
+ * holds a link to it (or to a dir around it), and every dir whose `test.depends_on` names it or
+ * a path around it. A sub-repo changed as a whole also selects every runnable dir inside it.
  */
-export function affectedDirs(ws: Workspace, files: readonly string[], collected: Collected): ChangedDir[] {
+export function affectedDirs(ws: Workspace, files: readonly string[], collected: Collected, links: readonly WorkspaceLink[] = []): ChangedDir[] {
   if (files.length === 0) return [];
   const own = new Map<string, string[]>();
   for (const f of files) {
@@ -36,13 +37,23 @@ export function affectedDirs(ws: Workspace, files: readonly string[], collected:
     const reasons: string[] = [];
     const contributing: string[] = [];
     let staleImage = false;
+    const devops = dir.path === "." ? "devops" : `${dir.path}/devops`;
 
     const mine = own.get(dir.path) ?? [];
     if (mine.length > 0) {
       reasons.push(`changed: ${examples(mine)}`);
       contributing.push(...mine);
-      const devops = dir.path === "." ? "devops" : `${dir.path}/devops`;
       if (mine.some((f) => within(devops, f))) staleImage = true;
+    }
+    for (const link of links) {
+      if (innermost(link.path, ws.runnableDirs)?.path !== dir.path) continue;
+      const hits = files.filter((f) => within(link.target, f));
+      if (hits.length === 0) continue;
+      const shown = dir.path === "." ? link.path : link.path.slice(dir.path.length + 1);
+      const what = hits.length === 1 && hits[0] === link.target ? "changed" : `(changed: ${examples(hits)})`;
+      reasons.push(`${shown} -> ${link.target} ${what}`);
+      contributing.push(...hits);
+      if (within(devops, link.path)) staleImage = true;
     }
     for (const [subPath, reason] of collected.wholes) {
       if (within(subPath, dir.path)) {

@@ -7,12 +7,15 @@
 // pointer (gitlink) its parent had at the parent's BASE, so a moved pointer counts as the files
 // that changed between the two commits, at any depth. That is 1 git call per repo whose pointer
 // did not move and 2 per repo whose pointer moved, plus 2 in the root to find BASE
-// (for-each-ref for the default branch, merge-base; only the latter with --base).
+// (for-each-ref for the default branch, merge-base; only the latter with --base), and one
+// `git ls-files -s` for the workspace's symlinks when anything changed: a dir whose file links
+// to a changed file (the older toolchain's shared devops) is affected too.
 import { DtError, ExitCode } from "../base/errors.ts";
 import { readHead, type Workspace } from "../workspace/workspace.ts";
 import { affectedDirs, type ChangedDir } from "./affected-dirs.ts";
 import { resolveBase } from "./base-commit.ts";
 import { followRepo, type Collected } from "./follow-sub-repos.ts";
+import { workspaceLinks } from "./links.ts";
 import { byPath } from "./paths.ts";
 import { merge, rangeDiff, status } from "./repo-changes.ts";
 
@@ -53,7 +56,9 @@ export async function changedRunnableDirs(ws: Workspace, options: { base?: strin
   await followRepo(ws, ".", rootChanges, collected);
 
   const files = [...collected.files].filter((f) => !isToolOutput(f)).sort(byPath);
-  return { base, baseRef, files, dirs: affectedDirs(ws, files, collected) };
+  // Links matter only when something changed; the listing is one git call for the workspace.
+  const links = files.length > 0 ? await workspaceLinks(root) : [];
+  return { base, baseRef, files, dirs: affectedDirs(ws, files, collected, links) };
 }
 
 /**

@@ -277,7 +277,7 @@ describe("changedRunnableDirs: sub-repos", () => {
 });
 
 describe("changedRunnableDirs: cost", () => {
-  test("git calls: 2 in the root for the base, then 1 per repo, 2 per repo whose pointer moved", async () => {
+  test("git calls: 2 in the root for the base, then 1 per repo, 2 per repo whose pointer moved, 1 for the links", async () => {
     const w = copy("full");
     git(w.root, ["checkout", "-q", "-b", "feature"]);
     commit(w, ".", { "services/svc-1/app.py": "" });
@@ -296,11 +296,11 @@ describe("changedRunnableDirs: cost", () => {
         .split("\n")
         .filter((l) => /trace: built-in: git /.test(l)).length;
     };
-    // Root: for-each-ref, merge-base, status, diff; 3 sub-repos: one status each.
-    expect(await count()).toBe(7);
+    // Root: for-each-ref, merge-base, status, diff, ls-files (the links); 3 sub-repos: one status each.
+    expect(await count()).toBe(8);
     commit(w, SHARED, { "src/shared.py": "" });
     ws = await scanWorkspace(w.root);
     // libs/shared moved: its status plus a diff from the old pointer.
-    expect(await count()).toBe(8);
+    expect(await count()).toBe(9);
   });
 });
