@@ -16,7 +16,7 @@ export default defineCommand({
       return;
     }
     const { findWorkspaceRoot, resolveTargetDir } = await import("../core/workspace/workspace.ts");
-    const { loadConfig, configRows } = await import("../core/config/config.ts");
+    const { loadConfig, configRows, baseImageIgnoredBy } = await import("../core/config/config.ts");
     // Outside any runnable dir the root's configuration is still worth showing.
     const target = args.dir !== undefined ? await resolveTargetDir(cwd, args.dir) : await resolveTargetDir(cwd).catch(() => undefined);
     const root = target?.root ?? findWorkspaceRoot(cwd);
@@ -24,10 +24,15 @@ export default defineCommand({
     const resolved = loadConfig(root, dir);
     for (const notice of resolved.notices) info(notice);
     const rows = configRows(resolved);
+    const ignoredBy = baseImageIgnoredBy(root, dir);
+    if (ignoredBy) {
+      const row = rows.find((r) => r.key === "base_image")!;
+      row.source = `${row.source}; no effect: ${ignoredBy} does not use BASE_IMAGE`;
+    }
     // The ARGs dt passes to every build besides docker.build_args (which can override them).
     const own = resolved.config.docker.build_args;
     const builtIn = [
-      ["BASE_IMAGE", resolved.config.base_image, "dt (from base_image)"],
+      ["BASE_IMAGE", resolved.config.base_image, ignoredBy ? `dt (from base_image); no effect: ${ignoredBy} does not use it` : "dt (from base_image)"],
       ["DT_VERSION", "the version built (the changelog's)", "dt"],
       ["DT_STAGE", "the stage built (local or prod)", "dt"],
     ] as const;
@@ -35,7 +40,7 @@ export default defineCommand({
       if (!(name in own)) rows.push({ key: `docker.build_args.${name}`, value, source });
     }
     if (args.json) {
-      outJson({ root, dir, files: resolved.files, config: resolved.config, values: rows });
+      outJson({ root, dir, files: resolved.files, config: resolved.config, values: rows, baseImageIgnoredBy: ignoredBy });
       return;
     }
     out(`${c.bold("config of")} ${dir === "." ? root : `${dir} (in ${root})`}`);

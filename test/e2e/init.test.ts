@@ -36,7 +36,7 @@ describe("dt init", () => {
     expect(r.stdout.toString()).toContain("wrote devops/docker_build/dev.Dockerfile");
   });
 
-  test("never overwrites without --force, and says what it kept", async () => {
+  test("never overwrites without --force; --force replaces templates but never the changelog; says what it kept", async () => {
     const ws = makeRepo(join(testdir().path, "svc"), { "README.md": "x\n" });
     await dt(["init"], { cwd: ws });
     writeFileSync(join(ws, "changelog.txt"), "# svc-2.0.0\n- 2026-01-01\n- mine\n");
@@ -44,9 +44,17 @@ describe("dt init", () => {
     expect(again.code).toBe(0);
     expect(again.stdout).toContain("kept  changelog.txt");
     expect(readFileSync(join(ws, "changelog.txt"), "utf8")).toContain("svc-2.0.0");
+    // --force replaces dt's templates, never the history: the changelog stays byte for byte.
+    writeFileSync(join(ws, "devops/docker_build/dev.Dockerfile"), "FROM edited\n");
+    const mine = "# svc-2.0.0\n- 2026-01-01\n- mine\n\n# svc-1.1.0\n- 2025-12-01\n- older\n\n# svc-1.0.0\n- 2025-11-01\n- first\n";
+    writeFileSync(join(ws, "changelog.txt"), mine);
     const forced = await dt(["init", "--force"], { cwd: ws });
-    expect(forced.stdout).toContain("wrote changelog.txt");
-    expect(readFileSync(join(ws, "changelog.txt"), "utf8")).toContain("svc-0.1.0");
+    expect(forced.code).toBe(0);
+    expect(forced.stdout).toContain("wrote devops/docker_build/dev.Dockerfile");
+    expect(forced.stdout).toContain("kept  changelog.txt (yours: dt init never replaces it, even with --force)");
+    expect(forced.stdout).toContain("kept  pytest.ini (yours");
+    expect(readFileSync(join(ws, "changelog.txt"), "utf8")).toBe(mine);
+    expect(readFileSync(join(ws, "devops/docker_build/dev.Dockerfile"), "utf8")).not.toBe("FROM edited\n");
   });
 
   test("in a sub dir: the dir becomes runnable and dt.yaml goes to the root", async () => {

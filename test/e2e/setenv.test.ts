@@ -92,7 +92,8 @@ describe("eval in bash, zsh and fish", () => {
     });
     const expected = {
       path: `${join(root, "dev_scripts")}:${join(root, "helpers_root", "dev_scripts")}:${userPath}`,
-      pythonpath: `${root}:${join(root, "helpers_root")}:/my/python`,
+      // The target dir (svc) leads PYTHONPATH, as the older toolchain's setenv has it.
+      pythonpath: `${svc}:${root}:${join(root, "helpers_root")}:/my/python`,
     };
     for (const r of results) expect({ shell: r.shell, path: r.path, pythonpath: r.pythonpath }).toEqual({ shell: r.shell, ...expected });
   });
@@ -127,7 +128,7 @@ describe("eval in bash, zsh and fish", () => {
       const loadDefault = shell === "fish" ? "dt setenv | source" : 'eval "$(dt setenv)"';
       const r = inShell(shell, `${loadDefault}; ${show[shell]}`, { cwd: svc, env: { SHELL: shell === "fish" ? "/bin/bash" : "/usr/bin/fish" } });
       expect(r.stderr).toBe("");
-      expect(r.lines[1]).toBe(`${root}:${join(root, "helpers_root")}:/my/python`);
+      expect(r.lines[1]).toBe(`${svc}:${root}:${join(root, "helpers_root")}:/my/python`);
     }
   });
 });
@@ -174,7 +175,7 @@ describe("--inside", () => {
     expect(sh.stderr.toString()).toBe("");
     expect(sh.stdout.toString().split("\n").slice(0, 4)).toEqual([
       `${join(root, "dev_scripts")}:${join(root, "helpers_root", "dev_scripts")}:${userPath}`,
-      `${root}:${join(root, "helpers_root")}:/my/python`,
+      `${svc}:${root}:${join(root, "helpers_root")}:/my/python`,
       "ghcr.io/acme/svc:dev",
       "dev",
     ]);

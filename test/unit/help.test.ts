@@ -111,7 +111,7 @@ describe("--help", () => {
 
   test("dt init", async () => {
     expect(await help("init")).toMatchInlineSnapshot(`
-      "Make the current dir runnable (or a workspace root): changelog.txt, devops/, pytest.ini, dt.yaml at the root. Never overwrites without --force. (dt init)
+      "Make the current dir runnable (or a workspace root): changelog.txt, devops/, pytest.ini, dt.yaml at the root. Never overwrites without --force, and never your changelog.txt, pytest.ini or dt.yaml. (dt init)
 
       USAGE dt init [OPTIONS]
 
@@ -120,7 +120,7 @@ describe("--help", () => {
                --image=<NAME>    Image name (default: the dir's name)
         --registry=<REGISTRY>    Default registry prefix written to dt.yaml
          --base-image=<IMAGE>    FROM of the dev image (default python:3.12-slim)
-                      --force    Overwrite existing files
+                      --force    Overwrite dt's templates (never changelog.txt, pytest.ini or dt.yaml)
               --example=<DIR>    Write the example workspace (a super-repo with a shared sub-repo) into DIR
 
       GLOBAL OPTIONS

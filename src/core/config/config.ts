@@ -1,18 +1,16 @@
 import { statSync } from "node:fs";
-import { basename, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
 import { DtError, DtErrors, usageError } from "../base/errors.ts";
 import { suggestion } from "../base/did-you-mean.ts";
 import { DT_YAML_SCHEMA, defaults, type DtConfig, type Schema } from "./schema.ts";
-import { readText } from "../base/fs-util.ts";
+import { exists, readText } from "../base/fs-util.ts";
+import type { ConfigLayer } from "./layer.ts";
+import { readOlderConfig } from "./older-config.ts";
+import { OLDER_CONFIG_FILES } from "./older-config-files.ts";
 
 export type { DtConfig } from "./schema.ts";
 
-/** A parsed layer: plain values plus where each leaf came from (`file:line`). */
-export interface ConfigLayer {
-  values: Record<string, unknown>;
-  sources: Record<string, string>;
-}
 
 export interface ResolvedConfig {
   config: DtConfig;
@@ -177,30 +175,6 @@ function validate(node: Node | null | undefined, schema: Schema, key: string, wa
   }
 }
 
-/** Reads the legacy invoke toolchain's repo_config.yaml as name, image and registries. */
-export function parseLegacyRepoConfig(text: string, file: string): ConfigLayer {
-  const doc = parseDocument(text);
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
-    throw usageError(`invalid YAML: ${e.message.split("\n")[0]}`, { where: `${file}:${e.linePos?.[0].line ?? 1}` });
-  }
-  const data = (doc.toJS() ?? {}) as Record<string, Record<string, unknown> | undefined>;
-  const layer: ConfigLayer = { values: {}, sources: {} };
-  const set = (key: string, value: unknown) => {
-    layer.values[key] = value;
-    layer.sources[key] = file;
-  };
-  const name = data.repo_info?.repo_name;
-  if (typeof name === "string") set("name", name);
-  const image = data.docker_info?.docker_image_name;
-  if (typeof image === "string") set("image", image);
-  const registries = data.container_registry_info;
-  if (registries && typeof registries === "object") {
-    set("registries", Object.fromEntries(Object.entries(registries).filter(([, v]) => typeof v === "string")));
-  }
-  return layer;
-}
-
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
@@ -222,24 +196,25 @@ function defaultSources(value: unknown, prefix: string, into: Record<string, str
   }
 }
 
-const loadLayer = (root: string, relDir: string): { layer?: ConfigLayer; file?: string; legacy?: boolean } => {
+/** A dir's own dt.yaml (the root's with relDir "."), parsed; undefined when there is none. */
+function dtYamlLayer(root: string, relDir: string): { layer: ConfigLayer; file: string } | undefined {
   const file = relDir === "." ? "dt.yaml" : `${relDir}/dt.yaml`;
   const text = readText(join(root, file));
-  if (text !== undefined) return { layer: parseConfigText(text, file), file };
-  if (relDir !== ".") return {};
-  const legacy = readText(join(root, "repo_config.yaml"));
-  if (legacy !== undefined) return { layer: parseLegacyRepoConfig(legacy, "repo_config.yaml"), file: "repo_config.yaml", legacy: true };
-  return {};
-};
+  return text === undefined ? undefined : { layer: parseConfigText(text, file), file };
+}
 
-const rootLayers = new Map<string, { stamp: string; layer: ReturnType<typeof loadLayer> }>();
+interface RootFacts {
+  dtYaml: ReturnType<typeof dtYamlLayer>;
+  older: ReturnType<typeof readOlderConfig>;
+  /** The workspace's name and where it came from. */
+  name: { value: string; source: string };
+}
 
-/**
- * The root layer, parsed once per process while the file stays the same (`dt ls` resolves the
- * configuration of hundreds of dirs, all on top of the same root dt.yaml).
- */
-function rootLayerOf(root: string): ReturnType<typeof loadLayer> {
-  const stamp = ["dt.yaml", "repo_config.yaml"]
+const rootFactsCache = new Map<string, { stamp: string; facts: RootFacts }>();
+
+/** Size, mtime and inode of each file: changes whenever one of them does. */
+function stampOf(root: string, files: readonly string[]): string {
+  return files
     .map((f) => {
       try {
         const st = statSync(join(root, f));
@@ -249,23 +224,73 @@ function rootLayerOf(root: string): ReturnType<typeof loadLayer> {
       }
     })
     .join("|");
-  const cached = rootLayers.get(root);
-  if (cached?.stamp === stamp) return cached.layer;
-  const layer = loadLayer(root, ".");
-  rootLayers.set(root, { stamp, layer });
-  return layer;
 }
 
 /**
- * The configuration of a runnable dir: defaults, then the root dt.yaml, then the dir's own
- * dt.yaml, then the environment. The root's `image` names the root's image only; another
- * runnable dir's image defaults to its dir name.
+ * The root's dt.yaml, its older config and the workspace name, parsed once per process while the
+ * files stay the same (`dt ls` resolves the configuration of hundreds of dirs on top of them).
+ * The name: dt.yaml, else the older config, else the origin URL, and only last the directory
+ * name (people keep several clones of one repo: orders1, orders2).
+ */
+function rootFactsOf(root: string): RootFacts {
+  const stamp = stampOf(root, ["dt.yaml", ...OLDER_CONFIG_FILES, ".git/config"]);
+  const cached = rootFactsCache.get(root);
+  if (cached?.stamp === stamp) return cached.facts;
+  const dtYaml = dtYamlLayer(root, ".");
+  const older = readOlderConfig(root, ".");
+  const fromDt = dtYaml?.layer.values.name as string | undefined;
+  const fromOlder = older?.layer.values.name as string | undefined;
+  const origin = originName(root);
+  const name = fromDt
+    ? { value: fromDt, source: dtYaml!.layer.sources.name! }
+    : fromOlder
+      ? { value: sanitizeName(fromOlder), source: older!.layer.sources.name! }
+      : origin
+        ? { value: sanitizeName(origin), source: "default (the origin URL)" }
+        : { value: sanitizeName(basename(root)), source: "default (root dir name)" };
+  const facts = { dtYaml, older, name };
+  rootFactsCache.set(root, { stamp, facts });
+  return facts;
+}
+
+/** The repo name in the root's `remote.origin.url`, read from .git/config (no git process). */
+function originName(root: string): string | undefined {
+  const text = readText(join(root, ".git", "config"));
+  if (!text) return undefined;
+  let inOrigin = false;
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line.startsWith("[")) inOrigin = /^\[remote\s+"origin"\]$/.test(line);
+    else if (inOrigin) {
+      const url = /^url\s*=\s*(.+)$/.exec(line)?.[1]?.trim();
+      if (url) return url.replace(/[?#].*$/, "").replace(/\/+$/, "").replace(/\.git$/, "").split(/[/:]/).at(-1) || undefined;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The checkout that holds `relDir`: the nearest dir from it up to the root with a `.git` (a
+ * sub-repo's is a file), as a path from the root ("." for the root).
+ */
+function owningRepo(root: string, relDir: string): string {
+  for (let rel = relDir; rel !== "." && rel !== ""; rel = dirname(rel)) {
+    if (exists(join(root, rel, ".git"))) return rel;
+  }
+  return ".";
+}
+
+/**
+ * The configuration of a runnable dir, lowest first: defaults; the older config
+ * (`repo_config.yaml`/`.py`) of the repo that holds the dir, its image only for that repo's root
+ * dir; the root dt.yaml, its `image` naming the root's image only; the dir's own dt.yaml; the
+ * environment. Any other runnable dir's image defaults to its dir name.
  */
 export function loadConfig(root: string, relDir = ".", env: Record<string, string | undefined> = process.env): ResolvedConfig {
   const notices: string[] = [];
   const files: string[] = [];
-  const rootLayer = rootLayerOf(root);
-  const name = (rootLayer.layer?.values.name as string | undefined) ?? sanitizeName(basename(root));
+  const rootFacts = rootFactsOf(root);
+  const name = rootFacts.name.value;
   let values: Record<string, unknown> = {
     name,
     image: relDir === "." ? name : sanitizeName(basename(relDir)),
@@ -273,7 +298,7 @@ export function loadConfig(root: string, relDir = ".", env: Record<string, strin
   };
   const sources: Record<string, string> = {};
   defaultSources(values, "", sources);
-  sources.name = rootLayer.layer?.sources.name ?? "default (root dir name)";
+  sources.name = rootFacts.name.source;
   sources.image = relDir === "." ? "default (name)" : "default (dir name)";
 
   const apply = (layer: ConfigLayer, skip: string[] = []) => {
@@ -287,15 +312,23 @@ export function loadConfig(root: string, relDir = ".", env: Record<string, strin
       sources[k] = v;
     }
   };
-  if (rootLayer.layer) {
-    files.push(rootLayer.file!);
-    if (rootLayer.legacy) notices.push("read the legacy repo_config.yaml (no dt.yaml here); 'dt init' writes a dt.yaml");
-    apply(rootLayer.layer, relDir === "." ? [] : ["image"]);
+  const repo = owningRepo(root, relDir);
+  const older = repo === "." ? rootFacts.older : readOlderConfig(root, repo);
+  if (older) {
+    files.push(older.file);
+    // The root's name is the workspace's, decided above; a sub-repo's names its own dirs.
+    const skip = [...(repo === "." ? ["name"] : []), ...(relDir === repo ? [] : ["image"])];
+    apply(older.layer, skip);
+    if (older.layer.values.image !== undefined && relDir === repo) values.image = sanitizeName(String(older.layer.values.image));
+  }
+  if (rootFacts.dtYaml) {
+    files.push(rootFacts.dtYaml.file);
+    apply(rootFacts.dtYaml.layer, relDir === "." ? [] : ["image"]);
   }
   if (relDir !== ".") {
-    const dirLayer = loadLayer(root, relDir);
-    if (dirLayer.layer) {
-      files.push(dirLayer.file!);
+    const dirLayer = dtYamlLayer(root, relDir);
+    if (dirLayer) {
+      files.push(dirLayer.file);
       apply(dirLayer.layer);
     }
   }
@@ -333,4 +366,15 @@ export function configRows(resolved: ResolvedConfig): { key: string; value: unkn
   };
   for (const [k, v] of Object.entries(resolved.config)) walk(v, k);
   return rows;
+}
+
+/**
+ * The dir's own dev Dockerfile (through links) when it does not use `BASE_IMAGE`: there
+ * `base_image` has no effect. Null when the dir uses dt's template (which does) or its own uses it.
+ */
+export function baseImageIgnoredBy(root: string, relDir: string): string | null {
+  const file = `${relDir === "." ? "" : `${relDir}/`}devops/docker_build/dev.Dockerfile`;
+  const text = readText(join(root, file));
+  if (text === undefined) return null;
+  return /\$\{?BASE_IMAGE\b/.test(text) ? null : file;
 }

@@ -86,8 +86,8 @@ export const DT_YAML_SCHEMA = {
     setenv: {
       kind: "object",
       fields: {
-        path: strList("dirs put on PATH (relative to each repo root)"),
-        pythonpath: strList("dirs put on PYTHONPATH (relative to each repo root)"),
+        path: strList("dirs put on PATH (relative to each repo root; globs: * within a name, ** any depth)"),
+        pythonpath: strList("dirs put on PYTHONPATH (relative to each repo root; globs as for path); the target dir comes first"),
       },
     },
     sync: {
@@ -155,7 +155,8 @@ export function defaults(): Omit<DtConfig, "name" | "image"> {
     version_policy: "minor",
     docker: { mount: "same-path", sibling: false, dind: false, env: [], volumes: [], build_args: {}, memory: null },
     test: { suites: structuredClone(DEFAULT_SUITES), depends_on: [] },
-    setenv: { path: ["dev_scripts"], pythonpath: ["."] },
+    // The thin environment's tools: dev_scripts or dev_scripts_<repo>, and every dir below them.
+    setenv: { path: ["dev_scripts*/**"], pythonpath: ["."] },
     sync: { from: null, files: [] },
     tasks: {},
   };

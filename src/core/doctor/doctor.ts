@@ -1,6 +1,9 @@
 import { join } from "node:path";
 import { parseChangelog } from "../version/changelog.ts";
-import { loadConfig, type DtConfig } from "../config/config.ts";
+import { baseImageIgnoredBy, loadConfig, type DtConfig } from "../config/config.ts";
+import { readOlderConfig } from "../config/older-config.ts";
+import { linkChain } from "../base/link-chain.ts";
+import { unmatchedEntries } from "../run/run-env.ts";
 import { credentialSource, readDockerConfig, registryHost } from "../registry/docker-config.ts";
 import type { Engine } from "../engine/engine.ts";
 import { DtError } from "../base/errors.ts";
@@ -76,14 +79,72 @@ function checkRunnableDirs(ws: Workspace): Check[] {
     const name = `runnable ${dir.path}`;
     const file = dir.path === "." ? "changelog.txt" : `${dir.path}/changelog.txt`;
     try {
-      loadConfig(ws.root, dir.path);
+      const { files } = loadConfig(ws.root, dir.path);
       const entries = parseChangelog(readText(join(ws.root, file)) ?? "", file);
-      checks.push(ok(name, `dt.yaml and changelog.txt valid, version ${entries[0]!.version}`));
+      // Say only what was read: a dir without a dt.yaml of its own has none to call valid.
+      const own = files.filter((f) => f === `${dir.path}/dt.yaml`);
+      checks.push(ok(name, `${[...own, file].join(" and ")} valid, version ${entries[0]!.version}`));
     } catch (e) {
       checks.push(fromError(name, e));
     }
+    checks.push(...checkDockerfiles(ws.root, dir.path));
+    const ignoredBy = baseImageIgnoredBy(ws.root, dir.path);
+    if (ignoredBy) {
+      checks.push(warn(`base_image ${dir.path}`, `no effect: ${ignoredBy} does not use BASE_IMAGE`, "set the FROM in that Dockerfile, or use ARG BASE_IMAGE / FROM ${BASE_IMAGE} to let base_image choose it"));
+    }
   }
   if (ws.runnableDirs.length === 0) checks.push(warn("runnable dirs", "none in this workspace", "make one with 'dt init'"));
+  return checks;
+}
+
+/** A dir's Dockerfiles that are links must resolve inside the workspace; the chain says where one breaks. */
+function checkDockerfiles(root: string, dirPath: string): Check[] {
+  const checks: Check[] = [];
+  for (const stage of ["dev", "prod"]) {
+    const rel = `${dirPath === "." ? "" : `${dirPath}/`}devops/docker_build/${stage}.Dockerfile`;
+    const chain = linkChain(join(root, rel));
+    if (chain.hops.length === 0) continue;
+    const shown = [rel, ...chain.hops].join(" -> ");
+    const inside = chain.end === root || chain.end.startsWith(`${root}/`);
+    if (chain.loops) checks.push(fail(`Dockerfile ${rel}`, `a symlink loop: ${shown}`, "fix the link"));
+    else if (!chain.resolves) checks.push(fail(`Dockerfile ${rel}`, `does not resolve: ${shown} (missing)`, "fix the link, or initialise the sub-repo it points into (dt subrepo update)"));
+    else if (!inside) checks.push(fail(`Dockerfile ${rel}`, `resolves outside the workspace: ${shown}`, "link into the workspace or a sub-repo; dt never sends files from outside it"));
+  }
+  return checks;
+}
+
+/** The older toolchain's config files found, and what dt reads from them. */
+function checkOlderConfig(ws: Workspace): Check[] {
+  const checks: Check[] = [];
+  for (const repo of [".", ...ws.subRepos.filter((s) => s.initialised).map((s) => s.path)]) {
+    try {
+      const older = readOlderConfig(ws.root, repo);
+      if (!older) continue;
+      const mapped = Object.entries(older.layer.sources)
+        .map(([key, where]) => `${key} = ${String(valueAt(older.layer.values, key))} (line ${where.split(":").at(-1)})`)
+        .join(", ");
+      checks.push(ok(`older config ${older.file}`, mapped ? `read as ${mapped}` : "found; nothing in it maps to dt's keys"));
+    } catch (e) {
+      checks.push(fromError(`older config ${repo}`, e));
+    }
+  }
+  return checks;
+}
+
+const valueAt = (values: Record<string, unknown>, dotted: string): unknown =>
+  dotted.split(".").reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), values);
+
+/** Entries of setenv.path/pythonpath set by the user that match no dir in any repo. */
+function checkSetenvPaths(ws: Workspace): Check[] {
+  const { config, sources } = loadConfig(ws.root, ".");
+  const checks: Check[] = [];
+  for (const kind of ["path", "pythonpath"] as const) {
+    const source = sources[`setenv.${kind}`] ?? "default";
+    if (source === "default") continue;
+    for (const entry of unmatchedEntries(ws.root, ws.subRepos, config.setenv[kind])) {
+      checks.push(warn(`setenv.${kind}`, `${entry} (${source}) matches no directory in the workspace or its sub-repos`, `create it, or remove it from setenv.${kind}`));
+    }
+  }
   return checks;
 }
 
@@ -112,16 +173,20 @@ export async function runDoctor(cwd: string, engine: Engine): Promise<Check[]> {
   checks.push(ok("workspace", ws.root));
   let rootConfig: DtConfig | undefined;
   try {
-    rootConfig = loadConfig(ws.root, ".").config;
-    checks.push(ok("dt.yaml", "valid"));
+    const resolved = loadConfig(ws.root, ".");
+    rootConfig = resolved.config;
+    // No dt.yaml, no line about one: defaults and the older config apply, which the next lines say.
+    if (resolved.files.includes("dt.yaml")) checks.push(ok("dt.yaml", "valid"));
   } catch (e) {
     checks.push(fromError("dt.yaml", e));
   }
+  checks.push(...checkOlderConfig(ws));
   checks.push(checkSubRepos(ws));
   checks.push(...checkRunnableDirs(ws));
   if (rootConfig) {
     checks.push(...checkPlatforms(rootConfig.platforms, engineCheck.platform ?? hostPlatform()));
     checks.push(...checkCredentials(rootConfig));
+    checks.push(...checkSetenvPaths(ws));
   }
   return checks;
 }

@@ -1,7 +1,8 @@
+import { lstatSync } from "node:fs";
 import { join, relative } from "node:path";
 import { assetsUnder, fillTemplate, asset } from "../base/assets.ts";
 import { initialChangelog, today } from "../version/changelog.ts";
-import { sanitizeName } from "../config/config.ts";
+import { loadConfig, sanitizeName } from "../config/config.ts";
 import { exists } from "../base/fs-util.ts";
 import { writeFileAtomic } from "../base/fs-util.ts";
 import { findWorkspaceRoot } from "../workspace/workspace.ts";
@@ -19,15 +20,24 @@ export interface InitResult {
   root: string;
   dir: string;
   written: string[];
-  kept: string[];
+  /** Files left as they were: `exists` without --force; `yours` are never replaced (history, settings). */
+  kept: { path: string; why: "exists" | "yours" }[];
   gitRepo: boolean;
 }
+
+/**
+ * Files that hold the user's history and settings, not dt's templates: `--force` never replaces
+ * them (a changelog's entries are the versions of released images), nor any symlink.
+ */
+const YOURS = new Set(["changelog.txt", "pytest.ini", "dt.yaml"]);
 
 /** Planned files of `dt init`, relative to the workspace root, and their content. */
 function planInit(root: string, options: InitOptions): Map<string, { text: string; mode: number }> {
   const relDir = relative(root, options.dir).split("\\").join("/");
   const prefix = relDir ? `${relDir}/` : "";
-  const name = sanitizeName(options.image ?? (relDir ? relDir.split("/").at(-1)! : root.split("/").at(-1)!));
+  // The names dt would use anyway: the older config's, the origin's, the dir's (config.ts).
+  const known = knownNames(root, relDir || ".");
+  const name = sanitizeName(options.image ?? known.image);
   const files = new Map<string, { text: string; mode: number }>();
   files.set(`${prefix}changelog.txt`, { text: initialChangelog(name, options.date ?? today()), mode: 0o644 });
   for (const [path, text] of assetsUnder("templates/devops")) {
@@ -35,7 +45,7 @@ function planInit(root: string, options: InitOptions): Map<string, { text: strin
   }
   files.set(`${prefix}pytest.ini`, { text: asset("templates/pytest.ini"), mode: 0o644 });
   const rootYaml = fillTemplate(asset("templates/dt.yaml"), {
-    name: sanitizeName(root.split("/").at(-1)!),
+    name: known.name,
     base_image: options.baseImage ?? "python:3.12-slim",
   });
   const extra = [options.registry ? `registry: ${options.registry}` : "", !relDir && options.image ? `image: ${name}` : ""].filter(Boolean);
@@ -44,7 +54,26 @@ function planInit(root: string, options: InitOptions): Map<string, { text: strin
   return files;
 }
 
-/** Makes a dir runnable; never overwrites a file unless `force`. */
+/** A symlink (the older toolchain's shared devops): the repo's own choice, never replaced. */
+function isLink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+/** The workspace name and the dir's image as configuration resolves them; a broken config falls back to dir names. */
+function knownNames(root: string, relDir: string): { name: string; image: string } {
+  try {
+    const { config } = loadConfig(root, relDir);
+    return { name: config.name, image: config.image };
+  } catch {
+    return { name: sanitizeName(root.split("/").at(-1)!), image: sanitizeName((relDir === "." ? root : relDir).split("/").at(-1)!) };
+  }
+}
+
+/** Makes a dir runnable; never overwrites a file unless `force`, and never the user's history. */
 export function initRunnable(options: InitOptions): InitResult {
   let root: string;
   let gitRepo = true;
@@ -55,11 +84,11 @@ export function initRunnable(options: InitOptions): InitResult {
     gitRepo = false;
   }
   const written: string[] = [];
-  const kept: string[] = [];
+  const kept: InitResult["kept"] = [];
   for (const [path, file] of planInit(root, options)) {
     const abs = join(root, path);
-    if (exists(abs) && !options.force) {
-      kept.push(path);
+    if (exists(abs) && (!options.force || YOURS.has(path.split("/").at(-1)!) || isLink(abs))) {
+      kept.push({ path, why: options.force ? "yours" : "exists" });
       continue;
     }
     writeFileAtomic(abs, file.text, file.mode);

@@ -1,6 +1,7 @@
 import { homedir } from "node:os";
 import { join, relative } from "node:path";
 import type { DtConfig } from "../config/config.ts";
+import { globDirs, isGlob } from "../base/dir-glob.ts";
 import { isDir } from "../base/fs-util.ts";
 import type { Stage } from "../workspace/image-ref.ts";
 import type { SubRepo } from "../workspace/workspace.ts";
@@ -34,18 +35,24 @@ function passThroughEnv(patterns: readonly string[], env: Record<string, string 
 
 /**
  * Dirs of `setenv.<kind>` for the workspace root and each initialised sub-repo, as host paths;
- * only those that exist. No scanning: each configured entry is one stat per repo.
+ * only those that exist. A plain entry is one stat per repo; a glob (`dev_scripts*\/**`) walks
+ * only the dirs its pattern can reach.
  */
 export function configuredDirs(root: string, subRepos: readonly SubRepo[], entries: readonly string[]): string[] {
   const repos = [root, ...subRepos.filter((s) => s.initialised).map((s) => join(root, s.path))];
   const out: string[] = [];
   for (const repo of repos) {
     for (const entry of entries) {
-      const dir = entry === "." ? repo : join(repo, entry);
-      if (!out.includes(dir) && isDir(dir)) out.push(dir);
+      const dirs = isGlob(entry) ? globDirs(repo, entry) : [entry === "." ? repo : join(repo, entry)].filter(isDir);
+      for (const dir of dirs) if (!out.includes(dir)) out.push(dir);
     }
   }
   return out;
+}
+
+/** The entries of `setenv.<kind>` that match a dir in no repo: a typo, or a dir that went away. */
+export function unmatchedEntries(root: string, subRepos: readonly SubRepo[], entries: readonly string[]): string[] {
+  return entries.filter((entry) => configuredDirs(root, subRepos, [entry]).length === 0);
 }
 
 export interface DtVariables {
@@ -79,7 +86,10 @@ export function containerEnv(options: {
 }): Record<string, string> {
   const { vars, config } = options;
   const mount = config.docker.mount;
-  const pythonpath = configuredDirs(vars.root, options.subRepos, config.setenv.pythonpath).map((d) => toContainerPath(vars.root, mount, d));
+  // The target dir first, as the older toolchain's setenv has it: its own modules import by name.
+  const pythonpath = [vars.targetDir, ...configuredDirs(vars.root, options.subRepos, config.setenv.pythonpath)]
+    .filter((d, i, all) => all.indexOf(d) === i)
+    .map((d) => toContainerPath(vars.root, mount, d));
   const path = configuredDirs(vars.root, options.subRepos, config.setenv.path).map((d) => toContainerPath(vars.root, mount, d));
   const env: Record<string, string> = {
     ...passThroughEnv(config.docker.env, options.env),

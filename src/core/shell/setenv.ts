@@ -8,7 +8,8 @@ import { isDtError } from "../base/errors.ts";
 import { isDir, readText, writeFileAtomic } from "../base/fs-util.ts";
 import { floating, imageRef, tagUser, type Stage } from "../workspace/image-ref.ts";
 import { configuredDirs } from "../run/run-env.ts";
-import { findSubRepos, findWorkspaceRoot, isRunnableDir, relPath } from "../workspace/workspace.ts";
+import { findSubRepos, findWorkspaceRoot, isRunnableDir, relPath, type SubRepo } from "../workspace/workspace.ts";
+import { OLDER_CONFIG_FILES } from "../config/older-config-files.ts";
 import { DT_VERSION } from "../base/dt-version.ts";
 
 export const SHELLS = ["bash", "zsh", "fish", "sh"] as const;
@@ -108,12 +109,14 @@ function stamp(file: string): string {
 
 /**
  * One cache file per (workspace, target dir) under $XDG_CACHE_HOME/dt/setenv, valid while every
- * input is unchanged: the dt.yaml files, the legacy repo_config.yaml, the changelog, DT_REGISTRY
+ * input is unchanged: the dt.yaml files, the older config files of every repo (repo_config.yaml
+ * and .py), the root's .git/config (its origin names the workspace), the changelog, DT_REGISTRY
  * and dt's own version. A miss (or any cache trouble) parses the files as every command does,
  * so an invalid file is reported the usual way and never cached.
  */
-async function targetFacts(root: string, rel: string, env: Record<string, string | undefined>): Promise<Facts> {
-  const inputs = [join(root, "dt.yaml"), join(root, "repo_config.yaml")];
+async function targetFacts(root: string, rel: string, subRepos: readonly SubRepo[], env: Record<string, string | undefined>): Promise<Facts> {
+  const repos = [root, ...subRepos.map((s) => join(root, s.path))];
+  const inputs = [join(root, "dt.yaml"), join(root, ".git", "config"), ...repos.flatMap((r) => OLDER_CONFIG_FILES.map((f) => join(r, f)))];
   if (rel !== ".") inputs.push(join(root, rel, "dt.yaml"));
   if (rel !== "." || isRunnableDir(root)) inputs.push(join(root, rel, "changelog.txt"));
   const key = [DT_VERSION, root, rel, env.DT_REGISTRY ?? "", ...inputs.map(stamp)].join("\0");
@@ -159,11 +162,13 @@ export async function workspaceEnv(cwd: string, options: WorkspaceEnvOptions = {
   let targetDir = innermostRunnable(root, here);
   if (!targetDir && options.inside && !within(root, here)) targetDir = env.DT_TARGET_DIR ?? "";
   const rel = targetDir && within(root, targetDir) && isRunnableDir(targetDir) ? relPath(root, targetDir) : ".";
-  const facts = await targetFacts(root, rel, env);
   const subRepos = findSubRepos(root);
+  const facts = await targetFacts(root, rel, subRepos, env);
   // A dir with ':' cannot be written into PATH or PYTHONPATH; it is left out.
   const dirs = (entries: readonly string[]) => configuredDirs(root, subRepos, entries).filter((d) => !d.includes(":"));
-  const out: WorkspaceEnv = { root, targetDir, path: dirs(facts.path), pythonpath: dirs(facts.pythonpath) };
+  // The target dir leads PYTHONPATH, as the older toolchain's setenv has it.
+  const pythonpath = [...new Set([...(targetDir && !targetDir.includes(":") ? [targetDir] : []), ...dirs(facts.pythonpath)])];
+  const out: WorkspaceEnv = { root, targetDir, path: dirs(facts.path), pythonpath };
   if (targetDir && facts.version !== undefined) {
     const login = env.USER || env.LOGNAME;
     const user = login ? tagUser(login) : undefined;

@@ -7,10 +7,10 @@ import {
   loadConfig,
   mergeValues,
   parseConfigText,
-  parseLegacyRepoConfig,
   sanitizeName,
-  type ConfigLayer,
 } from "../../../../src/core/config/config.ts";
+import type { ConfigLayer } from "../../../../src/core/config/layer.ts";
+import { parseRepoConfigPy, parseRepoConfigYaml } from "../../../../src/core/config/older-config.ts";
 import { DEFAULT_SUITES, DT_YAML_SCHEMA, defaults, toJsonSchema, type Schema } from "../../../../src/core/config/schema.ts";
 import { DtError, DtErrors } from "../../../../src/core/base/errors.ts";
 import { fuzzSeed, lineCount, mutate, rng } from "../../fuzz.ts";
@@ -394,7 +394,7 @@ describe("loadConfig", () => {
     expect([none.config.registry, none.sources.registry]).toEqual([null, "default"]);
   });
 
-  test("legacy repo_config.yaml is read as name, image and registries, with a notice", () => {
+  test("repo_config.yaml is read as name, image and registries, each with its file:line", () => {
     const root = repo("legacy", {
       "repo_config.yaml": [
         "repo_info:",
@@ -414,34 +414,91 @@ describe("loadConfig", () => {
     expect(r.config.image).toBe("cmamp-img");
     expect(r.config.registries).toEqual({ ecr: "123456789.dkr.ecr.eu-north-1.amazonaws.com", ghcr: "ghcr.io/acme" });
     expect(r.files).toEqual(["repo_config.yaml"]);
-    expect(r.notices).toHaveLength(1);
-    expect(r.notices[0]).toContain("repo_config.yaml");
-    expect(r.notices[0]!.includes("\n")).toBe(false);
-    expect(r.sources.name).toBe("repo_config.yaml");
-    expect(r.sources.image).toBe("repo_config.yaml");
-    // a nested dir: name from the legacy file, image still the dir name
+    expect(r.notices).toEqual([]);
+    expect(r.sources.name).toBe("repo_config.yaml:2");
+    expect(r.sources.image).toBe("repo_config.yaml:5");
+    expect(r.sources["registries.ghcr"]).toBe("repo_config.yaml:8");
+    // a nested dir: name from the older file, image still the dir name
     const nested = loadConfig(root, "svc", {});
     expect([nested.config.name, nested.config.image]).toEqual(["cmamp", "svc"]);
   });
 
-  test("parseLegacyRepoConfig: partial and odd files", () => {
-    expect(parseLegacyRepoConfig("", "repo_config.yaml")).toEqual({ values: {}, sources: {} });
-    expect(parseLegacyRepoConfig("just a string\n", "repo_config.yaml").values).toEqual({});
-    expect(parseLegacyRepoConfig("repo_info: {repo_name: 3}\n", "repo_config.yaml").values).toEqual({});
-    const e = dtErrorOf(() => parseLegacyRepoConfig("repo_info: [\n", "repo_config.yaml"));
-    expect(e.exitCode).toBe(2);
-    expect(e.where).toMatch(/^repo_config\.yaml:\d+$/);
+  test("repo_config.py is read as text: module-level string assignments only, never run", () => {
+    const root = repo("olderpy", {
+      "repo_config.py": [
+        "import os",
+        '_REPO_NAME = "orders"',
+        "_GITHUB_REPO_ACCOUNT = 'acme'",
+        '_DOCKER_IMAGE_NAME: str = "orders-img"  # the image',
+        '_CONTAINER_REGISTRY_ECR = "123.dkr.ecr.eu-north-1.amazonaws.com/acme"',
+        "def get_name():",
+        '    _REPO_NAME = "not-this-one"',
+        '_FROM_ENV = os.environ["X"]',
+        "",
+      ].join("\n"),
+    });
+    const r = loadConfig(root, ".", {});
+    expect([r.config.name, r.config.image]).toEqual(["orders", "orders-img"]);
+    expect(r.config.registries).toEqual({ ecr: "123.dkr.ecr.eu-north-1.amazonaws.com/acme" });
+    expect(r.sources.name).toBe("repo_config.py:2");
+    expect(r.sources.image).toBe("repo_config.py:4");
+    expect(r.sources["registries.ecr"]).toBe("repo_config.py:5");
+    expect(r.files).toEqual(["repo_config.py"]);
   });
 
-  test("a dt.yaml wins over repo_config.yaml", () => {
+  test("a sub-repo's older config names its own dirs; its image names only its root dir", () => {
+    const root = repo("withsub", {
+      "dt.yaml": "registry: reg.example/acme\n",
+      "helpers_root/.git": "gitdir: ../.git/modules/helpers_root\n",
+      "helpers_root/repo_config.yaml": "repo_info:\n  repo_name: helpers\ndocker_info:\n  docker_image_name: helpers-img\ncontainer_registry_info:\n  ecr: ecr.example/h\n",
+    });
+    const subRoot = loadConfig(root, "helpers_root", {});
+    expect([subRoot.config.name, subRoot.config.image]).toEqual(["helpers", "helpers-img"]);
+    expect(subRoot.sources.image).toBe("helpers_root/repo_config.yaml:4");
+    expect(subRoot.config.registries).toEqual({ ecr: "ecr.example/h" });
+    expect(subRoot.config.registry).toBe("reg.example/acme");
+    expect(subRoot.files).toEqual(["helpers_root/repo_config.yaml", "dt.yaml"]);
+    const inSub = loadConfig(root, "helpers_root/tools/lint", {});
+    expect([inSub.config.name, inSub.config.image]).toEqual(["helpers", "lint"]);
+    // The super-repo's own dirs know nothing of the sub-repo's file.
+    const outer = loadConfig(root, "apps/x", {});
+    expect([outer.config.name, outer.config.image, outer.config.registries]).toEqual(["withsub", "x", {}]);
+  });
+
+  test("the workspace name: dt.yaml, else the older config, else the origin URL, else the dir name", () => {
+    const root = repo("orders2", {
+      ".git/config": '[core]\n\tbare = false\n[remote "origin"]\n\turl = https://github.com/acme/orders.git\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n',
+    });
+    const r = loadConfig(root, ".", {});
+    expect(r.config.name).toBe("orders");
+    expect(r.sources.name).toBe("default (the origin URL)");
+    writeFileSync(join(root, "repo_config.py"), '_REPO_NAME = "orders_py"\n');
+    expect(loadConfig(root, ".", {}).config.name).toBe("orders_py");
+    writeFileSync(join(root, "dt.yaml"), "name: fromdt\n");
+    expect(loadConfig(root, ".", {}).config.name).toBe("fromdt");
+    const scp = repo("clone-b", { ".git/config": '[remote "origin"]\n\turl = git@github.com:acme/billing.git\n' });
+    expect(loadConfig(scp, ".", {}).config.name).toBe("billing");
+  });
+
+  test("parseRepoConfigYaml and parseRepoConfigPy: partial and odd files", () => {
+    expect(parseRepoConfigYaml("", "repo_config.yaml")).toEqual({ values: {}, sources: {} });
+    expect(parseRepoConfigYaml("just a string\n", "repo_config.yaml").values).toEqual({});
+    expect(parseRepoConfigYaml("repo_info: {repo_name: 3}\n", "repo_config.yaml").values).toEqual({});
+    const e = dtErrorOf(() => parseRepoConfigYaml("repo_info: [\n", "repo_config.yaml"));
+    expect(e.exitCode).toBe(2);
+    expect(e.where).toMatch(/^repo_config\.yaml:\d+$/);
+    expect(parseRepoConfigPy('_REPO_NAME = f"x{y}"\n_REPO_NAME = "a" + "b"\n', "repo_config.py").values).toEqual({});
+  });
+
+  test("a dt.yaml wins over the older config, value by value", () => {
     const root = repo("both", {
       "dt.yaml": "name: fromdt\n",
       "repo_config.yaml": "repo_info:\n  repo_name: fromlegacy\ndocker_info:\n  docker_image_name: legacyimg\n",
     });
     const r = loadConfig(root, ".", {});
-    expect([r.config.name, r.config.image]).toEqual(["fromdt", "fromdt"]);
-    expect(r.files).toEqual(["dt.yaml"]);
-    expect(r.notices).toEqual([]);
+    expect([r.config.name, r.config.image]).toEqual(["fromdt", "legacyimg"]);
+    expect([r.sources.name, r.sources.image]).toEqual(["dt.yaml:1", "repo_config.yaml:4"]);
+    expect(r.files).toEqual(["repo_config.yaml", "dt.yaml"]);
   });
 
   test("an invalid dt.yaml, at the root or in the runnable dir, is a usage error naming its path", () => {

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DtErrors } from "../../../../src/core/base/errors.ts";
 import {
@@ -104,8 +104,9 @@ describe("workspaceEnv", () => {
     expect(ws.image).toEqual({ name: "ghcr.io/acme/svc:local-ann", version: "0.4.0", stage: "local" });
     // Only existing dirs; root first, then each sub-repo; "." is the repo itself.
     expect(ws.path).toEqual([join(root, "dev_scripts"), join(root, "helpers_root/dev_scripts")]);
-    // helpers_root/helpers_root does not exist, and helpers_root's own "." is already there.
-    expect(ws.pythonpath).toEqual([root, join(root, "helpers_root")]);
+    // The target dir leads; helpers_root/helpers_root does not exist, and helpers_root's own "."
+    // is already there.
+    expect(ws.pythonpath).toEqual([join(root, "svc"), root, join(root, "helpers_root")]);
   });
 
   test("outside any runnable dir: empty target dir, no image, the root's config", async () => {
@@ -131,7 +132,8 @@ describe("workspaceEnv", () => {
     writeFileSync(join(root, "dt.yaml"), "setenv:\n  path: []\n  pythonpath: [helpers_root]\n");
     const ws = (await workspaceEnv(root, { env }))!;
     expect(ws.path).toEqual([]);
-    expect(ws.pythonpath).toEqual([join(root, "helpers_root")]);
+    // The root is the target dir here: it leads PYTHONPATH whatever setenv.pythonpath says.
+    expect(ws.pythonpath).toEqual([root, join(root, "helpers_root")]);
     expect(ws.image!.name).toBe("my-ws:local-ann");
     writeFileSync(join(root, "dt.yaml"), "setenv:\n  path: dev_scripts\n");
     const error = await workspaceEnv(root, { env }).catch((e: unknown) => e);
@@ -216,5 +218,48 @@ describe("applyWorkspaceEnv", () => {
       { root: "/w", targetDir: "", path: ["/a", "/b"], pythonpath: ["/w"] },
     );
     expect(env).toEqual({ PATH: "/b:/bin:/a", PYTHONPATH: "/w", HOME: "/h", DT_WORKSPACE: "/w", DT_TARGET_DIR: "" });
+  });
+});
+
+describe("setenv.path globs and the default for dev_scripts", () => {
+  test("the default puts dev_scripts, dev_scripts_<repo> and every dir below them on PATH, in every repo", async () => {
+    const { root, cache } = fakeWorkspace("");
+    for (const d of ["dev_scripts_myrepo/git", "dev_scripts_myrepo/docker/sub", "dev_scripts_myrepo/.hidden", "helpers_root/dev_scripts_helpers/lint", "dev_scriptsx/"]) {
+      mkdirSync(join(root, d), { recursive: true });
+    }
+    const ws = (await workspaceEnv(root, { env: { XDG_CACHE_HOME: cache } }))!;
+    expect(ws.path).toEqual([
+      join(root, "dev_scripts"),
+      join(root, "dev_scripts_myrepo"),
+      join(root, "dev_scripts_myrepo/docker"),
+      join(root, "dev_scripts_myrepo/docker/sub"),
+      join(root, "dev_scripts_myrepo/git"),
+      join(root, "dev_scriptsx"),
+      join(root, "helpers_root/dev_scripts"),
+      join(root, "helpers_root/dev_scripts_helpers"),
+      join(root, "helpers_root/dev_scripts_helpers/lint"),
+    ]);
+  });
+
+  test("configured globs: * within a name, ** any depth; unmatchedEntries names what matches nothing", async () => {
+    const { root, cache } = fakeWorkspace("setenv:\n  path: ['tools/*/bin', missing_dir]\n  pythonpath: ['libs/**']\n");
+    for (const d of ["tools/a/bin", "tools/b/bin", "tools/c", "libs/x/y"]) mkdirSync(join(root, d), { recursive: true });
+    const ws = (await workspaceEnv(root, { env: { XDG_CACHE_HOME: cache } }))!;
+    expect(ws.path).toEqual([join(root, "tools/a/bin"), join(root, "tools/b/bin")]);
+    expect(ws.pythonpath).toEqual([root, join(root, "libs"), join(root, "libs/x"), join(root, "libs/x/y")]);
+    const { unmatchedEntries } = await import("../../../../src/core/run/run-env.ts");
+    const { findSubRepos } = await import("../../../../src/core/workspace/workspace.ts");
+    expect(unmatchedEntries(root, findSubRepos(root), ["tools/*/bin", "missing_dir", "nope/*"])).toEqual(["missing_dir", "nope/*"]);
+  });
+
+  test("the cache follows an edit of a sub-repo's repo_config.py", async () => {
+    const { root, cache } = fakeWorkspace("");
+    const env = { XDG_CACHE_HOME: cache, USER: "ann" };
+    mkdirSync(join(root, "helpers_root/devops"), { recursive: true });
+    writeFileSync(join(root, "helpers_root/changelog.txt"), "# h-1.0.0\n- 2026-01-01\n- x\n");
+    writeFileSync(join(root, "helpers_root/repo_config.py"), '_DOCKER_IMAGE_NAME = "first"\n');
+    expect((await workspaceEnv(join(root, "helpers_root"), { env }))!.image!.name).toBe("first:local-ann");
+    writeFileSync(join(root, "helpers_root/repo_config.py"), '_DOCKER_IMAGE_NAME = "second-name"\n');
+    expect((await workspaceEnv(join(root, "helpers_root"), { env }))!.image!.name).toBe("second-name:local-ann");
   });
 });
