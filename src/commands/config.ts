@@ -40,7 +40,7 @@ export default defineCommand({
       if (!(name in own)) rows.push({ key: `docker.build_args.${name}`, value, source });
     }
     if (args.json) {
-      outJson({ root, dir, files: resolved.files, config: resolved.config, values: rows, baseImageIgnoredBy: ignoredBy });
+      outJson({ root, dir, files: resolved.files, config: resolved.config, values: rows, baseImageIgnoredBy: ignoredBy, ignored: resolved.ignored });
       return;
     }
     out(`${c.bold("config of")} ${dir === "." ? root : `${dir} (in ${root})`}`);

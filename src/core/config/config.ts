@@ -16,10 +16,19 @@ export interface ResolvedConfig {
   config: DtConfig;
   /** Dotted key -> "default", "dt.yaml:LINE", "env DT_REGISTRY", ... */
   sources: Record<string, string>;
-  /** One-line notices for the user (e.g. a legacy repo_config.yaml was read). */
+  /** One-line notices for the user. */
   notices: string[];
   files: string[];
+  /** Settings a file set and dt did not honour, with why (a sub-repo that is not trusted). */
+  ignored: { key: string; source: string; reason: string }[];
 }
+
+/**
+ * Settings that widen what a container reaches: the engine socket, a privileged engine, host
+ * paths, host variables. A sub-repo (someone else's code) may set them for its own dirs only
+ * when the super-repo's root dt.yaml trusts it (`docker.trusted_subrepos`).
+ */
+const WIDENING = ["docker.sibling", "docker.dind", "docker.volumes", "docker.env"] as const;
 
 /**
  * Parses and validates one dt.yaml text. Every problem is collected and thrown together, each
@@ -289,6 +298,7 @@ function owningRepo(root: string, relDir: string): string {
 export function loadConfig(root: string, relDir = ".", env: Record<string, string | undefined> = process.env): ResolvedConfig {
   const notices: string[] = [];
   const files: string[] = [];
+  const ignored: ResolvedConfig["ignored"] = [];
   const rootFacts = rootFactsOf(root);
   const name = rootFacts.name.value;
   let values: Record<string, unknown> = {
@@ -329,6 +339,17 @@ export function loadConfig(root: string, relDir = ".", env: Record<string, strin
     const dirLayer = dtYamlLayer(root, relDir);
     if (dirLayer) {
       files.push(dirLayer.file);
+      const trusted = (rootFacts.dtYaml?.layer.values.docker as { trusted_subrepos?: string[] } | undefined)?.trusted_subrepos ?? [];
+      if (repo !== "." && !trusted.includes("*") && !trusted.includes(repo)) {
+        const docker = dirLayer.layer.values.docker as Record<string, unknown> | undefined;
+        for (const key of WIDENING) {
+          const field = key.split(".")[1]!;
+          if (docker?.[field] === undefined) continue;
+          ignored.push({ key, source: dirLayer.layer.sources[key] ?? dirLayer.file, reason: `${repo} is a sub-repo the root dt.yaml does not trust (docker.trusted_subrepos)` });
+          delete docker[field];
+          for (const k of Object.keys(dirLayer.layer.sources)) if (k === key || k.startsWith(`${key}[`)) delete dirLayer.layer.sources[k];
+        }
+      }
       apply(dirLayer.layer);
     }
   }
@@ -336,7 +357,8 @@ export function loadConfig(root: string, relDir = ".", env: Record<string, strin
     values.registry = env.DT_REGISTRY;
     sources.registry = "env DT_REGISTRY";
   }
-  return { config: values as unknown as DtConfig, sources, notices, files };
+  for (const i of ignored) notices.push(`ignored ${i.key} of ${i.source}: ${i.reason}`);
+  return { config: values as unknown as DtConfig, sources, notices, files, ignored };
 }
 
 /** A directory name made into a valid image name component. */

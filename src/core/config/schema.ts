@@ -70,6 +70,9 @@ export const DT_YAML_SCHEMA = {
             expected: "a string, number or boolean",
           },
         },
+        trusted_subrepos: strList(
+          "root dt.yaml only: sub-repos whose runnable dirs' dt.yaml may widen what a container reaches (sibling, dind, volumes, env); '*' for all",
+        ),
         memory: str("memory limit of dt's containers, e.g. 2g or 512m (default: none)", {
           pattern: /^\d+(\.\d+)?[kmgKMG]?[bB]?$/,
           expected: "a size like 512m or 2g",
@@ -130,6 +133,7 @@ export interface DtConfig {
     env: string[];
     volumes: string[];
     build_args: Record<string, string | number | boolean>;
+    trusted_subrepos: string[];
     memory: string | null;
   };
   test: { suites: Record<string, Suite>; depends_on: string[] };
@@ -153,7 +157,7 @@ export function defaults(): Omit<DtConfig, "name" | "image"> {
     builders: {},
     base_image: "python:3.12-slim",
     version_policy: "minor",
-    docker: { mount: "same-path", sibling: false, dind: false, env: [], volumes: [], build_args: {}, memory: null },
+    docker: { mount: "same-path", sibling: false, dind: false, env: [], volumes: [], build_args: {}, trusted_subrepos: [], memory: null },
     test: { suites: structuredClone(DEFAULT_SUITES), depends_on: [] },
     // The thin environment's tools: dev_scripts or dev_scripts_<repo>, and every dir below them.
     setenv: { path: ["dev_scripts*/**"], pythonpath: ["."] },

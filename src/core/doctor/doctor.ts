@@ -79,7 +79,8 @@ function checkRunnableDirs(ws: Workspace): Check[] {
     const name = `runnable ${dir.path}`;
     const file = dir.path === "." ? "changelog.txt" : `${dir.path}/changelog.txt`;
     try {
-      const { files } = loadConfig(ws.root, dir.path);
+      const { files, ignored } = loadConfig(ws.root, dir.path);
+      for (const i of ignored) checks.push(warn(`ignored ${i.key}`, `${i.source}: ${i.reason}`, `add the sub-repo to docker.trusted_subrepos in the root dt.yaml if you trust it`));
       const entries = parseChangelog(readText(join(ws.root, file)) ?? "", file);
       // Say only what was read: a dir without a dt.yaml of its own has none to call valid.
       const own = files.filter((f) => f === `${dir.path}/dt.yaml`);

@@ -348,7 +348,7 @@ describe("loadConfig", () => {
     expect(r.files).toEqual(["dt.yaml", "services/api/dt.yaml"]);
     expect(r.config.platforms).toEqual(["linux/amd64"]);
     expect(r.config.image).toBe("api-server");
-    expect(r.config.docker).toEqual({ mount: "same-path", sibling: true, dind: true, env: ["API_KEY"], volumes: [], build_args: {}, memory: null });
+    expect(r.config.docker).toEqual({ mount: "same-path", sibling: true, dind: true, env: ["API_KEY"], volumes: [], build_args: {}, trusted_subrepos: [], memory: null });
     expect(r.config.test.suites).toEqual({
       fast: { marker: "quick", timeout: 10 },
       slow: DEFAULT_SUITES.slow!,
@@ -465,6 +465,32 @@ describe("loadConfig", () => {
     expect([outer.config.name, outer.config.image, outer.config.registries]).toEqual(["withsub", "x", {}]);
   });
 
+  test("a sub-repo's dt.yaml cannot widen its containers (sibling, dind, volumes, env) unless the root trusts it", () => {
+    const root = repo("trust", {
+      "dt.yaml": "docker:\n  volumes: ['/data:/data:ro']\n",
+      "vendor/.git": "gitdir: ../.git/modules/vendor\n",
+      "vendor/tool/dt.yaml": "docker:\n  sibling: true\n  dind: true\n  volumes: ['/:/host']\n  env: ['*']\n  mount: /app\n",
+      "apps/x/dt.yaml": "docker:\n  sibling: true\n",
+    });
+    const untrusted = loadConfig(root, "vendor/tool", {});
+    expect(untrusted.config.docker).toMatchObject({ sibling: false, dind: false, volumes: ["/data:/data:ro"], env: [], mount: "/app" });
+    expect(untrusted.ignored.map((i) => [i.key, i.source])).toEqual([
+      ["docker.sibling", "vendor/tool/dt.yaml:2"],
+      ["docker.dind", "vendor/tool/dt.yaml:3"],
+      ["docker.volumes", "vendor/tool/dt.yaml:4"],
+      ["docker.env", "vendor/tool/dt.yaml:5"],
+    ]);
+    expect(untrusted.ignored[0]!.reason).toContain("docker.trusted_subrepos");
+    expect(untrusted.notices[0]).toStartWith("ignored docker.sibling of vendor/tool/dt.yaml:2: ");
+    // The super-repo's own dirs are trusted: they are the repo's own code.
+    expect(loadConfig(root, "apps/x", {}).config.docker.sibling).toBe(true);
+    writeFileSync(join(root, "dt.yaml"), "docker:\n  trusted_subrepos: [vendor]\n");
+    const trusted = loadConfig(root, "vendor/tool", {});
+    expect(trusted.ignored).toEqual([]);
+    expect(trusted.config.docker).toMatchObject({ sibling: true, dind: true, volumes: ["/:/host"], env: ["*"] });
+    expect(trusted.sources["docker.dind"]).toBe("vendor/tool/dt.yaml:3");
+  });
+
   test("the workspace name: dt.yaml, else the older config, else the origin URL, else the dir name", () => {
     const root = repo("orders2", {
       ".git/config": '[core]\n\tbare = false\n[remote "origin"]\n\turl = https://github.com/acme/orders.git\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n',
@@ -553,7 +579,7 @@ describe("toJsonSchema", () => {
   test("nested objects are closed too; maps, enums, patterns and either are expressed", () => {
     const props = schema.properties as Record<string, any>;
     expect(props.docker.additionalProperties).toBe(false);
-    expect(Object.keys(props.docker.properties)).toEqual(["mount", "sibling", "dind", "env", "volumes", "build_args", "memory"]);
+    expect(Object.keys(props.docker.properties)).toEqual(["mount", "sibling", "dind", "env", "volumes", "build_args", "trusted_subrepos", "memory"]);
     expect(props.docker.properties.sibling).toMatchObject({ type: "boolean" });
     expect(props.docker.properties.build_args).toMatchObject({ type: "object", propertyNames: { pattern: "^[A-Za-z_][A-Za-z0-9_]*$" } });
     expect(props.version_policy).toMatchObject({ type: "string", enum: ["exact", "minor", "major"] });
