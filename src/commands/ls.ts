@@ -7,15 +7,26 @@ export default defineCommand({
   async run({ args, cwd }) {
     const { scanWorkspace } = await import("../core/workspace/workspace.ts");
     const { summarizeRunnable } = await import("../core/workspace/runnable-info.ts");
-    const { localTags, stagesIn } = await import("../core/engine/local-stages.ts");
+    const { engineImages, stagesIn } = await import("../core/engine/local-stages.ts");
     const { connectEngine } = await import("../core/engine/connect.ts");
     const { out, outJson, table, c, warn } = await import("../ui/output.ts");
     // The engine answers while git walks the working trees.
-    const engine = connectEngine().then(localTags);
+    const engine = connectEngine().then(engineImages);
     const ws = await scanWorkspace(cwd);
     const summaries = ws.runnableDirs.map((d) => ({ ...summarizeRunnable(ws.root, d), repo: d.repo }));
-    const { tags, engineProblem } = await engine;
-    const runnable = summaries.map((s) => ({ ...s, stages: stagesIn(tags, s) }));
+    // Two dirs with one image would overwrite each other's tags: say so on both (build refuses them).
+    const byImage = new Map<string, string[]>();
+    for (const s of summaries) {
+      const key = `${s.registry ?? ""}/${s.image}`;
+      byImage.set(key, [...(byImage.get(key) ?? []), s.path]);
+    }
+    for (const s of summaries) {
+      const others = byImage.get(`${s.registry ?? ""}/${s.image}`)!.filter((p) => p !== s.path);
+      if (others.length) s.problem = [s.problem, `image ${s.image} is also ${others.join(", ")}'s: set image: in one dt.yaml`].filter(Boolean).join("; ");
+    }
+    const images = await engine;
+    const { engineProblem } = images;
+    const runnable = summaries.map((s) => ({ ...s, stages: stagesIn(images, ws.root, s) }));
     if (args.json) {
       outJson({ root: ws.root, subRepos: ws.subRepos, runnableDirs: runnable, engineProblem });
       return;
@@ -47,6 +58,7 @@ export default defineCommand({
         runnable.map((r) => [r.path, r.image, r.version ?? c.red(r.problem ?? "?"), builtStages(r.stages)]),
       ),
     );
+    for (const r of runnable) if (r.version && r.problem) warn(`${r.path}: ${r.problem}`);
     if (engineProblem) warn(`stages built locally are unknown: ${engineProblem}`);
   },
 });

@@ -42,6 +42,7 @@ export default defineCommand({
     const { connectEngine } = await import("../core/engine/connect.ts");
     const [ws, engine] = await Promise.all([scanWorkspace(cwd, { dirty: false }), connectEngine()]);
     const selection = await selectDirs(ws, { cwd, all: args.all, dirs, changed: args.changed, base: args.base });
+    (await import("../core/workspace/image-names.ts")).assertUniqueImages(ws.root, ws.runnableDirs);
     const { testDisplay } = await import("../ui/test-display.ts");
     const { renderTestReport } = await import("../ui/test-report.ts");
     const { out, outJson } = await import("../ui/output.ts");

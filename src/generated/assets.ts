@@ -6,107 +6,110 @@ import a1 from "../../assets/completion/dt.fish" with { type: "text" };
 // @ts-ignore text asset
 import a2 from "../../assets/completion/dt.zsh" with { type: "text" };
 // @ts-ignore text asset
-import a3 from "../../assets/example/helpers/README.md" with { type: "text" };
+import a3 from "../../assets/example/helpers/.gitignore" with { type: "text" };
 // @ts-ignore text asset
-import a4 from "../../assets/example/helpers/changelog.txt" with { type: "text" };
+import a4 from "../../assets/example/helpers/README.md" with { type: "text" };
 // @ts-ignore text asset
-import a5 from "../../assets/example/helpers/conftest.py" with { type: "text" };
+import a5 from "../../assets/example/helpers/changelog.txt" with { type: "text" };
 // @ts-ignore text asset
-import a6 from "../../assets/example/helpers/dev_scripts/dt-demo-hello" with { type: "text" };
+import a6 from "../../assets/example/helpers/conftest.py" with { type: "text" };
 // @ts-ignore text asset
-import a7 from "../../assets/example/helpers/devops/docker_build/os_packages.txt" with { type: "text" };
+import a7 from "../../assets/example/helpers/dev_scripts/dt-demo-hello" with { type: "text" };
 // @ts-ignore text asset
-import a8 from "../../assets/example/helpers/mylib/__init__.py" with { type: "text" };
+import a8 from "../../assets/example/helpers/devops/docker_build/os_packages.txt" with { type: "text" };
 // @ts-ignore text asset
-import a9 from "../../assets/example/helpers/pytest.ini" with { type: "text" };
+import a9 from "../../assets/example/helpers/mylib/__init__.py" with { type: "text" };
 // @ts-ignore text asset
-import a10 from "../../assets/example/helpers/tests/test_mylib.py" with { type: "text" };
+import a10 from "../../assets/example/helpers/pytest.ini" with { type: "text" };
 // @ts-ignore text asset
-import a11 from "../../assets/example/super/.gitignore" with { type: "text" };
+import a11 from "../../assets/example/helpers/tests/test_mylib.py" with { type: "text" };
 // @ts-ignore text asset
-import a12 from "../../assets/example/super/README.md" with { type: "text" };
+import a12 from "../../assets/example/super/.gitignore" with { type: "text" };
 // @ts-ignore text asset
-import a13 from "../../assets/example/super/apps/pricer/changelog.txt" with { type: "text" };
+import a13 from "../../assets/example/super/README.md" with { type: "text" };
 // @ts-ignore text asset
-import a14 from "../../assets/example/super/apps/pricer/devops/docker_build/os_packages.txt" with { type: "text" };
+import a14 from "../../assets/example/super/apps/pricer/changelog.txt" with { type: "text" };
 // @ts-ignore text asset
-import a15 from "../../assets/example/super/apps/pricer/pricer/__init__.py" with { type: "text" };
+import a15 from "../../assets/example/super/apps/pricer/devops/docker_build/os_packages.txt" with { type: "text" };
 // @ts-ignore text asset
-import a16 from "../../assets/example/super/apps/pricer/pytest.ini" with { type: "text" };
+import a16 from "../../assets/example/super/apps/pricer/pricer/__init__.py" with { type: "text" };
 // @ts-ignore text asset
-import a17 from "../../assets/example/super/apps/pricer/tests/test_pricer.py" with { type: "text" };
+import a17 from "../../assets/example/super/apps/pricer/pytest.ini" with { type: "text" };
 // @ts-ignore text asset
-import a18 from "../../assets/example/super/apps/reporter/changelog.txt" with { type: "text" };
+import a18 from "../../assets/example/super/apps/pricer/tests/test_pricer.py" with { type: "text" };
 // @ts-ignore text asset
-import a19 from "../../assets/example/super/apps/reporter/devops/docker_build/os_packages.txt" with { type: "text" };
+import a19 from "../../assets/example/super/apps/reporter/changelog.txt" with { type: "text" };
 // @ts-ignore text asset
-import a20 from "../../assets/example/super/apps/reporter/pytest.ini" with { type: "text" };
+import a20 from "../../assets/example/super/apps/reporter/devops/docker_build/os_packages.txt" with { type: "text" };
 // @ts-ignore text asset
-import a21 from "../../assets/example/super/apps/reporter/reporter/__init__.py" with { type: "text" };
+import a21 from "../../assets/example/super/apps/reporter/pytest.ini" with { type: "text" };
 // @ts-ignore text asset
-import a22 from "../../assets/example/super/apps/reporter/tests/test_reporter.py" with { type: "text" };
+import a22 from "../../assets/example/super/apps/reporter/reporter/__init__.py" with { type: "text" };
 // @ts-ignore text asset
-import a23 from "../../assets/example/super/dt.yaml" with { type: "text" };
+import a23 from "../../assets/example/super/apps/reporter/tests/test_reporter.py" with { type: "text" };
 // @ts-ignore text asset
-import a24 from "../../assets/example/super/pytest.ini" with { type: "text" };
+import a24 from "../../assets/example/super/dt.yaml" with { type: "text" };
 // @ts-ignore text asset
-import a25 from "../../assets/pytest/dt_pytest.py" with { type: "text" };
+import a25 from "../../assets/example/super/pytest.ini" with { type: "text" };
 // @ts-ignore text asset
-import a26 from "../../assets/templates/devops/docker_build/dev.Dockerfile" with { type: "text" };
+import a26 from "../../assets/pytest/dt_pytest.py" with { type: "text" };
 // @ts-ignore text asset
-import a27 from "../../assets/templates/devops/docker_build/dockerignore.dev" with { type: "text" };
+import a27 from "../../assets/templates/devops/docker_build/dev.Dockerfile" with { type: "text" };
 // @ts-ignore text asset
-import a28 from "../../assets/templates/devops/docker_build/dockerignore.prod" with { type: "text" };
+import a28 from "../../assets/templates/devops/docker_build/dockerignore.dev" with { type: "text" };
 // @ts-ignore text asset
-import a29 from "../../assets/templates/devops/docker_build/install.sh" with { type: "text" };
+import a29 from "../../assets/templates/devops/docker_build/dockerignore.prod" with { type: "text" };
 // @ts-ignore text asset
-import a30 from "../../assets/templates/devops/docker_build/os_packages.txt" with { type: "text" };
+import a30 from "../../assets/templates/devops/docker_build/install.sh" with { type: "text" };
 // @ts-ignore text asset
-import a31 from "../../assets/templates/devops/docker_build/prod.Dockerfile" with { type: "text" };
+import a31 from "../../assets/templates/devops/docker_build/os_packages.txt" with { type: "text" };
 // @ts-ignore text asset
-import a32 from "../../assets/templates/devops/docker_run/entrypoint.sh" with { type: "text" };
+import a32 from "../../assets/templates/devops/docker_build/prod.Dockerfile" with { type: "text" };
 // @ts-ignore text asset
-import a33 from "../../assets/templates/dt.yaml" with { type: "text" };
+import a33 from "../../assets/templates/devops/docker_run/entrypoint.sh" with { type: "text" };
 // @ts-ignore text asset
-import a34 from "../../assets/templates/github/dt.yml" with { type: "text" };
+import a34 from "../../assets/templates/dt.yaml" with { type: "text" };
 // @ts-ignore text asset
-import a35 from "../../assets/templates/pytest.ini" with { type: "text" };
+import a35 from "../../assets/templates/github/dt.yml" with { type: "text" };
+// @ts-ignore text asset
+import a36 from "../../assets/templates/pytest.ini" with { type: "text" };
 
 export const assets: Record<string, string> = {
   "completion/dt.bash": a0,
   "completion/dt.fish": a1,
   "completion/dt.zsh": a2,
-  "example/helpers/README.md": a3,
-  "example/helpers/changelog.txt": a4,
-  "example/helpers/conftest.py": a5,
-  "example/helpers/dev_scripts/dt-demo-hello": a6,
-  "example/helpers/devops/docker_build/os_packages.txt": a7,
-  "example/helpers/mylib/__init__.py": a8,
-  "example/helpers/pytest.ini": a9,
-  "example/helpers/tests/test_mylib.py": a10,
-  "example/super/.gitignore": a11,
-  "example/super/README.md": a12,
-  "example/super/apps/pricer/changelog.txt": a13,
-  "example/super/apps/pricer/devops/docker_build/os_packages.txt": a14,
-  "example/super/apps/pricer/pricer/__init__.py": a15,
-  "example/super/apps/pricer/pytest.ini": a16,
-  "example/super/apps/pricer/tests/test_pricer.py": a17,
-  "example/super/apps/reporter/changelog.txt": a18,
-  "example/super/apps/reporter/devops/docker_build/os_packages.txt": a19,
-  "example/super/apps/reporter/pytest.ini": a20,
-  "example/super/apps/reporter/reporter/__init__.py": a21,
-  "example/super/apps/reporter/tests/test_reporter.py": a22,
-  "example/super/dt.yaml": a23,
-  "example/super/pytest.ini": a24,
-  "pytest/dt_pytest.py": a25,
-  "templates/devops/docker_build/dev.Dockerfile": a26,
-  "templates/devops/docker_build/dockerignore.dev": a27,
-  "templates/devops/docker_build/dockerignore.prod": a28,
-  "templates/devops/docker_build/install.sh": a29,
-  "templates/devops/docker_build/os_packages.txt": a30,
-  "templates/devops/docker_build/prod.Dockerfile": a31,
-  "templates/devops/docker_run/entrypoint.sh": a32,
-  "templates/dt.yaml": a33,
-  "templates/github/dt.yml": a34,
-  "templates/pytest.ini": a35,
+  "example/helpers/.gitignore": a3,
+  "example/helpers/README.md": a4,
+  "example/helpers/changelog.txt": a5,
+  "example/helpers/conftest.py": a6,
+  "example/helpers/dev_scripts/dt-demo-hello": a7,
+  "example/helpers/devops/docker_build/os_packages.txt": a8,
+  "example/helpers/mylib/__init__.py": a9,
+  "example/helpers/pytest.ini": a10,
+  "example/helpers/tests/test_mylib.py": a11,
+  "example/super/.gitignore": a12,
+  "example/super/README.md": a13,
+  "example/super/apps/pricer/changelog.txt": a14,
+  "example/super/apps/pricer/devops/docker_build/os_packages.txt": a15,
+  "example/super/apps/pricer/pricer/__init__.py": a16,
+  "example/super/apps/pricer/pytest.ini": a17,
+  "example/super/apps/pricer/tests/test_pricer.py": a18,
+  "example/super/apps/reporter/changelog.txt": a19,
+  "example/super/apps/reporter/devops/docker_build/os_packages.txt": a20,
+  "example/super/apps/reporter/pytest.ini": a21,
+  "example/super/apps/reporter/reporter/__init__.py": a22,
+  "example/super/apps/reporter/tests/test_reporter.py": a23,
+  "example/super/dt.yaml": a24,
+  "example/super/pytest.ini": a25,
+  "pytest/dt_pytest.py": a26,
+  "templates/devops/docker_build/dev.Dockerfile": a27,
+  "templates/devops/docker_build/dockerignore.dev": a28,
+  "templates/devops/docker_build/dockerignore.prod": a29,
+  "templates/devops/docker_build/install.sh": a30,
+  "templates/devops/docker_build/os_packages.txt": a31,
+  "templates/devops/docker_build/prod.Dockerfile": a32,
+  "templates/devops/docker_run/entrypoint.sh": a33,
+  "templates/dt.yaml": a34,
+  "templates/github/dt.yml": a35,
+  "templates/pytest.ini": a36,
 };

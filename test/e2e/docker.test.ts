@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { cleanupAll, git, makeRepo, testdir } from "../support/fixtures.ts";
 import { dt, dtArgv, dtJson } from "../support/dt.ts";
 import { dtContainersOf, imageId, imageLabels, removeImages } from "../support/docker.ts";
+import { localTag } from "../support/tags.ts";
 import { testbed } from "../support/testbed.ts";
 
 const USER = "dttest";
@@ -53,9 +54,9 @@ describe("dt docker build", () => {
     }
     for (const [i, dir] of ["alpha", "beta"].entries()) {
       const repo = repos[i]!;
-      const labels = await imageLabels(`${repo}:local-${USER}-0.2.0`);
+      const labels = await imageLabels(`${repo}:${localTag(root, USER, "0.2.0")}`);
       expect(labels).toBeDefined();
-      expect(await imageId(`${repo}:local-${USER}`)).toBe((await imageId(`${repo}:local-${USER}-0.2.0`))!);
+      expect(await imageId(`${repo}:${localTag(root, USER)}`)).toBe((await imageId(`${repo}:${localTag(root, USER, "0.2.0")}`))!);
       expect(labels!["org.opencontainers.image.version"]).toBe("0.2.0");
       expect(labels!["org.opencontainers.image.revision"]).toBe(git(root, ["rev-parse", "HEAD"]));
       expect(labels!["org.opencontainers.image.title"]).toBe(repo);
@@ -80,18 +81,18 @@ describe("dt docker build", () => {
   });
 
   test("building again is skipped and says so; touching a file in the context rebuilds", async () => {
-    const before = await imageId(`${repos[0]}:local-${USER}`);
+    const before = await imageId(`${repos[0]}:${localTag(root, USER)}`);
     const again = await dt(["docker", "build"], { cwd: alpha(), env });
     expect(again.code).toBe(0);
     expect(again.stderr).toContain("build skipped");
-    expect(await imageId(`${repos[0]}:local-${USER}`)).toBe(before!);
+    expect(await imageId(`${repos[0]}:${localTag(root, USER)}`)).toBe(before!);
     const file = join(alpha(), "devops/docker_build/os_packages.txt");
     const later = new Date(Date.now() + 5000);
     require("node:fs").utimesSync(file, later, later);
     const rebuilt = await dtJson(["docker", "build", "--json"], { cwd: alpha(), env });
     expect(rebuilt.result.code).toBe(0);
     expect(rebuilt.json.skipped).toBe(false);
-    expect(rebuilt.json.contextDigest).not.toBe((await imageLabels(`${repos[1]}:local-${USER}`))!["dev.dt.context-digest"]);
+    expect(rebuilt.json.contextDigest).not.toBe((await imageLabels(`${repos[1]}:${localTag(root, USER)}`))!["dev.dt.context-digest"]);
   });
 
   test("a failing build step is exit 1 and shows the step and its output", async () => {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { dt, dtArgv, dtJson } from "../support/dt.ts";
+import { localTag } from "../support/tags.ts";
 import { addSubmodule, cleanupAll, git, makeRepo, testdir } from "../support/fixtures.ts";
 
 afterAll(cleanupAll);
@@ -121,12 +122,12 @@ describe("dev_scripts on PATH in every shell", () => {
   test("the setenv cache follows an edit of an older config file, in a sub-repo too", async () => {
     const env = { XDG_CACHE_HOME: join(tmp, "cache-edit"), USER: "tester" };
     const image = async () => (await dt(["setenv", "--shell", "bash"], { cwd: join(root, "helpers_root"), env })).stdout.match(/export DT_IMAGE=(\S+)/)?.[1];
-    expect(await image()).toBe("'helpers-img:local-tester'");
+    expect(await image()).toBe(`'helpers-img:${localTag(root, "tester")}'`);
     const file = join(root, "helpers_root/repo_config.yaml");
     const before = readFileSync(file, "utf8");
     writeFileSync(file, before.replace("docker_image_name: helpers-img", "docker_image_name: helpers-renamed"));
     try {
-      expect(await image()).toBe("'helpers-renamed:local-tester'");
+      expect(await image()).toBe(`'helpers-renamed:${localTag(root, "tester")}'`);
     } finally {
       writeFileSync(file, before);
     }

@@ -6,6 +6,7 @@ import { cleanupAll, makeRepo, testdir } from "../support/fixtures.ts";
 import { dt, dtJson } from "../support/dt.ts";
 import { docker, removeImages } from "../support/docker.ts";
 import { testbed } from "../support/testbed.ts";
+import { localTag } from "../support/tags.ts";
 
 const suffix = Math.random().toString(36).slice(2, 8);
 const ns = `dtrel-${suffix}`;
@@ -144,12 +145,12 @@ describe("dt docker build --push", () => {
     cleanupRepos.push(`${testbed().registry}/${ns}/pushed`);
     const { result, json } = await dtJson(["docker", "build", "--push", "--json"], { cwd: join(ws, "pushed"), env: env() });
     expect(result.code).toBe(0);
-    const versioned = await manifest(testbed().registry, `${ns}/pushed`, "local-dttest-0.1.0");
+    const versioned = await manifest(testbed().registry, `${ns}/pushed`, localTag(ws, "dttest", "0.1.0"));
     expect(versioned?.digest).toMatch(/^sha256:/);
-    expect((await manifest(testbed().registry, `${ns}/pushed`, "local-dttest"))?.digest).toBe(versioned!.digest);
+    expect((await manifest(testbed().registry, `${ns}/pushed`, localTag(ws, "dttest")))?.digest).toBe(versioned!.digest);
     expect(json.pushed.map((t: any) => [t.tag, t.digest])).toEqual([
-      ["local-dttest-0.1.0", versioned!.digest],
-      ["local-dttest", versioned!.digest],
+      [localTag(ws, "dttest", "0.1.0"), versioned!.digest],
+      [localTag(ws, "dttest"), versioned!.digest],
     ]);
     expect(json.platforms.map((p: any) => p.image)).toEqual([json.image]);
   });
@@ -214,11 +215,11 @@ describe("multi-arch", () => {
     const built = await dtJson(["docker", "build", "--platform", "linux/amd64,linux/arm64", "--push", "--json"], { cwd: join(ws, "multi"), env: env() });
     expect(built.result.code).toBe(0);
     expect(built.json.platforms.map((p: any) => p.platform)).toEqual(["linux/amd64", "linux/arm64"]);
-    expect(built.json.platforms[1].image).toEndWith("local-dttest-1.0.0-linux-arm64");
-    const local = await manifest(testbed().registry, `${ns}/multi`, "local-dttest-1.0.0");
+    expect(built.json.platforms[1].image).toEndWith(`${localTag(ws, "dttest", "1.0.0")}-linux-arm64`);
+    const local = await manifest(testbed().registry, `${ns}/multi`, localTag(ws, "dttest", "1.0.0"));
     expect(local!.type).toBe("application/vnd.docker.distribution.manifest.list.v2+json");
     expect(local!.json.manifests.map((m: any) => m.platform.architecture).sort()).toEqual(["amd64", "arm64"]);
-    expect((await manifest(testbed().registry, `${ns}/multi`, "local-dttest"))!.digest).toBe(local!.digest);
+    expect((await manifest(testbed().registry, `${ns}/multi`, localTag(ws, "dttest")))!.digest).toBe(local!.digest);
   });
 });
 

@@ -4,6 +4,7 @@ import { chmodSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { readText } from "../../src/core/base/fs-util.ts";
 import { dt, dtArgv, dtJson } from "../support/dt.ts";
+import { localTag } from "../support/tags.ts";
 import { addSubmodule, cleanupAll, git, gitEnv, makeRepo, testdir } from "../support/fixtures.ts";
 
 afterAll(cleanupAll);
@@ -60,7 +61,7 @@ describe("dt run TASK", () => {
 
   test("in a runnable dir: runs there, with its image, and its dt.yaml's tasks merged over the root's", async () => {
     const r = await dt(["run", "where"], { cwd: join(root, "svc"), env: { ...env(), USER: "ann" } });
-    expect(r.stdout).toBe(`ws=${root} target=${root}/svc pwd=${root}/svc image=svc:local-ann\n`);
+    expect(r.stdout).toBe(`ws=${root} target=${root}/svc pwd=${root}/svc image=svc:${localTag(root, "ann")}\n`);
     expect((await dt(["run", "lint"], { cwd: join(root, "svc"), env: env() })).stdout).toBe("svc lint\n");
     expect((await dt(["run", "lint"], { cwd: root, env: env() })).stdout).toBe("root lint\n");
     expect((await dt(["run", "lint", "--dir", "svc"], { cwd: root, env: env() })).stdout).toBe("svc lint\n");

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { dtArgv } from "../support/dt.ts";
+import { localTag } from "../support/tags.ts";
 import { addSubmodule, cleanupAll, git, makeRepo, testdir } from "../support/fixtures.ts";
 
 afterAll(cleanupAll);
@@ -112,7 +113,7 @@ describe("eval in bash, zsh and fish", () => {
       expect(r.stderr).toBe("");
       // fish sets USER to the real login whatever the environment says.
       const user = r.lines.at(-1)!.toLowerCase();
-      expect(r.lines).toEqual([root, svc, `ghcr.io/acme/svc:local-${user}`, "0.3.1", "local", r.lines.at(-1)!]);
+      expect(r.lines).toEqual([root, svc, `ghcr.io/acme/svc:${localTag(root, user)}`, "0.3.1", "local", r.lines.at(-1)!]);
     });
   }
 

@@ -7,6 +7,7 @@ import { addSubmodule, cleanupAll, git, makeRepo, testdir } from "../support/fix
 import { dt, dtJson } from "../support/dt.ts";
 import { removeImages } from "../support/docker.ts";
 import { testbed } from "../support/testbed.ts";
+import { localTag } from "../support/tags.ts";
 
 const env = { USER: "dttest" };
 const suffix = Math.random().toString(36).slice(2, 8);
@@ -82,7 +83,7 @@ describe("dt test --all", () => {
     expect(Object.keys(dirs).sort()).toEqual(["libs/shared", "outer", "outer/inner"]);
     for (const [dir, name] of [["outer", "outer"], ["outer/inner", "inner"], ["libs/shared", "shared"]] as const) {
       const d = dirs[dir];
-      expect(d.image).toBe(`dtt-${suffix}-${name}:local-dttest`);
+      expect(d.image).toBe(`dtt-${suffix}-${name}:${localTag(root, "dttest", "1.0.0")}`);
       expect(d.counts).toEqual({ passed: 1, failed: 1, skipped: 1, errors: 0, total: 3 });
       expect(d.status).toBe("failed");
       // test_pass asserts /image-id: it passed, so it ran in this dir's own image.
@@ -94,9 +95,9 @@ describe("dt test --all", () => {
     expect(ids.length).toBe(9);
     expect(new Set(ids).size).toBe(9);
     expect(suites.map((s) => s.name).sort()).toEqual([
-      `libs/shared (dtt-${suffix}-shared:local-dttest)`,
-      `outer (dtt-${suffix}-outer:local-dttest)`,
-      `outer/inner (dtt-${suffix}-inner:local-dttest)`,
+      `libs/shared (dtt-${suffix}-shared:${localTag(root, "dttest", "1.0.0")})`,
+      `outer (dtt-${suffix}-outer:${localTag(root, "dttest", "1.0.0")})`,
+      `outer/inner (dtt-${suffix}-inner:${localTag(root, "dttest", "1.0.0")})`,
     ]);
     // Per-dir reports stay for later runs (durations for --shard).
     expect(readFileSync(join(root, ".dt/reports/outer__inner.xml"), "utf8")).toContain("test_pass");
@@ -117,7 +118,7 @@ describe("dt test --all", () => {
     expect(r.stdout).toContain("━━ outer/inner");
     expect(r.stdout).toContain("meant to fail");
     expect(r.stdout).toMatch(/DIR\s+IMAGE\s+STAGE\s+PASSED\s+FAILED\s+SKIPPED\s+TIME/);
-    expect(r.stdout).toMatch(/outer\/inner\s+dtt-\S+-inner:local-dttest\s+local\s+1\s+1\s+1/);
+    expect(r.stdout).toMatch(new RegExp(`outer/inner\\s+dtt-\\S+-inner:${localTag(root, "dttest", "1.0.0")}\\s+local\\s+1\\s+1\\s+1`));
     // Not a TTY: each dir's output as prefixed lines on stderr.
     expect(r.stderr).toContain("[outer/inner] tests/test_inner.py::test_pass PASSED");
   });
@@ -197,7 +198,7 @@ describe("sharding and GitHub Actions", () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^::error file=outer\/tests\/test_outer\.py,line=8,/m);
     const md = readFileSync(summary, "utf8");
-    expect(md).toMatch(/\| \S* ?outer \| `dtt-\S+-outer:local-dttest` \| local \| 1 \| 1 \| 1 \|/);
+    expect(md).toContain(`outer | \`dtt-${suffix}-outer:${localTag(root, "dttest", "1.0.0")}\` | local | 1 | 1 | 1 |`);
     expect(md).toContain("test_fail");
   });
 });

@@ -12,6 +12,7 @@ import { dt } from "../support/dt.ts";
 import { docker, dtContainersOf, imageId, removeImages } from "../support/docker.ts";
 import { testbed } from "../support/testbed.ts";
 import { changelog, killStragglers, LONG_FAST_SUITE, spawnDt, suffix, tempLeftovers, waitUntil } from "./helpers.ts";
+import { localTag } from "../support/tags.ts";
 
 setDefaultTimeout(300_000);
 
@@ -98,7 +99,7 @@ describe("dt docker build", () => {
       expect(r.ms).toBeLessThan(60_000);
       // The engine cancels a build whose client went away and removes its container (forcerm).
       await waitUntil("the build container to be removed", 15_000, async () => (await markedContainers()).length === 0);
-      expect(await imageId(`${registryRepo()}/slowbuild:local-dttest-0.1.0`)).toBeUndefined();
+      expect(await imageId(`${registryRepo()}/slowbuild:${localTag(root, "dttest", "0.1.0")}`)).toBeUndefined();
       expect(tempLeftovers(root)).toEqual([]);
     });
   }
@@ -162,7 +163,7 @@ describe("dt docker push and pull of a 200 MB layer", () => {
   let builtId = "";
 
   test("push: SIGINT and SIGTERM mid-transfer exit 130/143 and leave no tag pointing at missing blobs; a new push completes", async () => {
-    builtId = (await imageId(`${repo()}:local-dttest-0.1.0`))!;
+    builtId = (await imageId(`${repo()}:${localTag(root, "dttest", "0.1.0")}`))!;
     expect(builtId).toMatch(/^sha256:/);
     for (const tag of ["dev-0.1.0", "dev"]) await docker.getImage(builtId).tag({ repo: repo(), tag });
     for (const [signal, code] of SIGNALS) {

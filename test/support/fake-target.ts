@@ -4,6 +4,7 @@
 import { Writable } from "node:stream";
 import { targetOf, type Target } from "../../src/core/workspace/target.ts";
 import type { Workspace } from "../../src/core/workspace/workspace.ts";
+import { LABEL } from "../../src/core/workspace/image-ref.ts";
 import { runnableFiles, testdir } from "./fixtures.ts";
 
 export interface FakeTarget {
@@ -19,6 +20,11 @@ export function runnableTarget(dtYaml = "name: app\n", files: Record<string, str
     target: targetOf({ root, path: ".", absPath: root }),
     ws: { root, subRepos: [], runnableDirs: [{ path: ".", absPath: root, repo: "." }] },
   };
+}
+
+/** The labels dt puts on a local image it builds for `target` (how dt finds local images). */
+export function localLabels(target: Target, version = target.version): Record<string, string> {
+  return { [LABEL.workspace]: target.root, [LABEL.runnableDir]: target.path, [LABEL.stage]: "local", [LABEL.version]: version };
 }
 
 /** A stream that keeps what is written to it, for a container's stdout or stderr. */

@@ -49,6 +49,7 @@ export default defineCommand({
     const { progress } = await import("../../ui/progress.ts");
     const { outJson, warn } = await import("../../ui/output.ts");
     const [engine, target] = await Promise.all([connectEngine(), loadTarget(cwd, args.dir)]);
+    await (await import("../../core/workspace/image-names.ts")).assertUniqueImagesAround(target.root);
     const bar = progress(`build ${options.stage}`);
     const onTransfer = await transferEvents(bar);
     let result;
@@ -86,6 +87,7 @@ async function buildAll(engine: Engine, cwd: string, options: PlatformBuildOptio
   const { buildEach } = await import("../../core/build/build-each.ts");
   const { info, out, outJson, table, warn, c } = await import("../../ui/output.ts");
   const ws = await scanWorkspace(cwd, { dirty: false });
+  (await import("../../core/workspace/image-names.ts")).assertUniqueImages(ws.root, ws.runnableDirs);
   const dirs = ws.runnableDirs.map((d) => ({ dir: d.path, load: () => targetOf({ root: ws.root, path: d.path, absPath: d.absPath }) }));
   info(`building ${dirs.length} runnable dir${dirs.length === 1 ? "" : "s"}, ${Math.min(jobs, dirs.length)} at a time`);
   const builds = await buildEach(engine, dirs, options, jobs, (e) => {

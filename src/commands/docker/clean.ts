@@ -25,6 +25,8 @@ export default defineCommand({
     const verb = args["dry-run"] ? "would remove" : "removed";
     for (const c of result.containers) out(`${verb} container ${c.name} (${c.runnableDir}, ${c.state})`);
     for (const i of result.images) out(`${verb} image ${i}`);
-    if (result.containers.length + result.images.length === 0) out("nothing to clean");
+    const move = args["dry-run"] ? "would retag" : "retagged";
+    for (const t of result.retagged) out(`${move} ${t.from} -> ${t.to} (local tags now carry the workspace key)`);
+    if (result.containers.length + result.images.length + result.retagged.length === 0) out("nothing to clean");
   },
 });

@@ -12,7 +12,7 @@ export default defineCommand({
   },
   async run({ args, cwd }) {
     const { pullStage } = await import("../../core/registry/stage-ops.ts");
-    const { engine, target } = await (await import("./_target.ts")).targetAndEngine(cwd, args.dir);
+    const { engine, target } = await (await import("./_target.ts")).targetAndEngine(cwd, args.dir, { writesTags: true });
     await runTransfer(
       "pull",
       args.json,

@@ -38,6 +38,7 @@ export default defineCommand({
     try {
       const ws = await scanWorkspace(cwd, { dirty: false });
       const target = targetOf(await resolveTargetDir(cwd, args.dir, ws.root));
+      (await import("../../core/workspace/image-names.ts")).assertUniqueImages(ws.root, ws.runnableDirs);
       const result = await release(
         await connectEngine(),
         target,

@@ -15,7 +15,7 @@ export default defineCommand({
     const { usageError } = await import("../../core/base/errors.ts");
     if (args.stage !== "dev" && args.stage !== "prod") throw usageError(`cannot roll back '${args.stage}'`, { hint: "dt docker rollback dev|prod --version X.Y.Z" });
     const { rollback } = await import("../../core/registry/stage-ops.ts");
-    const { engine, target } = await (await import("./_target.ts")).targetAndEngine(cwd, args.dir);
+    const { engine, target } = await (await import("./_target.ts")).targetAndEngine(cwd, args.dir, { writesTags: true });
     const stage = args.stage;
     await runTransfer(
       "rollback",

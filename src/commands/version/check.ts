@@ -13,7 +13,7 @@ export default defineCommand({
     const { out, outJson } = await import("../../ui/output.ts");
     const { target, engine } = await (await import("../docker/_target.ts")).targetAndEngine(cwd, args.dir);
     const { ref, name, info } = await chooseImage(engine, target, args.stage, args.version);
-    if (!info) throw missingImageError(ref, name);
+    if (!info) throw missingImageError(ref, name, target.path);
     const report = {
       dir: target.path,
       image: name,

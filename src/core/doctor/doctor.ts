@@ -11,6 +11,7 @@ import { readText } from "../base/fs-util.ts";
 import { gitRaw } from "../git/git.ts";
 import { canRunPlatform, hostPlatform } from "../base/platform.ts";
 import { scanWorkspace, type Workspace } from "../workspace/workspace.ts";
+import { assertUniqueImages } from "../workspace/image-names.ts";
 
 export type CheckStatus = "ok" | "warn" | "fail";
 
@@ -183,6 +184,12 @@ export async function runDoctor(cwd: string, engine: Engine): Promise<Check[]> {
   }
   checks.push(...checkOlderConfig(ws));
   checks.push(checkSubRepos(ws));
+  try {
+    assertUniqueImages(ws.root, ws.runnableDirs);
+    if (ws.runnableDirs.length > 1) checks.push(ok("image names", `${ws.runnableDirs.length} runnable dirs, each its own image`));
+  } catch (e) {
+    checks.push(fromError("image names", e));
+  }
   checks.push(...checkRunnableDirs(ws));
   if (rootConfig) {
     checks.push(...checkPlatforms(rootConfig.platforms, engineCheck.platform ?? hostPlatform()));

@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, rmSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { assetsUnder, fillTemplate, isExecutableAsset } from "../base/assets.ts";
 import { usageError } from "../base/errors.ts";
@@ -51,6 +51,13 @@ export async function writeExample(dirArg: string, options: { baseImage: string 
     rmSync(scratch, { recursive: true, force: true });
 
     count += writeTree(root, assetsUnder("example/super"), values);
+    // The apps install the shared mylib into their images through a link the build context
+    // resolves, so their prod images (code copied in, nothing mounted) import it too.
+    for (const app of ["apps/pricer", "apps/reporter"]) {
+      const dir = join(root, app, "devops", "docker_build", "python_packages");
+      mkdirSync(dir, { recursive: true });
+      symlinkSync("../../../../../helpers_root/mylib", join(dir, "mylib"));
+    }
     await git(["-c", "protocol.file.allow=always", "submodule", "add", "-q", "-b", "main", upstream, "helpers_root"], root);
     await git(["add", "-A"], root);
     await git([...who, "commit", "-q", "-m", "demo: two runnable dirs using the shared helpers_root"], root);

@@ -1,6 +1,7 @@
 import { arch } from "node:os";
 import { relative } from "node:path";
-import { envError, usageError } from "../base/errors.ts";
+import semver from "semver";
+import { DtError, envError, usageError } from "../base/errors.ts";
 import type { Engine, ImageInfo } from "../engine/engine.ts";
 import { pullForRun } from "../registry/stage-ops.ts";
 import { versionsMatch } from "../version/policy.ts";
@@ -32,26 +33,86 @@ export interface ChosenImage {
   ref: ImageRef;
   name: string;
   info: ImageInfo | undefined;
+  /** Set when the image is not the code's exact version but one version_policy allows. */
+  notice?: string;
 }
 
-/** Which image a run uses: `--version` picks the versioned tag, otherwise the floating one. */
+/** The local images this workspace built for the dir, found by their labels, newest version first. */
+async function localImagesOf(engine: Engine, target: Target): Promise<{ id: string; version: string }[]> {
+  const labels = [`${LABEL.workspace}=${target.root}`, `${LABEL.runnableDir}=${target.path}`, `${LABEL.stage}=local`];
+  const found = (await engine.listImages({ labels }))
+    .map((i) => ({ id: i.Id, version: i.Labels?.[LABEL.version] ?? "" }))
+    .filter((i) => semver.valid(i.version));
+  return found.sort((a, b) => semver.rcompare(a.version, b.version));
+}
+
+const policyNotice = (target: Target, name: string, version: string) =>
+  `using ${name}: version ${version}, which version_policy ${target.resolved.config.version_policy} allows for the code's ${target.version}`;
+
+/**
+ * The local image of this workspace for the dir: the exact version first, else (without an
+ * explicit version) the newest one version_policy allows. Found by labels, then named as this
+ * workspace names it now: an image built under another name (an older tag scheme, another
+ * `registry:`) is tagged once, so nothing is orphaned.
+ */
+async function chooseLocal(engine: Engine, target: Target, version: string | undefined, exactOnly: boolean): Promise<ChosenImage | undefined> {
+  const want = version ?? target.version;
+  const images = await localImagesOf(engine, target);
+  const exact = images.find((i) => i.version === want);
+  const policy = target.resolved.config.version_policy;
+  const pick = exact ?? (version || exactOnly ? undefined : images.find((i) => versionsMatch(policy, i.version, target.version)));
+  if (!pick) return undefined;
+  const ref = target.ref("local", pick.version);
+  const name = versioned(ref);
+  let info = await engine.inspectImage(name);
+  if (info?.Id !== pick.id) {
+    await engine.tagImage(pick.id, ref.repository, ref.versionedTag);
+    info = await engine.inspectImage(name);
+  }
+  return { ref, name, info, notice: exact ? undefined : policyNotice(target, name, pick.version) };
+}
+
+/** A released image on this engine: `STAGE-X.Y.Z`, else (without an explicit version) the floating tag if policy allows it. */
+async function chooseReleased(engine: Engine, target: Target, stage: "dev" | "prod", version: string | undefined): Promise<ChosenImage | undefined> {
+  const ref = target.ref(stage, version);
+  const name = versioned(ref);
+  const info = await engine.inspectImage(name);
+  if (info) return { ref, name, info };
+  if (version) return undefined;
+  const floatingName = floating(ref);
+  const floatingInfo = await engine.inspectImage(floatingName);
+  const labelled = floatingInfo?.Config?.Labels?.[LABEL.version];
+  if (!floatingInfo || !labelled || !versionsMatch(target.resolved.config.version_policy, labelled, target.version)) return undefined;
+  const notice = labelled === target.version ? undefined : policyNotice(target, floatingName, labelled);
+  return { ref: target.ref(stage, labelled), name: floatingName, info: floatingInfo, notice };
+}
+
+/**
+ * Which image a run uses (SPEC, image identity): with a stage, that stage's; without, the code's
+ * exact version first (local, then dev), then what version_policy allows (local, then dev). A
+ * result without `info` is missing: a dev/prod one may be pulled, a local one is "not built here".
+ */
 export async function chooseImage(engine: Engine, target: Target, stage: Stage | undefined, version: string | undefined): Promise<ChosenImage> {
-  const pick = async (s: Stage) => {
+  const missing = (s: Stage): ChosenImage => {
     const ref = target.ref(s, version);
-    const name = version ? versioned(ref) : floating(ref);
-    return { ref, name, info: await engine.inspectImage(name) };
+    return { ref, name: versioned(ref), info: undefined };
   };
-  if (stage) return pick(stage);
-  // The SPEC's default: the local image if it is built, else the released dev image.
-  const local = await pick("local");
-  if (local.info) return local;
-  const dev = await pick("dev");
-  return dev.info ? dev : local;
+  if (stage === "local") return (await chooseLocal(engine, target, version, false)) ?? missing("local");
+  if (stage) return (await chooseReleased(engine, target, stage, version)) ?? missing(stage);
+  return (
+    (await chooseLocal(engine, target, version, true)) ??
+    // The exact version, so no floating tag yet.
+    (await chooseReleased(engine, target, "dev", version ?? target.version)) ??
+    (version ? undefined : await chooseLocal(engine, target, undefined, false)) ??
+    (version ? undefined : await chooseReleased(engine, target, "dev", undefined)) ??
+    missing("local")
+  );
 }
 
 /**
  * `chooseImage`, then the SPEC's pulls: with `pull` always (for dev/prod), and whenever the
- * chosen dev/prod image is absent and a registry is configured.
+ * chosen dev/prod image is absent and a registry is configured: the versioned tag, else (no
+ * --version) the floating one.
  */
 export async function resolveRunImage(
   engine: Engine,
@@ -59,19 +120,33 @@ export async function resolveRunImage(
   options: { stage?: Stage; version?: string; pull?: boolean },
   onPull: (text: string) => void = () => {},
 ): Promise<ChosenImage> {
-  let chosen = await chooseImage(engine, target, options.stage, options.version);
-  if (chosen.ref.stage !== "local" && (options.pull || !chosen.info)) {
-    const tag = chosen.name.slice(chosen.ref.repository.length + 1);
-    if (await pullForRun(engine, target, chosen.ref.stage, tag, (e) => e.kind === "step" && onPull(e.text))) {
-      chosen = { ...chosen, info: await engine.inspectImage(chosen.name) };
+  const chosen = await chooseImage(engine, target, options.stage, options.version);
+  const stage = chosen.ref.stage;
+  if (stage === "local" || !(options.pull || !chosen.info)) return chosen;
+  const tags = options.version ? [chosen.ref.versionedTag] : [...new Set([target.ref(stage).versionedTag, chosen.ref.floatingTag])];
+  const onEvent = (e: { kind: string; text?: string }) => e.kind === "step" && e.text && onPull(e.text);
+  for (const [i, tag] of tags.entries()) {
+    try {
+      if (!(await pullForRun(engine, target, stage, tag, onEvent))) return chosen;
+    } catch (e) {
+      // The versioned tag may not be released (yet): the floating one may still be allowed.
+      if (i < tags.length - 1 && e instanceof DtError && e.exitCode === 3) continue;
+      throw e;
     }
+    return (await chooseReleased(engine, target, stage, options.version)) ?? chosen;
   }
   return chosen;
 }
 
-export function missingImageError(ref: ImageRef, name: string) {
-  const fix = ref.stage === "local" ? "dt docker build" : ref.stage === "prod" ? "dt docker build --stage prod (or dt docker pull --stage prod)" : "dt docker pull --stage dev";
-  return envError(`image ${name} does not exist on this engine`, { hint: `${fix}${ref.stage === "local" ? " (or use --stage dev)" : ""}` });
+export function missingImageError(ref: ImageRef, name: string, dir?: string) {
+  if (ref.stage === "local") {
+    const what = dir === undefined ? "this dir" : dir === "." ? "the root dir" : dir;
+    return envError(`${what} ${ref.version} is not built in this workspace (no local image ${name}, nor a dev image it may use)`, {
+      hint: "dt docker build (or dt docker pull --stage dev, for the released image)",
+    });
+  }
+  const fix = ref.stage === "prod" ? "dt docker build --stage prod (or dt docker pull --stage prod)" : "dt docker pull --stage dev";
+  return envError(`image ${name} does not exist on this engine`, { hint: fix });
 }
 
 /** The checks of the SPEC before a start: architecture and the code-to-container version. */
@@ -110,6 +185,9 @@ export function runSpecFor(target: Target, subRepos: readonly SubRepo[], ref: Im
     config,
     subRepos: bindWorkspace ? subRepos : [],
   });
+  // No bytecode in the bind-mounted sources: written as root (--root) it would make sub-repos
+  // dirty for `dt subrepo roll-forward`, and it is the host's tree, not the container's.
+  if (bindWorkspace) env.PYTHONDONTWRITEBYTECODE = "1";
   if (!bindWorkspace) {
     delete env.DT_PYTHONPATH;
     delete env.DT_PATH;
@@ -154,8 +232,9 @@ export async function runInContainer(
   onPull: (text: string) => void = () => {},
 ): Promise<number> {
   checkRunOptions(options);
-  const { ref, name, info } = await resolveRunImage(engine, target, options, onPull);
-  if (!info) throw missingImageError(ref, name);
+  const { ref, name, info, notice } = await resolveRunImage(engine, target, options, onPull);
+  if (!info) throw missingImageError(ref, name, target.path);
+  if (notice) onPull(notice);
   if (!options.skipChecks) checkImage(target, ref, name, info);
   return runContainer(engine, runSpecFor(target, subRepos, ref, name, options), io);
 }

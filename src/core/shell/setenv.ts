@@ -6,7 +6,7 @@ import { homedir, tmpdir } from "node:os";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { isDtError } from "../base/errors.ts";
 import { isDir, readText, writeFileAtomic } from "../base/fs-util.ts";
-import { floating, imageRef, tagUser, type Stage } from "../workspace/image-ref.ts";
+import { floating, imageRef, tagUser, workspaceKey, type Stage } from "../workspace/image-ref.ts";
 import { configuredDirs } from "../run/run-env.ts";
 import { findSubRepos, findWorkspaceRoot, isRunnableDir, relPath, type SubRepo } from "../workspace/workspace.ts";
 import { OLDER_CONFIG_FILES } from "../config/older-config-files.ts";
@@ -172,7 +172,7 @@ export async function workspaceEnv(cwd: string, options: WorkspaceEnvOptions = {
   if (targetDir && facts.version !== undefined) {
     const login = env.USER || env.LOGNAME;
     const user = login ? tagUser(login) : undefined;
-    const ref = imageRef({ registry: facts.registry, image: facts.image, stage: "local", version: facts.version, user });
+    const ref = imageRef({ registry: facts.registry, image: facts.image, stage: "local", version: facts.version, user, key: workspaceKey(root) });
     out.image = { name: floating(ref), version: facts.version, stage: "local" };
   }
   if (targetDir && options.inside && env.DT_IMAGE) {

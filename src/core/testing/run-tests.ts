@@ -138,7 +138,7 @@ async function runDirTests(
     const { ref, name, info } = await resolveRunImage(engine, target, { stage: options.stage, pull: options.pull }, (line) => onEvent({ kind: "line", dir: job.path, line }));
     base.image = name;
     base.stage = ref.stage;
-    if (!info) throw missingImageError(ref, name);
+    if (!info) throw missingImageError(ref, name, target.path);
     if (!options.skipChecks) checkImage(target, ref, name, info);
 
     const hostReport = join(reportsDir, `${reportSlug(job.path)}.xml`);

@@ -1,3 +1,4 @@
+import { realpathSync } from "node:fs";
 import { userInfo } from "node:os";
 import { readText } from "../base/fs-util.ts";
 
@@ -33,20 +34,39 @@ export interface ImageRef {
   repository: string;
   stage: Stage;
   version: string;
-  /** `local-USER-X.Y.Z`, `dev-X.Y.Z`, `prod-X.Y.Z`. */
+  /** `local-USER-KEY-X.Y.Z`, `dev-X.Y.Z`, `prod-X.Y.Z`. */
   versionedTag: string;
-  /** `local-USER`, `dev`, `prod`. */
+  /** `local-USER-KEY`, `dev`, `prod`. */
   floatingTag: string;
+}
+
+/**
+ * The workspace's share of a local tag: the first 8 hex digits of the sha256 of the root's
+ * realpath, so two checkouts of one repo (`/a/orders`, `/b/orders`) never share local images.
+ */
+export function workspaceKey(root: string): string {
+  let real = root;
+  try {
+    real = realpathSync(root);
+  } catch {
+    // A root that is gone still has a key; it just finds nothing.
+  }
+  // Bun's hasher: node:crypto costs more to load than `dt setenv` spends in all.
+  return new Bun.CryptoHasher("sha256").update(real).digest("hex").slice(0, 8);
 }
 
 export const versioned = (ref: ImageRef) => `${ref.repository}:${ref.versionedTag}`;
 export const floating = (ref: ImageRef) => `${ref.repository}:${ref.floatingTag}`;
 
-/** The one place image names and tags are made (SPEC: Images). */
-export function imageRef(options: { registry: string | null; image: string; stage: Stage; version: string; user?: string }): ImageRef {
+/**
+ * The one place image names and tags are made (SPEC: Images). Local tags need the workspace's
+ * `key` (workspaceKey); dev and prod are shared by every checkout and have none.
+ */
+export function imageRef(options: { registry: string | null; image: string; stage: Stage; version: string; user?: string; key?: string }): ImageRef {
   const registry = options.registry?.replace(/\/+$/, "");
   const repository = registry ? `${registry}/${options.image}` : options.image;
-  const prefix = options.stage === "local" ? `local-${options.user ?? tagUser()}` : options.stage;
+  if (options.stage === "local" && !options.key) throw new Error("a local image ref needs the workspace key");
+  const prefix = options.stage === "local" ? `local-${options.user ?? tagUser()}-${options.key}` : options.stage;
   return {
     repository,
     stage: options.stage,

@@ -2,7 +2,7 @@ import semver from "semver";
 import { usageError } from "../base/errors.ts";
 import { currentVersion } from "../version/changelog.ts";
 import { loadConfig, type ResolvedConfig } from "../config/config.ts";
-import { imageRef, type ImageRef, type Stage } from "./image-ref.ts";
+import { imageRef, workspaceKey, type ImageRef, type Stage } from "./image-ref.ts";
 import { readChangelog } from "../version/changelog-file.ts";
 import { resolveTargetDir, type TargetDir } from "./workspace.ts";
 
@@ -12,6 +12,8 @@ export interface Target extends TargetDir {
   /** The changelog's version: what the code needs. */
   version: string;
   ref: (stage: Stage, version?: string) => ImageRef;
+  /** The workspace's key in local tags (image-ref.ts: workspaceKey). */
+  key: string;
 }
 
 /** The target of a command: `--dir` or the runnable dir around `cwd`, with config and version. */
@@ -24,7 +26,9 @@ export function targetOf(dir: TargetDir): Target {
   const resolved = loadConfig(dir.root, dir.path);
   const version = currentVersion(readChangelog(dir));
   const { config } = resolved;
+  const key = workspaceKey(dir.root);
   return {
+    key,
     root: dir.root,
     path: dir.path,
     absPath: dir.absPath,
@@ -32,7 +36,7 @@ export function targetOf(dir: TargetDir): Target {
     version,
     ref: (stage, v) => {
       if (v !== undefined && !semver.valid(v)) throw usageError(`--version ${v} is not a version`, { hint: "give X.Y.Z, e.g. --version 1.2.0" });
-      return imageRef({ registry: config.registry, image: config.image, stage, version: v ?? version });
+      return imageRef({ registry: config.registry, image: config.image, stage, version: v ?? version, key });
     },
   };
 }

@@ -195,7 +195,7 @@ async function scanRepos(root: string, subRepos: SubRepo[], withDirty: boolean):
 }
 
 /** Runnable dirs of the whole workspace (see scanRepos). */
-function findRunnableDirs(root: string, subRepos: SubRepo[]): Promise<RunnableDir[]> {
+export function findRunnableDirs(root: string, subRepos: SubRepo[]): Promise<RunnableDir[]> {
   return scanRepos(root, subRepos, false);
 }
 

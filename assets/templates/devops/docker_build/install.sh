@@ -22,6 +22,15 @@ if [ -f /opt/dt/project/pyproject.toml ] && grep -Eq '^\[(tool\.poetry\.)?depend
   poetry install --no-root --no-interaction
 fi
 
+# Shared Python code the dir links in under python_packages/ (a package of a sub-repo, through
+# a symlink the build context resolves): registered on the image's Python path, so that a prod
+# container, which has no workspace mounted, imports it as a dev container does.
+if [ -d "$here/python_packages" ] && command -v python3 >/dev/null 2>&1; then
+  site=$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+  mkdir -p "$site"
+  echo "$here/python_packages" > "$site/dt-python-packages.pth"
+fi
+
 # A HOME that any uid can write to: dt runs the container as the host user.
 mkdir -p /home/dt && chmod 1777 /home/dt
 chmod 755 /opt/dt/project/devops/docker_run/entrypoint.sh

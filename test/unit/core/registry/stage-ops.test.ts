@@ -52,13 +52,24 @@ describe("pull", () => {
   });
 
   // e2e: release.test.ts "dt docker pull of a missing dev image, and cmd --stage dev pulls it by itself"
-  test("a run of an absent dev image pulls it first, with progress, and runs what was pulled", async () => {
+  test("a run of an absent dev image pulls the code's exact version first, with progress, and runs what was pulled", async () => {
+    const engine = new FakeEngine();
+    const { target } = runnableTarget(dtYaml);
+    engine.remote.set(`${REGISTRY}/team/app:dev-0.1.0`, { Id: `sha256:${"d".repeat(64)}`, labels: { [LABEL.version]: "0.1.0" } });
+    const steps: string[] = [];
+    const chosen = await resolveRunImage(engine, target, { stage: "dev" }, (text) => steps.push(text));
+    expect(steps).toEqual([`pull ${REGISTRY}/team/app:dev-0.1.0`]);
+    expect(chosen.name).toBe(`${REGISTRY}/team/app:dev-0.1.0`);
+    expect(chosen.info?.Id).toBe(`sha256:${"d".repeat(64)}`);
+  });
+
+  test("when the exact version is not released, the floating tag is pulled and used if version_policy allows it", async () => {
     const engine = new FakeEngine();
     const { target } = runnableTarget(dtYaml);
     engine.remote.set(`${REGISTRY}/team/app:dev`, { Id: `sha256:${"d".repeat(64)}`, labels: { [LABEL.version]: "0.1.0" } });
     const steps: string[] = [];
     const chosen = await resolveRunImage(engine, target, { stage: "dev" }, (text) => steps.push(text));
-    expect(steps).toEqual([`pull ${REGISTRY}/team/app:dev`]);
+    expect(steps).toEqual([`pull ${REGISTRY}/team/app:dev-0.1.0`, `pull ${REGISTRY}/team/app:dev`]);
     expect(chosen.info?.Id).toBe(`sha256:${"d".repeat(64)}`);
     expect(chosen.info?.RepoDigests?.[0]).toStartWith(`${REGISTRY}/team/app@sha256:`);
   });

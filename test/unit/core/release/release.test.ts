@@ -46,7 +46,7 @@ describe("release", () => {
     const local = target.ref("local");
     expect(engine.callsTo("build").length).toBe(1);
     const ran = engine.callsTo("createContainer").map(([c]) => c as ContainerConfig);
-    expect(ran.map((c) => [c.Image, c.Cmd?.[2]])).toEqual([[`${local.repository}:${local.floatingTag}`, "pytest"]]);
+    expect(ran.map((c) => [c.Image, c.Cmd?.[2]])).toEqual([[`${local.repository}:${local.versionedTag}`, "pytest"]]);
 
     const dev = target.ref("dev");
     expect(engine.callsTo("tagImage").filter(([, , tag]) => tag === dev.versionedTag || tag === dev.floatingTag)).toEqual([]);

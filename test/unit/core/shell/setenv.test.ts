@@ -13,6 +13,7 @@ import {
   type WorkspaceEnv,
 } from "../../../../src/core/shell/setenv.ts";
 import { cleanupAll, testdir, writeTree } from "../../../support/fixtures.ts";
+import { localTag } from "../../../support/tags.ts";
 
 afterAll(cleanupAll);
 
@@ -101,7 +102,7 @@ describe("workspaceEnv", () => {
     const ws = (await workspaceEnv(join(root, "svc", "src"), { env }))!;
     expect(ws.root).toBe(root);
     expect(ws.targetDir).toBe(join(root, "svc"));
-    expect(ws.image).toEqual({ name: "ghcr.io/acme/svc:local-ann", version: "0.4.0", stage: "local" });
+    expect(ws.image).toEqual({ name: `ghcr.io/acme/svc:${localTag(root, "ann")}`, version: "0.4.0", stage: "local" });
     // Only existing dirs; root first, then each sub-repo; "." is the repo itself.
     expect(ws.path).toEqual([join(root, "dev_scripts"), join(root, "helpers_root/dev_scripts")]);
     // The target dir leads; helpers_root/helpers_root does not exist, and helpers_root's own "."
@@ -134,7 +135,7 @@ describe("workspaceEnv", () => {
     expect(ws.path).toEqual([]);
     // The root is the target dir here: it leads PYTHONPATH whatever setenv.pythonpath says.
     expect(ws.pythonpath).toEqual([root, join(root, "helpers_root")]);
-    expect(ws.image!.name).toBe("my-ws:local-ann");
+    expect(ws.image!.name).toBe(`my-ws:${localTag(root, "ann")}`);
     writeFileSync(join(root, "dt.yaml"), "setenv:\n  path: dev_scripts\n");
     const error = await workspaceEnv(root, { env }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DtErrors);
@@ -147,8 +148,8 @@ describe("workspaceEnv", () => {
     const { root, cache } = fakeWorkspace(YAML);
     const a = await workspaceEnv(root, { env: { XDG_CACHE_HOME: cache, USER: "ann" } });
     const b = await workspaceEnv(root, { env: { XDG_CACHE_HOME: cache, USER: "ann", DT_REGISTRY: "reg.example/x" } });
-    expect(a!.image!.name).toBe("ghcr.io/acme/my-ws:local-ann");
-    expect(b!.image!.name).toBe("reg.example/x/my-ws:local-ann");
+    expect(a!.image!.name).toBe(`ghcr.io/acme/my-ws:${localTag(root, "ann")}`);
+    expect(b!.image!.name).toBe(`reg.example/x/my-ws:${localTag(root, "ann")}`);
   });
 
   test("an unwritable cache only costs speed", async () => {
@@ -258,8 +259,8 @@ describe("setenv.path globs and the default for dev_scripts", () => {
     mkdirSync(join(root, "helpers_root/devops"), { recursive: true });
     writeFileSync(join(root, "helpers_root/changelog.txt"), "# h-1.0.0\n- 2026-01-01\n- x\n");
     writeFileSync(join(root, "helpers_root/repo_config.py"), '_DOCKER_IMAGE_NAME = "first"\n');
-    expect((await workspaceEnv(join(root, "helpers_root"), { env }))!.image!.name).toBe("first:local-ann");
+    expect((await workspaceEnv(join(root, "helpers_root"), { env }))!.image!.name).toBe(`first:${localTag(root, "ann")}`);
     writeFileSync(join(root, "helpers_root/repo_config.py"), '_DOCKER_IMAGE_NAME = "second-name"\n');
-    expect((await workspaceEnv(join(root, "helpers_root"), { env }))!.image!.name).toBe("second-name:local-ann");
+    expect((await workspaceEnv(join(root, "helpers_root"), { env }))!.image!.name).toBe(`second-name:${localTag(root, "ann")}`);
   });
 });

@@ -6,7 +6,7 @@ import { START_HINT } from "../../../../src/core/engine/engine-errors.ts";
 import { runTests, type TestRunOptions } from "../../../../src/core/testing/run-tests.ts";
 import { floating, LABEL } from "../../../../src/core/workspace/image-ref.ts";
 import { FakeEngine, type Behaviour } from "../../../support/fake-engine.ts";
-import { runnableTarget, type FakeTarget } from "../../../support/fake-target.ts";
+import { localLabels, runnableTarget, type FakeTarget } from "../../../support/fake-target.ts";
 import { cleanupAll } from "../../../support/fixtures.ts";
 
 afterAll(cleanupAll);
@@ -18,7 +18,8 @@ let dir: FakeTarget;
 beforeEach(() => {
   engine = new FakeEngine();
   dir = runnableTarget();
-  engine.addImage({ tags: [floating(dir.target.ref("local"))], labels: { [LABEL.version]: dir.target.version } });
+  const local = dir.target.ref("local");
+  engine.addImage({ tags: [`${local.repository}:${local.versionedTag}`, floating(local)], labels: localLabels(dir.target) });
 });
 
 async function runWith(behaviour: Behaviour) {
@@ -73,7 +74,7 @@ describe("runTests: a dir's status", () => {
     engine.images.clear();
     const { report, result } = await runWith({});
     expect(result.status).toBe("error");
-    expect(result.reason).toContain("does not exist on this engine");
+    expect(result.reason).toBe(`the root dir 0.1.0 is not built in this workspace (no local image ${result.image}, nor a dev image it may use)`);
     expect(result.hint).toContain("dt docker build");
     expect(report.ok).toBe(false);
     expect(engine.callsTo("createContainer")).toEqual([]);
