@@ -5,10 +5,10 @@ import { jsonArgs } from "./_shared.ts";
 export default defineCommand({
   meta: {
     name: "sync",
-    description: "Copy the sync.files of dt.yaml from the sync.from sub-repo into this repo; files changed here are kept unless --force",
+    description: "Copy (or link) the sync.files of dt.yaml from the sync.from sub-repo into this repo; files changed here are kept unless --force",
   },
   args: {
-    check: { type: "boolean", description: "Change nothing; exit 1 with a diff for every file that differs from its source" },
+    check: { type: "boolean", description: "Change nothing; exit 1 showing every file that differs from its source (a diff, or the link dt would make)" },
     force: { type: "boolean", description: "Overwrite files changed here (and delete those deleted upstream)" },
     "dry-run": { type: "boolean", description: "Show what would happen, change nothing" },
     ...jsonArgs,
@@ -22,8 +22,9 @@ export default defineCommand({
       outJson(result);
       return code;
     }
+    for (const w of result.warnings) warn(w);
     if (result.files.length === 0) {
-      info("nothing to sync: dt.yaml lists no sync.files");
+      info(result.warnings.length > 0 ? "nothing to sync: no destination of sync.files exists" : "nothing to sync: dt.yaml lists no sync.files");
       return code;
     }
     if (result.dirty.length > 0) {
@@ -40,7 +41,13 @@ export default defineCommand({
       deleted: c.yellow(`${would}deleted`),
     } as const;
     for (const f of result.files) {
-      out(`${label[f.status]}  ${f.path}${f.detail ? c.dim(` (${f.detail})`) : ""}`);
+      const detail = f.detail ? c.dim(` (${f.detail})`) : "";
+      if (f.mode === "link" && (f.status === "added" || f.status === "updated")) {
+        // The plan as one line a reader can check against `ls -l`.
+        out(`${f.changed ? c.green("linked") : c.green("would link")} ${f.path} -> ${f.link}${detail}`);
+        continue;
+      }
+      out(`${label[f.status]}  ${f.path}${f.mode === "link" && f.status === "in-sync" ? ` -> ${f.link}` : ""}${detail}`);
       // A diff for whatever --check counts as drift, and for a conflict, whatever the mode.
       const showDiff = result.mode === "check" || f.status === "conflict" || (result.mode === "dry-run" && f.status !== "in-sync");
       if (f.diff && showDiff) out(paintDiff(f.diff, c));
@@ -48,7 +55,7 @@ export default defineCommand({
     const count = (s: string) => result.files.filter((f) => f.status === s).length;
     const upstream = `${result.from}@${result.commit?.slice(0, 12)}`;
     if (result.mode === "check") {
-      const drift = result.files.filter((f) => f.diff !== null).length;
+      const drift = result.files.filter((f) => f.differs).length;
       info(drift === 0 ? `all ${result.files.length} synced files match ${upstream}` : `${drift} of ${result.files.length} synced files differ from ${upstream}; 'dt sync' updates them`);
     } else {
       const conflicts = count("conflict");

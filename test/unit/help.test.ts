@@ -689,13 +689,13 @@ describe("--help", () => {
 
   test("dt sync", async () => {
     expect(await help("sync")).toMatchInlineSnapshot(`
-      "Copy the sync.files of dt.yaml from the sync.from sub-repo into this repo; files changed here are kept unless --force (dt sync)
+      "Copy (or link) the sync.files of dt.yaml from the sync.from sub-repo into this repo; files changed here are kept unless --force (dt sync)
 
       USAGE dt sync [OPTIONS]
 
       OPTIONS
 
-          --check    Change nothing; exit 1 with a diff for every file that differs from its source
+          --check    Change nothing; exit 1 showing every file that differs from its source (a diff, or the link dt would make)
           --force    Overwrite files changed here (and delete those deleted upstream)
         --dry-run    Show what would happen, change nothing
            --json    Print one JSON document on stdout

@@ -89,6 +89,8 @@ function expectedOf(schema: Schema): string {
   }
 }
 
+const isMappingOption = (node: unknown, schema: Schema) => isMap(node) && (schema.kind === "object" || schema.kind === "map");
+
 /** A key as shown in messages: one line, whatever it contains. */
 const keyLabel = (name: string) => (/[\u0000-\u001f\u007f\u2028\u2029]/.test(name) ? JSON.stringify(name) : name);
 
@@ -134,12 +136,18 @@ function validate(node: Node | null | undefined, schema: Schema, key: string, wa
     }
     case "either": {
       const before = walk.problems.length;
+      let ownShape: DtError[] | undefined;
       for (const option of schema.options) {
         const value = validate(node, option, key, walk, offset);
         if (walk.problems.length === before) return value;
+        // A mapping that fails as the one mapping option has a precise fault (an unknown key
+        // with its did-you-mean, a bad value deeper in); "expected X or Y" would hide it.
+        if (ownShape === undefined && isMappingOption(node, option)) ownShape = walk.problems.slice(before);
         walk.problems.length = before;
       }
-      return wrongType();
+      if (ownShape === undefined) return wrongType();
+      walk.problems.push(...ownShape);
+      return undefined;
     }
     case "map":
     case "object": {

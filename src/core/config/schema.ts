@@ -30,6 +30,39 @@ export const SUITE_SCHEMA: Schema = {
   },
 };
 
+export const SYNC_MODES = ["copy", "link"] as const;
+
+/** A `sync.files` entry written as a mapping; `to` defaults to `[from]`, `mode` to copy. */
+export interface SyncFileSpec {
+  from?: string;
+  to?: string | string[];
+  mode?: (typeof SYNC_MODES)[number];
+}
+
+/** One `sync.files` entry: a path copied to the same path, or a source mapped to destinations. */
+const SYNC_FILE: Schema = {
+  kind: "either",
+  expected: "a file path, or a mapping with from, to and mode",
+  options: [
+    str("a file of the source sub-repo, copied to the same path here"),
+    {
+      kind: "object",
+      description: "one file of the source sub-repo taken to one or more paths here",
+      fields: {
+        from: str("the file's path in the source sub-repo (required)"),
+        to: {
+          kind: "either",
+          description:
+            "destinations relative to the repo root (default: the same path as from); '*' in a directory segment matches one existing directory, '**' any number of them",
+          options: [{ kind: "string" }, { kind: "list", item: { kind: "string" } }],
+          expected: "a path or a list of paths",
+        },
+        mode: str("copy (default): a copy of the file; link: a relative symlink to it, managed by dt", { enum: SYNC_MODES }),
+      },
+    },
+  ],
+};
+
 export const DT_YAML_SCHEMA = {
   kind: "object",
   fields: {
@@ -97,7 +130,7 @@ export const DT_YAML_SCHEMA = {
       kind: "object",
       fields: {
         from: str("sub-repo that is the source of common files"),
-        files: strList("files copied from the source sub-repo"),
+        files: strList("files taken from the source sub-repo: a path (copied to the same path here) or {from, to, mode}", SYNC_FILE),
       },
     },
     tasks: {
@@ -138,7 +171,7 @@ export interface DtConfig {
   };
   test: { suites: Record<string, Suite>; depends_on: string[] };
   setenv: { path: string[]; pythonpath: string[] };
-  sync: { from: string | null; files: string[] };
+  sync: { from: string | null; files: (string | SyncFileSpec)[] };
   tasks: Record<string, string | string[]>;
 }
 

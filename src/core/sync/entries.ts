@@ -51,53 +51,93 @@ export interface PathContext {
   from: string;
   fromReal: string;
   subRepos: readonly SubRepo[];
-  where: (i: number) => string | undefined;
+  /** `dt.yaml:LINE:COL` of `sync.files[i]`, or of a key below it (`"to", 2`) when given. */
+  where: (i: number, ...below: (string | number)[]) => string | undefined;
+  /** Links dt wrote (path -> link text, from the lock): a copy may replace them, not follow them. */
+  dtLinks?: ReadonlyMap<string, string>;
 }
 
-/** Checks one `sync.files` entry: inside the workspace, not through a symlink that leaves it. */
-export function checkEntry(raw: string, i: number, ctx: PathContext): SyncEntry | DtError {
-  const refuse = (why: string) =>
-    usageError(`sync.files[${i}] ${JSON.stringify(raw)} ${why}`, {
-      where: ctx.where(i),
-      hint: "list files by their path relative to the workspace root, inside it; edit sync.files in dt.yaml",
-    });
-  if (raw.trim() === "" || raw.includes("\0")) return refuse("is not a file path");
-  if (isAbsolute(raw)) return refuse("is absolute: it must be relative to the workspace root");
+/** A relative path's normalised form, or why it is none. */
+export function normalisePath(raw: string): { path: string } | { why: string } {
+  if (raw.trim() === "" || raw.includes("\0")) return { why: "is not a file path" };
+  if (isAbsolute(raw)) return { why: "is absolute: it must be relative to the workspace root" };
   const segments = raw.split("/").filter((s) => s !== "" && s !== ".");
-  if (segments.includes("..")) return refuse("leaves the workspace ('..' is not allowed)");
-  if (segments.length === 0) return refuse("names the workspace root, not a file");
-  const path = segments.join("/");
-  const where = (rel: string) => {
-    const parts = rel.split("/");
-    if (parts.includes(".git")) return "is inside a .git directory";
-    if (parts[0] === ".dt") return "is inside .dt/, which is dt's own";
-    const repo = owningRepo(rel, ctx.subRepos);
-    return repo === "." ? null : `is inside the sub-repo ${repo}: dt sync writes only the workspace root's own files`;
-  };
-  const direct = where(path);
-  if (direct) return refuse(direct);
-  const target = resolveReal(join(ctx.root, path));
-  if (!inside(ctx.root, target)) return refuse(`resolves through a symlink to ${target}, outside the workspace ${ctx.root}`);
-  const resolved = where(toPosix(relative(ctx.root, target)));
-  if (resolved) return refuse(`resolves through a symlink to ${target}, which ${resolved}`);
-  const source = resolveReal(join(ctx.root, ctx.from, path));
-  if (!inside(ctx.fromReal, source)) {
-    return refuse(`in ${ctx.from} resolves through a symlink to ${source}, outside the sub-repo ${ctx.from}`);
-  }
-  return { raw, index: i, path, target, source };
+  if (segments.includes("..")) return { why: "leaves the workspace ('..' is not allowed)" };
+  if (segments.length === 0) return { why: "names the workspace root, not a file" };
+  return { path: segments.join("/") };
 }
 
-/** `dt.yaml:LINE:COL` of `sync.files[i]`, for messages that name the entry. */
-export function entryLocator(root: string, fallback: string | undefined): (i: number) => string | undefined {
+/** Why dt must not write at `rel` (relative to the root), or null. */
+export function forbiddenHere(rel: string, subRepos: readonly SubRepo[]): string | null {
+  const parts = rel.split("/");
+  if (parts.includes(".git")) return "is inside a .git directory";
+  if (parts[0] === ".dt") return "is inside .dt/, which is dt's own";
+  const repo = owningRepo(rel, subRepos);
+  return repo === "." ? null : `is inside the sub-repo ${repo}: dt sync writes only the workspace root's own files`;
+}
+
+/**
+ * Where a destination is written. A copy follows symlinks (as any writer would), except a link
+ * dt wrote itself, which a copy replaces; a link replaces whatever is at its own path, so only
+ * its directory is resolved. Returns the absolute path, or why it is refused.
+ */
+export function destinationOf(path: string, mode: "copy" | "link", ctx: PathContext): { target: string } | { why: string } {
+  const direct = forbiddenHere(path, ctx.subRepos);
+  if (direct) return { why: direct };
+  const abs = join(ctx.root, path);
+  const keepLast = mode === "link" || isDtLink(abs, ctx.dtLinks?.get(path));
+  const target = keepLast ? join(resolveReal(dirname(abs)), basename(abs)) : resolveReal(abs);
+  if (!inside(ctx.root, target)) return { why: `resolves through a symlink to ${target}, outside the workspace ${ctx.root}` };
+  const resolved = forbiddenHere(toPosix(relative(ctx.root, target)), ctx.subRepos);
+  if (resolved) return { why: `resolves through a symlink to ${target}, which ${resolved}` };
+  return { target };
+}
+
+function isDtLink(abs: string, text: string | undefined): boolean {
+  if (text === undefined) return false;
+  try {
+    return readlinkSync(abs) === text;
+  } catch {
+    return false;
+  }
+}
+
+/** The real path of a file of the source sub-repo, or why it is refused. */
+export function sourceOf(path: string, ctx: PathContext): { source: string } | { why: string } {
+  if (path.split("/").includes(".git")) return { why: "is inside a .git directory" };
+  const source = resolveReal(join(ctx.root, ctx.from, path));
+  if (!inside(ctx.fromReal, source)) return { why: `in ${ctx.from} resolves through a symlink to ${source}, outside the sub-repo ${ctx.from}` };
+  return { source };
+}
+
+const PATH_HINT = "list files by their path relative to the workspace root, inside it; edit sync.files in dt.yaml";
+
+/** Checks one plain `sync.files` entry (copied to the same path): inside the workspace, not through a symlink that leaves it. */
+export function checkEntry(raw: string, i: number, ctx: PathContext): SyncEntry | DtError {
+  const refuse = (why: string) => usageError(`sync.files[${i}] ${JSON.stringify(raw)} ${why}`, { where: ctx.where(i), hint: PATH_HINT });
+  const normal = normalisePath(raw);
+  if ("why" in normal) return refuse(normal.why);
+  const dest = destinationOf(normal.path, "copy", ctx);
+  if ("why" in dest) return refuse(dest.why);
+  const src = sourceOf(normal.path, ctx);
+  if ("why" in src) return refuse(src.why);
+  return { raw, index: i, path: normal.path, target: dest.target, source: src.source };
+}
+
+/** `dt.yaml:LINE:COL` of `sync.files[i]` (or of a key below it), for messages that name the entry. */
+export function entryLocator(root: string, fallback: string | undefined): (i: number, ...below: (string | number)[]) => string | undefined {
   const text = readText(join(root, "dt.yaml"));
   if (text === undefined) return () => fallback;
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter });
-  return (i) => {
-    const node = doc.getIn(["sync", "files", i], true) as { range?: [number, number, number] } | undefined;
-    if (!node?.range) return fallback;
-    const pos = lineCounter.linePos(node.range[0]);
-    return `dt.yaml:${pos.line}:${pos.col}`;
+  return (i, ...below) => {
+    // The deepest node that exists: `to: x` written as a string has no `to[0]`.
+    for (let n = below.length; n >= 0; n--) {
+      const node = doc.getIn(["sync", "files", i, ...below.slice(0, n)], true) as { range?: [number, number, number] } | undefined;
+      if (!node?.range) continue;
+      const pos = lineCounter.linePos(node.range[0]);
+      return `dt.yaml:${pos.line}:${pos.col}`;
+    }
+    return fallback;
   };
 }
-

@@ -4,7 +4,7 @@ import { usageError } from "../base/errors.ts";
 import { unifiedDiff } from "../base/text-diff.ts";
 import type { FileState } from "./decide.ts";
 
-interface Content {
+export interface Content {
   bytes: Buffer;
   state: FileState;
 }

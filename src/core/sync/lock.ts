@@ -10,22 +10,37 @@ export interface SyncLock {
   /** The source had uncommitted changes to synced files when this lock was written. */
   dirty: boolean;
   files: Record<string, FileState>;
+  /** Symlinks dt wrote: path here -> link text. A link there with another text is not dt's. */
+  links: Record<string, string>;
 }
 
 const LOCK_HEADER = `# Written by 'dt sync'; commit it, do not edit it.
 # What dt sync last copied from the source sub-repo: its commit, and each file's hash and mode
 # as written here. A file that no longer matches was changed here, and dt sync keeps it.
 `;
+const LINKS_NOTE = "# links: the symlinks dt sync manages, by their text; a link with another text is not dt's.\n";
+
+const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** The lock's text: a header, then keys and files in a fixed order, so equal locks are equal bytes. */
 export function formatLock(lock: SyncLock): string {
   const files = Object.fromEntries(
     Object.keys(lock.files)
-      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+      .sort(byName)
       .map((path) => [path, { sha256: lock.files[path]!.sha256, executable: lock.files[path]!.executable }]),
   );
-  const body = { version: 1, from: lock.from, commit: lock.commit, ...(lock.dirty ? { dirty: true } : {}), files };
-  return LOCK_HEADER + stringify(body, { lineWidth: 0, defaultStringType: "QUOTE_DOUBLE", defaultKeyType: "PLAIN" });
+  const links = Object.fromEntries(Object.keys(lock.links).sort(byName).map((path) => [path, lock.links[path]!]));
+  // Without links, the lock is byte for byte what dt wrote before links existed; a dt that
+  // predates links reads either form, as it ignores keys it does not know.
+  const body = {
+    version: 1,
+    from: lock.from,
+    commit: lock.commit,
+    ...(lock.dirty ? { dirty: true } : {}),
+    files,
+    ...(Object.keys(links).length > 0 ? { links } : {}),
+  };
+  return LOCK_HEADER + (Object.keys(links).length > 0 ? LINKS_NOTE : "") + stringify(body, { lineWidth: 0, defaultStringType: "QUOTE_DOUBLE", defaultKeyType: "PLAIN" });
 }
 
 export function parseLock(text: string, file = LOCK_PATH): SyncLock {
@@ -50,11 +65,19 @@ export function parseLock(text: string, file = LOCK_PATH): SyncLock {
     }
     files[path] = { sha256: e.sha256, executable: e.executable };
   }
+  const links: Record<string, string> = {};
+  const rawLinks = data.links ?? {};
+  if (typeof rawLinks !== "object" || Array.isArray(rawLinks)) throw bad("links: expected a mapping");
+  for (const [path, text] of Object.entries(rawLinks as Record<string, unknown>)) {
+    if (typeof text !== "string" || text === "") throw bad(`links.${path}: expected the link's text`);
+    links[path] = text;
+  }
   return {
     from: typeof data.from === "string" ? data.from : "",
     commit: typeof data.commit === "string" ? data.commit : "",
     dirty: data.dirty === true,
     files,
+    links,
   };
 }
 

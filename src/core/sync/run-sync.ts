@@ -1,14 +1,16 @@
-import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig } from "../config/config.ts";
-import { DtError, DtErrors, ExitCode, envError, usageError, workError } from "../base/errors.ts";
+import { DtErrors, ExitCode, envError, usageError, type DtError } from "../base/errors.ts";
 import { readText, writeFileAtomic } from "../base/fs-util.ts";
 import { git } from "../git/git.ts";
 import { findSubRepos, findWorkspaceRoot } from "../workspace/workspace.ts";
-import { decide, same, type FileState, type SyncStatus } from "./decide.ts";
-import { checkEntry, entryLocator, resolveReal, type PathContext, type SyncEntry } from "./entries.ts";
-import { fileDiff, readContent } from "./file-content.ts";
+import { same, type FileState, type SyncStatus } from "./decide.ts";
+import { entryLocator, resolveReal, type PathContext } from "./entries.ts";
+import { readContent } from "./file-content.ts";
 import { formatLock, LOCK_PATH, parseLock, type SyncLock } from "./lock.ts";
+import { type Content } from "./file-content.ts";
+import { applyTarget, inspectTarget, type SyncFileResult } from "./sync-target.ts";
+import { planTargets } from "./targets.ts";
 
 interface SyncOptions {
   cwd: string;
@@ -19,17 +21,6 @@ interface SyncOptions {
   dryRun?: boolean;
 }
 
-interface SyncFileResult {
-  path: string;
-  status: SyncStatus;
-  forced: boolean;
-  /** The file here was written or deleted by this run. */
-  changed: boolean;
-  detail: string | null;
-  /** Local (old) vs upstream (new) when they differ, else null. */
-  diff: string | null;
-}
-
 interface SyncResult {
   root: string;
   from: string | null;
@@ -38,10 +29,16 @@ interface SyncResult {
   dirty: string[];
   mode: "sync" | "check" | "dry-run";
   files: SyncFileResult[];
+  /** Not errors: e.g. a destination glob that matches no directory. */
+  warnings: string[];
   lock: { path: string; written: boolean };
   /** sync/dry-run: no conflict left; check: every file is as its source. */
   ok: boolean;
 }
+
+const throwAll = (problems: DtError[]) => {
+  if (problems.length > 0) throw problems.length === 1 ? problems[0]! : new DtErrors(problems);
+};
 
 export async function runSync(options: SyncOptions): Promise<SyncResult> {
   const mode = options.check ? "check" : options.dryRun ? "dry-run" : "sync";
@@ -50,7 +47,7 @@ export async function runSync(options: SyncOptions): Promise<SyncResult> {
   const root = findWorkspaceRoot(options.cwd);
   const resolved = loadConfig(root, ".");
   const { from: fromRaw, files: list } = resolved.config.sync;
-  const empty: SyncResult = { root, from: fromRaw, commit: null, dirty: [], mode, files: [], lock: { path: LOCK_PATH, written: false }, ok: true };
+  const empty: SyncResult = { root, from: fromRaw, commit: null, dirty: [], mode, files: [], warnings: [], lock: { path: LOCK_PATH, written: false }, ok: true };
   if (list.length === 0) return empty;
   const where = entryLocator(root, resolved.sources["sync.files"]);
   if (!fromRaw) {
@@ -71,86 +68,70 @@ export async function runSync(options: SyncOptions): Promise<SyncResult> {
   if (!sub.initialised) {
     throw envError(`the sync source ${from} is not checked out`, { hint: `git submodule update --init ${from}` });
   }
-  const fromAbs = join(root, from);
-  const ctx: PathContext = { root, from, fromReal: resolveReal(fromAbs), subRepos, where };
-
-  const entries: SyncEntry[] = [];
-  const problems: DtError[] = [];
-  const seen = new Set<string>();
-  list.forEach((raw, i) => {
-    const entry = checkEntry(raw, i, ctx);
-    if (entry instanceof DtError) problems.push(entry);
-    else if (!seen.has(entry.path)) {
-      seen.add(entry.path);
-      entries.push(entry);
-    }
-  });
-  if (problems.length > 0) throw problems.length === 1 ? problems[0]! : new DtErrors(problems);
-
   const lockText = readText(join(root, LOCK_PATH));
   const lock = lockText === undefined ? null : parseLock(lockText);
+  const fromAbs = join(root, from);
+  const ctx: PathContext = { root, from, fromReal: resolveReal(fromAbs), subRepos, where, dtLinks: new Map(Object.entries(lock?.links ?? {})) };
+  const plan = planTargets(list, ctx);
+  throwAll(plan.problems);
   const commit = (await git(["rev-parse", "HEAD"], fromAbs, ExitCode.environment)).trim();
   const upstream = `${from}@${commit.slice(0, 12)}`;
 
-  const contents = entries.map((entry) => {
-    const local = readContent(entry.target, entry.path);
-    const source = readContent(entry.source, `${from}/${entry.path}`);
-    if (source === null && !lock?.files[entry.path]) {
-      problems.push(
-        usageError(`sync.files[${entry.index}] ${JSON.stringify(entry.raw)} does not exist in ${from} (at ${commit.slice(0, 12)})`, {
-          where: where(entry.index),
-          hint: `check the name against 'git -C ${from} ls-files', or remove it from sync.files`,
-        }),
-      );
-    }
-    return { entry, local, source };
-  });
-  if (problems.length > 0) throw problems.length === 1 ? problems[0]! : new DtErrors(problems);
-  const dirty = await dirtyFiles(fromAbs, entries.map((e) => e.path));
+  // Each source once, however many destinations share it.
+  const sources = new Map<string, Content | null>();
+  for (const t of plan.targets) if (!sources.has(t.sourcePath)) sources.set(t.sourcePath, readContent(t.source, `${from}/${t.sourcePath}`));
+  // A source that vanished is "deleted upstream" for an entry dt wrote before, else a typo.
+  const recordedHere = (path: string) => lock !== null && (Object.hasOwn(lock.files, path) || Object.hasOwn(lock.links, path));
+  const missing = new Map<number, string>();
+  for (const t of plan.targets) if (sources.get(t.sourcePath) === null) missing.set(t.index, t.sourcePath);
+  const problems: DtError[] = [];
+  for (const [index, sourcePath] of missing) {
+    if (plan.targets.some((t) => t.index === index && recordedHere(t.path))) continue;
+    const plain = typeof list[index] === "string";
+    problems.push(
+      usageError(`sync.files[${index}]${plain ? "" : ".from"} ${JSON.stringify(sourcePath)} does not exist in ${from} (at ${commit.slice(0, 12)})`, {
+        where: plain ? where(index) : where(index, "from"),
+        hint: `check the name against 'git -C ${from} ls-files', or remove it from sync.files`,
+      }),
+    );
+  }
+  throwAll(problems);
+  const dirty = await dirtyFiles(fromAbs, [...sources.keys()]);
 
-  const writes = mode === "sync";
-  const next: Record<string, FileState> = {};
+  // Everything is read and decided before anything is written: a destination that no sync may
+  // replace (a directory where a file goes) stops the run with nothing half done.
+  const inspected = plan.targets.map((t) => inspectTarget(t, sources.get(t.sourcePath) ?? null, lock, force, upstream));
+  const next: Pick<SyncLock, "files" | "links"> = { files: {}, links: {} };
   const results: SyncFileResult[] = [];
   let failure: unknown;
-  for (const { entry, local, source } of contents) {
-    const old = lock?.files[entry.path] ?? null;
-    const d = decide(old, local?.state ?? null, source?.state ?? null, force);
-    const differs = !same(local?.state ?? null, source?.state ?? null);
-    let changed = false;
-    if (writes && !failure) {
-      try {
-        if (d.write && source) writeFileAtomic(entry.target, source.bytes, source.state.executable ? 0o755 : 0o644);
-        if (d.remove) rmSync(entry.target, { force: true });
-        changed = d.write || d.remove;
-      } catch (cause) {
-        failure = workError(`could not ${d.remove ? "delete" : "write"} ${entry.path}: ${(cause as Error).message}`, { cause });
-      }
-    }
-    // The lock remembers each file as written (or found equal to upstream's); a file left as
-    // it is keeps its old entry, so it stays customised or conflicting on the next run.
-    let after = old;
-    if (changed) after = d.remove ? null : source!.state;
-    else if (d.status === "in-sync") after = source!.state;
-    else if (d.status === "deleted-upstream" && !local) after = null;
-    if (after) next[entry.path] = after;
-    results.push({ path: entry.path, status: d.status, forced: d.forced, changed, detail: d.detail, diff: differs ? fileDiff(entry.path, local, source, upstream) : null });
+  for (const x of inspected) {
+    const applied = applyTarget(x, sources.get(x.target.sourcePath) ?? null, mode === "sync" && !failure);
+    failure ??= applied.failure;
+    if (applied.after.file) next.files[x.target.path] = applied.after.file;
+    if (applied.after.link) next.links[x.target.path] = applied.after.link;
+    results.push(applied.result);
   }
 
-  const newLock: SyncLock = { from, commit, dirty: dirty.length > 0, files: next };
-  const lockChanged = !lock || lock.from !== from || !sameFiles(lock.files, next);
+  const newLock: SyncLock = { from, commit, dirty: dirty.length > 0, ...next };
+  const lockChanged = !lock || lock.from !== from || !sameFiles(lock.files, next.files) || !sameLinks(lock.links, next.links);
   let lockWritten = false;
-  if (writes && lockChanged) {
+  if (mode === "sync" && lockChanged) {
     writeFileAtomic(join(root, LOCK_PATH), formatLock(newLock));
     lockWritten = true;
   }
   if (failure) throw failure;
-  const ok = mode === "check" ? results.every((r) => r.diff === null) : results.every((r) => r.status !== "conflict");
-  return { root, from, commit, dirty, mode, files: results, lock: { path: LOCK_PATH, written: lockWritten }, ok };
+  const ok = mode === "check" ? results.every((r) => !r.differs) : results.every((r) => r.status !== "conflict");
+  return { root, from, commit, dirty, mode, files: results, warnings: plan.warnings, lock: { path: LOCK_PATH, written: lockWritten }, ok };
 }
 
 function sameFiles(a: Record<string, FileState>, b: Record<string, FileState>): boolean {
   const keys = Object.keys(a);
   return keys.length === Object.keys(b).length && keys.every((k) => same(a[k] ?? null, b[k] ?? null));
+}
+
+function sameLinks(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }
 
 /** The synced files that have uncommitted changes in the source sub-repo. */
