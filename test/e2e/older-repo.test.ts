@@ -173,6 +173,32 @@ describe("dt doctor says only what it checked", () => {
   });
 });
 
+describe("dt sync in link mode, on the links the repo already has", () => {
+  test("--check passes on the right links, and after one is removed fails listing what dt sync would do", async () => {
+    writeFileSync(
+      join(root, "dt.yaml"),
+      "sync:\n  from: helpers_root\n  files:\n    - {from: devops/docker_build/dev.Dockerfile, to: ['apps/*/devops/docker_build/dev.Dockerfile'], mode: link}\n",
+    );
+    const link = join(root, "apps/pricer/devops/docker_build/dev.Dockerfile");
+    try {
+      const ok = await dt(["sync", "--check"], { cwd: root });
+      expect(ok.stderr + ok.stdout).not.toContain("would link");
+      expect(ok.code).toBe(0);
+      rmSync(link);
+      const bad = await dt(["sync", "--check"], { cwd: root });
+      expect(bad.code).toBe(1);
+      expect(bad.stdout + bad.stderr).toContain("would link apps/pricer/devops/docker_build/dev.Dockerfile -> ../../../../helpers_root/devops/docker_build/dev.Dockerfile");
+      expect((await dt(["sync"], { cwd: root })).code).toBe(0);
+      expect((await dt(["sync", "--check"], { cwd: root })).code).toBe(0);
+    } finally {
+      rmSync(join(root, "dt.yaml"), { force: true });
+      rmSync(join(root, ".dt"), { recursive: true, force: true });
+      rmSync(link, { force: true });
+      symlinkSync("../../../../helpers_root/devops/docker_build/dev.Dockerfile", link);
+    }
+  });
+});
+
 describe("base_image where the Dockerfile ignores it", () => {
   test("dt config and dt doctor say it has no effect there", async () => {
     const link = join(root, "apps/pricer/devops/docker_build/dev.Dockerfile");
