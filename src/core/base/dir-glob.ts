@@ -1,58 +1,70 @@
-import { readdirSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 
 /** Whether a path pattern has glob characters (`*`, `?`, `**`). */
 export const isGlob = (pattern: string) => /[*?]/.test(pattern);
 
-// Trees a `**` never descends into: they are never tool dirs, and some are huge.
-const SKIPPED = new Set(["node_modules", "__pycache__"]);
+export interface MatchOptions {
+  /** Walk into symlinked directories (setenv's tool dirs may be links); sync never does. */
+  followLinks: boolean;
+  /** Directories (relative to the root) a pattern must not enter or match. */
+  skip?: (rel: string) => boolean;
+}
 
 /**
- * The directories under `base` that `pattern` matches, sorted: `*` and `?` match within one
- * path segment, a `**` segment matches zero or more directories. Hidden dirs (`.git`, `.venv`)
- * match only a segment that itself starts with a dot. Only directories are returned.
+ * The existing directories below `root` (relative paths, sorted) that the path `segments`
+ * match: `*` and `?` match within one name, a `**` segment matches zero or more directories.
+ * Names starting with "." match only a segment that itself starts with "." (so `*` and `**`
+ * never pick `.git` or `.venv`). It never creates a directory.
  */
-export function globDirs(base: string, pattern: string): string[] {
-  const segments = pattern.split("/").filter((s) => s !== "" && s !== ".");
+export function matchDirs(root: string, segments: readonly string[], options: MatchOptions): string[] {
+  const skip = options.skip ?? (() => false);
+  const children = (rel: string) => subdirs(join(root, rel), options.followLinks).map((name) => ({ name, rel: rel ? `${rel}/${name}` : name }));
   const found = new Set<string>();
-  const visit = (dir: string, i: number) => {
+  const visit = (rel: string, i: number) => {
     if (i === segments.length) {
-      found.add(dir);
+      found.add(rel);
       return;
     }
     const segment = segments[i]!;
     if (segment === "**") {
-      visit(dir, i + 1);
-      for (const child of subdirs(dir)) if (!child.startsWith(".") && !SKIPPED.has(child)) visit(join(dir, child), i);
+      visit(rel, i + 1);
+      for (const child of children(rel)) if (!child.name.startsWith(".") && !skip(child.rel)) visit(child.rel, i);
       return;
     }
-    if (!isGlob(segment)) {
-      if (subdirs(dir).includes(segment)) visit(join(dir, segment), i + 1);
-      return;
-    }
-    const re = segmentRegExp(segment);
-    for (const child of subdirs(dir)) {
-      if (child.startsWith(".") && !segment.startsWith(".")) continue;
-      if (re.test(child)) visit(join(dir, child), i + 1);
+    const re = isGlob(segment) ? segmentRegExp(segment) : undefined;
+    for (const child of children(rel)) {
+      if (re ? !re.test(child.name) || (child.name.startsWith(".") && !segment.startsWith(".")) : child.name !== segment) continue;
+      if (!skip(child.rel)) visit(child.rel, i + 1);
     }
   };
-  visit(base, 0);
-  return [...found].sort();
+  visit("", 0);
+  return [...found].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-function subdirs(dir: string): string[] {
+// Trees a `**` of setenv never descends into: they are never tool dirs, and some are huge.
+const NOT_TOOL_DIRS = new Set(["node_modules", "__pycache__"]);
+
+/** setenv's globs (`dev_scripts*\/**`): absolute dirs under `base`, through symlinked dirs. */
+export function globDirs(base: string, pattern: string): string[] {
+  const segments = pattern.split("/").filter((s) => s !== "" && s !== ".");
+  const skip = (rel: string) => NOT_TOOL_DIRS.has(rel.slice(rel.lastIndexOf("/") + 1));
+  return matchDirs(base, segments, { followLinks: true, skip }).map((rel) => (rel ? join(base, rel) : base));
+}
+
+function subdirs(dir: string, followLinks: boolean): string[] {
   try {
     return readdirSync(dir, { withFileTypes: true })
-      .filter((d) => d.isDirectory() || (d.isSymbolicLink() && isDirThroughLink(join(dir, d.name))))
+      .filter((d) => d.isDirectory() || (followLinks && d.isSymbolicLink() && isDir(join(dir, d.name))))
       .map((d) => d.name);
   } catch {
     return [];
   }
 }
 
-function isDirThroughLink(path: string): boolean {
+function isDir(path: string): boolean {
   try {
-    return readdirSync(path) !== undefined;
+    return statSync(path).isDirectory();
   } catch {
     return false;
   }
