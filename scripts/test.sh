@@ -3,9 +3,16 @@
 #
 #   bash scripts/test.sh [bun test args...]     e.g. bash scripts/test.sh test/unit
 #
-# Installs dependencies, sets up the test bed (scripts/testbed.sh), builds when a build
-# script exists, runs `bun test` with the bed's environment, and ends with the plain line
-# `N passed, N failed` that CI reads. Exits non-zero when anything failed.
+# Set-up: installs dependencies, sets up the test bed (scripts/testbed.sh), builds the host
+# binary the e2e tests run (dist/dt-linux-x64). Tests: `bun test` with the bed's environment,
+# test files spread over several worker processes, slowest first (test/timings.json). Checks:
+# a full run (no arguments) also builds every release binary in the background meanwhile, and
+# every run ends by checking that its tests left no container, network or volume behind
+# (scripts/leftovers.ts). Ends with the plain line `N passed, N failed` that CI reads, summing
+# bun's tests and these checks. Exits non-zero when anything failed.
+#
+#   DT_TEST_JOBS=N             bun test worker processes (default: cores + 1, at most 4)
+#   DT_TEST_UPDATE_TIMINGS=1   write this run's per-file durations to test/timings.json
 set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
@@ -34,16 +41,35 @@ install_deps() {
 
 # Counts from bun's summary (" 12 pass", " 1 fail", " 1 error"), colours stripped.
 count() {
-  sed 's/\x1b\[[0-9;]*m//g' "$LOG" | grep -E "^ *[0-9]+ $1\$" | tail -n 1 | grep -oE '[0-9]+'
+  sed 's/\x1b\[[0-9;]*m//g' "$1" | grep -E "^ *[0-9]+ $2\$" | tail -n 1 | grep -oE '[0-9]+'
+}
+
+# Seconds since $1 (a $SECONDS value).
+since() { echo "$((SECONDS - $1))"; }
+
+default_jobs() {
+  local cores
+  cores=$(nproc 2>/dev/null || echo 2)
+  # e2e tests mostly wait on the engine, so one worker more than cores keeps both busy; more
+  # than 4 only queue up behind the one engine.
+  echo $((cores + 1 > 4 ? 4 : cores + 1))
 }
 
 main() {
+  local full=0 started=$SECONDS t
+  [ "$#" -eq 0 ] && full=1
+
+  t=$SECONDS
   install_deps || setup_failed "installing dependencies"
+  local t_deps; t_deps=$(since "$t")
+  t=$SECONDS
   bash scripts/testbed.sh || setup_failed "the test bed (scripts/testbed.sh)"
-  if [ -f scripts/build.ts ]; then
-    say "npm run build"
-    npm run build >&2 || setup_failed "the build"
-  fi
+  local t_bed; t_bed=$(since "$t")
+  t=$SECONDS
+  say "bun scripts/build.ts --target linux-x64 (the binary the e2e tests run)"
+  node_modules/.bin/bun scripts/build.ts --target linux-x64 >&2 || setup_failed "the build of dist/dt-linux-x64"
+  local t_build; t_build=$(since "$t")
+  say "set-up took $(since "$started") s (npm ci ${t_deps} s, test bed ${t_bed} s, host build ${t_build} s)"
 
   # The tests find the engine, registries and images through these variables.
   set -a
@@ -51,24 +77,79 @@ main() {
   . "$STATE/env"
   set +a
 
-  mkdir -p "$(dirname "$LOG")"
-  say "bun test $* (log: $LOG)"
+  # Everything this run makes lives below RUN_DIR: the tests' workspaces (TMPDIR), so that the
+  # leftover check can tell this run's containers from those of a run beside it; the release
+  # build; the log, read back only by this run.
+  local run_dir
+  run_dir=$(mktemp -d /tmp/dt-suite-XXXXXX) || setup_failed "making the run dir"
+  # Tests run dt as another uid in their workspaces: the path must be open to it, like /tmp.
+  chmod 755 "$run_dir" && mkdir -m 1777 "$run_dir/tmp" || setup_failed "making the run dir"
+  local run_log=$run_dir/bun-test.log
+
+  # The release binaries (every target of scripts/build.ts) are built on a full run, beside the
+  # tests: they cost a few seconds of CPU and no test needs them, so nobody waits for them.
+  local release_pid='' t_release=$SECONDS
+  if [ "$full" = 1 ]; then
+    say "bun scripts/build.ts --outdir $run_dir/release (every release target, in the background)"
+    node_modules/.bin/bun scripts/build.ts --outdir "$run_dir/release" >"$run_dir/release.log" 2>&1 &
+    release_pid=$!
+  fi
+
+  local jobs=${DT_TEST_JOBS:-$(default_jobs)} timing_args=(--timings=test/timings.json)
+  [ "${DT_TEST_UPDATE_TIMINGS:-}" = 1 ] && timing_args+=(--update-timings)
+  t=$SECONDS
+  say "bun test --parallel=$jobs $* (log: $LOG)"
   # bun 1.4 ignores `timeout` in bunfig.toml and defaults to 5 s per test, too short for
   # e2e tests on a loaded 2-core machine. An explicit --timeout in "$@" comes later and wins.
-  node_modules/.bin/bun test --timeout=120000 "$@" 2>&1 | tee "$LOG"
+  # --parallel runs each file in a worker; a worker that crashes is one failure in bun's count.
+  TMPDIR=$run_dir/tmp node_modules/.bin/bun test --timeout=120000 --parallel="$jobs" "${timing_args[@]}" "$@" 2>&1 | tee "$run_log"
   local rc=${PIPESTATUS[0]}
+  local t_tests; t_tests=$(since "$t")
 
-  local passed failed
-  passed=$(count pass)
-  failed=$(count fail)
+  local passed failed errors
+  passed=$(count "$run_log" pass)
+  failed=$(count "$run_log" fail)
+  errors=$(count "$run_log" error)
   if [ -z "$passed" ] || [ -z "$failed" ]; then
-    say "could not read bun's summary (exit $rc)"
-    echo "0 passed, 1 failed"
-    exit 1
+    say "could not read bun's summary (exit $rc): counted as one failure"
+    passed=${passed:-0}
+    failed=1
   fi
-  # bun already counts an unhandled error (e.g. a file that does not load) as a failure;
-  # this only keeps the closing line honest if the runner fails some other way.
+  # bun counts a file that does not load in "fail" and in "error"; make sure it counts at least once.
+  [ -n "$errors" ] && [ "$errors" -gt "$failed" ] && failed=$errors
+  # This only keeps the closing line honest if the runner fails some other way.
   if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+  say "tests took ${t_tests} s (bun test, $jobs workers): $passed passed, $failed failed"
+
+  if [ -n "$release_pid" ]; then
+    if wait "$release_pid"; then
+      say "release build passed, $(since "$t_release") s after its start ($(tail -n 1 "$run_dir/release.log" | tr -s ' ' | sed 's/^ //'))"
+      passed=$((passed + 1))
+    else
+      say "release build FAILED; its output:"
+      cat "$run_dir/release.log" >&2
+      failed=$((failed + 1))
+    fi
+  fi
+
+  # One check per kind of engine object; each leftover is named, then removed.
+  local checks lo_passed lo_failed
+  checks=$(node_modules/.bin/bun scripts/leftovers.ts "$run_dir/tmp" 2>&1)
+  printf '%s\n' "$checks" | grep -v '^leftovers: [0-9]* passed' >&2
+  lo_passed=$(printf '%s\n' "$checks" | sed -n 's/^leftovers: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+  lo_failed=$(printf '%s\n' "$checks" | sed -n 's/^leftovers: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+  if [ -z "$lo_passed" ] || [ -z "$lo_failed" ]; then
+    say "the leftover check did not finish: counted as one failure"
+    printf '%s\n' "$checks" >&2
+    lo_passed=0 lo_failed=1
+  fi
+  say "leftover check: $lo_passed kinds clean, $lo_failed with leftovers"
+  passed=$((passed + lo_passed))
+  failed=$((failed + lo_failed))
+
+  mkdir -p "$(dirname "$LOG")" && cp "$run_log" "$LOG.$$" && mv "$LOG.$$" "$LOG"
+  rm -rf "$run_dir"
+  say "the whole run took $(since "$started") s"
   echo "$passed passed, $failed failed"
   [ "$failed" -eq 0 ] && [ "$rc" -eq 0 ]
 }

@@ -2,7 +2,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cleanupAll, makeWorkspace, testdir } from "../support/fixtures.ts";
+import { cleanupAll, git, makeWorkspace, testdir } from "../support/fixtures.ts";
 import { dt, dtArgv, dtJson } from "../support/dt.ts";
 
 afterAll(cleanupAll);
@@ -97,13 +97,18 @@ describe("dt ls", () => {
   test("a change inside a sub-repo makes it dirty; the table shows it", async () => {
     const shared = ws.subRepos[0]!;
     writeFileSync(join(shared.path, "README.md"), "# changed\n");
-    const { json } = await dtJson(["ls", "--json"], { cwd: ws.root });
-    expect(json.subRepos.find((s: any) => s.path === shared.rel).dirty).toBe(true);
-    expect(json.subRepos.find((s: any) => s.path === ws.subRepos[1]!.rel).dirty).toBe(false);
-    const table = await dt(["ls"], { cwd: ws.root });
-    expect(table.code).toBe(0);
-    expect(table.stdout).toMatch(new RegExp(`${shared.rel}\\s+[0-9a-f]{10}.*dirty`));
-    expect(table.stdout).toContain("not initialised");
+    try {
+      const { json } = await dtJson(["ls", "--json"], { cwd: ws.root });
+      expect(json.subRepos.find((s: any) => s.path === shared.rel).dirty).toBe(true);
+      expect(json.subRepos.find((s: any) => s.path === ws.subRepos[1]!.rel).dirty).toBe(false);
+      const table = await dt(["ls"], { cwd: ws.root });
+      expect(table.code).toBe(0);
+      expect(table.stdout).toMatch(new RegExp(`${shared.rel}\\s+[0-9a-f]{10}.*dirty`));
+      expect(table.stdout).toContain("not initialised");
+    } finally {
+      // The other tests of this block expect every sub-repo clean.
+      git(shared.path, ["checkout", "--", "README.md"]);
+    }
   });
 
   test("a reader that goes away (dt ls | true) ends dt quietly with 141, as SIGPIPE would", async () => {

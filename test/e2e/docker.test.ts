@@ -1,17 +1,24 @@
 // dt docker build|cmd|bash|ps|clean and dt version check on the real engine.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+// Each test runs alone too (`-t NAME`): the images every test needs are built in beforeAll,
+// and a test that changes the workspace puts it back.
+import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { chmodSync, chownSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cleanupAll, git, makeRepo, testdir } from "../support/fixtures.ts";
-import { dt, dtArgv, dtJson } from "../support/dt.ts";
-import { dtContainersOf, imageId, imageLabels, removeImages } from "../support/docker.ts";
+import { dt, dtArgv, dtJson, type DtResult } from "../support/dt.ts";
+import { killStragglers, spawnDt, stop, waitForStderr, waitUntil } from "../support/background.ts";
+import { docker, dtContainersOf, imageId, imageLabels, removeImages } from "../support/docker.ts";
 import { localTag } from "../support/tags.ts";
 import { testbed } from "../support/testbed.ts";
+
+setDefaultTimeout(120_000);
 
 const USER = "dttest";
 const env = { USER };
 const repos: string[] = [];
 let root = "";
+/** The two local builds of beforeAll, asserted by the first test. */
+const builds: { dir: string; result: DtResult; json: any }[] = [];
 
 function runnable(name: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
@@ -22,7 +29,7 @@ function runnable(name: string, extra: Record<string, string> = {}): Record<stri
   };
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   const suffix = Math.random().toString(36).slice(2, 8);
   const image = (n: string) => `dtt-${suffix}-${n}`;
   root = makeRepo(join(testdir().path, "ws"), {
@@ -36,22 +43,31 @@ beforeAll(() => {
     ...runnable("beta", { "beta/dt.yaml": `image: ${image("beta")}\n` }),
   });
   repos.push(image("alpha"), image("beta"));
-});
+  for (const dir of ["alpha", "beta"]) {
+    builds.push({ dir, ...(await dtJson(["docker", "build", "--json"], { cwd: join(root, dir), env })) });
+  }
+}, 300_000);
+
+afterEach(killStragglers);
 
 afterAll(async () => {
   await removeImages(repos);
   cleanupAll();
 });
 
+/** Removes the workspace's containers; for `finally`, so that a failed test leaves none behind. */
+async function removeContainersOf(workspace: string): Promise<void> {
+  for (const c of await dtContainersOf(workspace)) await docker.getContainer(c.Id).remove({ force: true }).catch(() => {});
+}
+
 const alpha = () => join(root, "alpha");
 
 describe("dt docker build", () => {
   test("two runnable dirs give two images with the right tags and labels", async () => {
-    for (const dir of ["alpha", "beta"]) {
-      const { result, json } = await dtJson(["docker", "build", "--json"], { cwd: join(root, dir), env });
-      expect(result.code).toBe(0);
-      expect(json.skipped).toBe(false);
-    }
+    expect(builds.map((b) => [b.dir, b.result.code, b.json.skipped])).toEqual([
+      ["alpha", 0, false],
+      ["beta", 0, false],
+    ]);
     for (const [i, dir] of ["alpha", "beta"].entries()) {
       const repo = repos[i]!;
       const labels = await imageLabels(`${repo}:${localTag(root, USER, "0.2.0")}`);
@@ -71,13 +87,14 @@ describe("dt docker build", () => {
     const { result, json } = await dtJson(["ls", "--json"], { cwd: root, env });
     expect(result.code).toBe(0);
     expect(json.engineProblem).toBeNull();
-    const alphaDir = json.runnableDirs.find((d: { path: string }) => d.path === "alpha");
-    expect(alphaDir.stages).toEqual({ local: true, dev: false, prod: false });
+    // beta: no test builds its prod image (alpha's prod test would change the answer).
+    const betaDir = json.runnableDirs.find((d: { path: string }) => d.path === "beta");
+    expect(betaDir.stages).toEqual({ local: true, dev: false, prod: false });
     // Another user's local tag is not this user's.
     const other = await dtJson(["ls", "--json"], { cwd: root, env: { USER: "someoneelse" } });
-    expect(other.json.runnableDirs.find((d: { path: string }) => d.path === "alpha").stages.local).toBe(false);
+    expect(other.json.runnableDirs.find((d: { path: string }) => d.path === "beta").stages.local).toBe(false);
     const table = await dt(["ls"], { cwd: root, env });
-    expect(table.stdout).toMatch(/^alpha\s+\S+\s+0\.2\.0\s+local$/m);
+    expect(table.stdout).toMatch(/^beta\s+\S+\s+0\.2\.0\s+local$/m);
   });
 
   test("building again is skipped and says so; touching a file in the context rebuilds", async () => {
@@ -185,38 +202,45 @@ describe("dt docker cmd", () => {
     expect(r.stderr).toContain("dt docker build");
   });
 
+  const running = async () => (await dtContainersOf(root)).filter((c) => c.State === "running").length;
+
   test("SIGINT to 'dt docker cmd -- sleep 60' stops and removes the container, exit 130", async () => {
-    const proc = Bun.spawn([...dtArgv(), "docker", "cmd", "--", "sleep", "60"], { cwd: alpha(), env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe" });
-    let running = 0;
-    for (let i = 0; i < 100 && running === 0; i++) {
-      await Bun.sleep(100);
-      running = (await dtContainersOf(root)).filter((c) => c.State === "running").length;
+    const run = spawnDt(["docker", "cmd", "--", "sleep", "60"], { cwd: alpha(), env });
+    try {
+      await waitUntil("the container to run", 30_000, async () => (await running()) === 1);
+      run.proc.kill("SIGINT");
+      expect((await run.done).code).toBe(130);
+      expect(await dtContainersOf(root)).toEqual([]);
+    } finally {
+      await stop(run);
     }
-    expect(running).toBe(1);
-    proc.kill("SIGINT");
-    expect(await proc.exited).toBe(130);
-    expect(await dtContainersOf(root)).toEqual([]);
   });
 
   test("SIGKILL of dt leaves a labelled container that 'dt docker clean' removes", async () => {
-    const proc = Bun.spawn([...dtArgv(), "docker", "cmd", "--", "sleep", "60"], { cwd: alpha(), env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe" });
-    const running = async () => (await dtContainersOf(root)).filter((c) => c.State === "running").length;
-    for (let i = 0; i < 100 && (await running()) === 0; i++) await Bun.sleep(100);
-    proc.kill("SIGKILL");
-    await proc.exited;
-    const left = await dtContainersOf(root);
-    expect(left.length).toBe(1);
-    const ps = await dtJson(["docker", "ps", "--json"], { cwd: root, env });
-    expect(ps.json.containers.map((c: any) => c.runnableDir)).toEqual(["alpha"]);
-    const clean = await dt(["docker", "clean"], { cwd: root, env });
-    expect(clean.code).toBe(0);
-    expect(clean.stdout).toContain("removed container");
-    expect(await dtContainersOf(root)).toEqual([]);
+    const run = spawnDt(["docker", "cmd", "--", "sleep", "60"], { cwd: alpha(), env });
+    try {
+      await waitUntil("the container to run", 30_000, async () => (await running()) === 1);
+      run.proc.kill("SIGKILL");
+      await run.done;
+      const left = await dtContainersOf(root);
+      expect(left.length).toBe(1);
+      const ps = await dtJson(["docker", "ps", "--json"], { cwd: root, env });
+      expect(ps.json.containers.map((c: any) => c.runnableDir)).toEqual(["alpha"]);
+      const clean = await dt(["docker", "clean"], { cwd: root, env });
+      expect(clean.code).toBe(0);
+      expect(clean.stdout).toContain("removed container");
+      expect(await dtContainersOf(root)).toEqual([]);
+    } finally {
+      // What dt docker clean failed to remove would fail every later test that counts containers.
+      await stop(run);
+      await removeContainersOf(root);
+    }
   });
 
   test("--sibling: a client in the container starts a sibling that mounts a workspace path and sees the same files", async () => {
-    writeFileSync(join(alpha(), "shared.txt"), "seen by the sibling\n");
+    const shared = join(alpha(), "shared.txt");
     const script = join(alpha(), "sibling.py");
+    writeFileSync(shared, "seen by the sibling\n");
     writeFileSync(
       script,
       [
@@ -239,10 +263,16 @@ describe("dt docker cmd", () => {
         "sys.stdout.write(out.decode())",
       ].join("\n"),
     );
-    const r = await dt(["docker", "cmd", "--sibling", "--", "python3", "sibling.py"], { cwd: alpha(), env });
-    expect(r.stderr).toBe("");
-    expect(r.code).toBe(0);
-    expect(r.stdout).toBe("seen by the sibling\n");
+    try {
+      const r = await dt(["docker", "cmd", "--sibling", "--", "python3", "sibling.py"], { cwd: alpha(), env });
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe("seen by the sibling\n");
+    } finally {
+      // They would be in alpha's prod context, which the prod tests build.
+      rmSync(shared, { force: true });
+      rmSync(script, { force: true });
+    }
   });
 
   test("--dind asks for a privileged container; an engine that refuses one is exit 3 with the reason", async () => {
@@ -259,30 +289,40 @@ describe("dt docker cmd", () => {
   });
 });
 
+// alpha's prod image, built once by whichever of the two tests that need it runs first.
+let prodBuild: Promise<DtResult> | undefined;
+const buildProd = () => (prodBuild ??= dt(["docker", "build", "--stage", "prod", "--from", "local"], { cwd: alpha(), env }));
+
 describe("prod", () => {
   test("build --stage prod, then cmd --stage prod sees the copied code without the bind mount; .git and ignored files absent", async () => {
-    const build = await dt(["docker", "build", "--stage", "prod", "--from", "local"], { cwd: alpha(), env });
+    const build = await buildProd();
     expect(build.stderr).toContain("built");
     expect(build.code).toBe(0);
     const labels = await imageLabels(`${repos[0]}:prod-0.2.0`);
     expect(labels!["dev.dt.stage"]).toBe("prod");
-    writeFileSync(join(alpha(), "after-build.txt"), "not in the image\n");
-    const r = await dt(["docker", "cmd", "--stage", "prod", "--", "sh", "-c", "pwd; ls -a; ls /tmp/dt-should-not-exist 2>/dev/null; test -e " + alpha() + " && echo MOUNTED || echo unmounted"], { cwd: alpha(), env });
-    expect(r.code).toBe(0);
-    const lines = r.stdout.trim().split("\n");
-    expect(lines[0]).toBe("/app");
-    expect(lines).toContain("src");
-    expect(lines).toContain("changelog.txt");
-    expect(lines).not.toContain(".git");
-    expect(lines).not.toContain("secret.pem");
-    expect(lines).not.toContain("notes.tmp");
-    expect(lines).not.toContain("after-build.txt");
-    expect(lines.at(-1)).toBe("unmounted");
+    const afterBuild = join(alpha(), "after-build.txt");
+    writeFileSync(afterBuild, "not in the image\n");
+    try {
+      const r = await dt(["docker", "cmd", "--stage", "prod", "--", "sh", "-c", "pwd; ls -a; ls /tmp/dt-should-not-exist 2>/dev/null; test -e " + alpha() + " && echo MOUNTED || echo unmounted"], { cwd: alpha(), env });
+      expect(r.code).toBe(0);
+      const lines = r.stdout.trim().split("\n");
+      expect(lines[0]).toBe("/app");
+      expect(lines).toContain("src");
+      expect(lines).toContain("changelog.txt");
+      expect(lines).not.toContain(".git");
+      expect(lines).not.toContain("secret.pem");
+      expect(lines).not.toContain("notes.tmp");
+      expect(lines).not.toContain("after-build.txt");
+      expect(lines.at(-1)).toBe("unmounted");
+    } finally {
+      rmSync(afterBuild);
+    }
   });
 });
 
 describe("dt docker images", () => {
   test("--json lists the target dir's images by stage and version", async () => {
+    expect((await buildProd()).code).toBe(0);
     const { result, json } = await dtJson(["docker", "images", "--json"], { cwd: alpha(), env });
     expect(result.code).toBe(0);
     const stages = json.images.map((i: any) => `${i.stage}@${i.version}`);
@@ -316,26 +356,21 @@ describe("dt docker jupyter (a stand-in server: JupyterLab is not installable of
     mkdirSync(join(root, "dev_scripts"), { recursive: true });
     writeFileSync(join(root, "dev_scripts", "jupyter"), STAND_IN_JUPYTER);
     chmodSync(join(root, "dev_scripts", "jupyter"), 0o755);
-    const proc = Bun.spawn([...dtArgv(), "docker", "jupyter"], { cwd: alpha(), env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe" });
-    const reader = proc.stderr.getReader();
-    let stderr = "";
-    let url: string | undefined;
-    for (let i = 0; i < 100 && !url; i++) {
-      const { value, done } = await Promise.race([reader.read(), Bun.sleep(100).then(() => ({ value: undefined, done: false }))]);
-      if (done) break;
-      if (value) stderr += new TextDecoder().decode(value);
-      url = stderr.match(/http:\/\/127\.0\.0\.1:\d+\/lab\?token=[0-9a-f]{48}/)?.[0];
+    const run = spawnDt(["docker", "jupyter"], { cwd: alpha(), env });
+    try {
+      const url = (await waitForStderr(run, /http:\/\/127\.0\.0\.1:\d+\/lab\?token=[0-9a-f]{48}/, 60_000))[0];
+      // dt prints the URL before the server listens: poll until it answers.
+      const status = await waitUntil("the stand-in server to answer", 60_000, () => fetch(url).then((r) => r.status).catch(() => 0));
+      expect(status).toBe(200);
+      expect(await fetch(url.replace(/token=.*/, "token=wrong")).then((r) => r.status)).toBe(403);
+      run.proc.kill("SIGINT");
+      expect((await run.done).code).toBe(130);
+      expect(await dtContainersOf(root)).toEqual([]);
+    } finally {
+      // Also after a failed assertion: no `jupyter lab` container may outlive the test.
+      await stop(run);
+      await removeContainersOf(root);
+      rmSync(join(root, "dev_scripts"), { recursive: true, force: true });
     }
-    expect(url).toBeDefined();
-    let status = 0;
-    for (let i = 0; i < 100 && status === 0; i++) {
-      status = await fetch(url!).then((r) => r.status).catch(() => 0);
-      if (status === 0) await Bun.sleep(100);
-    }
-    expect(status).toBe(200);
-    expect(await fetch(url!.replace(/token=.*/, "token=wrong")).then((r) => r.status)).toBe(403);
-    proc.kill("SIGINT");
-    expect(await proc.exited).toBe(130);
-    expect(await dtContainersOf(root)).toEqual([]);
   });
 });

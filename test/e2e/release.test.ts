@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cleanupAll, makeRepo, testdir } from "../support/fixtures.ts";
+import { cleanupAll, git, makeRepo, testdir } from "../support/fixtures.ts";
 import { dt, dtJson } from "../support/dt.ts";
 import { docker, removeImages } from "../support/docker.ts";
 import { testbed } from "../support/testbed.ts";
@@ -54,20 +54,26 @@ afterAll(async () => {
   cleanupAll();
 });
 
+// Each test runs alone too (`-t NAME`): the ones that need svc's dev release call releaseDev(),
+// which releases it once for the file, and the rollback test puts svc's version back.
 describe("dt docker release dev|prod and rollback", () => {
   const cwd = () => join(root, "svc");
+  let devRelease: ReturnType<typeof dtJson<any>> | undefined;
+  const releaseDev = () => (devRelease ??= dtJson(["docker", "release", "dev", "--json"], { cwd: cwd(), env: env() }));
 
   test("--dry-run prints the plan and changes nothing", async () => {
+    const tags = () => Promise.all(["dev-0.1.0", "dev"].map((tag) => manifest(testbed().registry, `${ns}/svc`, tag)));
+    const before = await tags();
     const r = await dt(["docker", "release", "dev", "--dry-run"], { cwd: cwd(), env: env() });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("1. build the local image of svc 0.1.0");
     expect(r.stdout).toContain("run the suites fast, slow");
     expect(r.stdout).toContain(`tag and push ${testbed().registry}/${ns}/svc:dev-0.1.0 and :dev`);
-    expect(await manifest(testbed().registry, `${ns}/svc`, "dev-0.1.0")).toBeUndefined();
+    expect(await tags()).toEqual(before);
   });
 
   test("release dev: tests run, then dev-X.Y.Z and dev exist with the same digest; a second run pushes nothing", async () => {
-    const { result, json } = await dtJson(["docker", "release", "dev", "--json"], { cwd: cwd(), env: env() });
+    const { result, json } = await releaseDev();
     expect(result.code).toBe(0);
     expect(json.tests.map((t: any) => [t.suite, t.ok, t.totals.passed])).toEqual([["fast", true, 1], ["slow", true, 1]]);
     const versioned = await manifest(testbed().registry, `${ns}/svc`, "dev-0.1.0");
@@ -86,6 +92,7 @@ describe("dt docker release dev|prod and rollback", () => {
   });
 
   test("release prod builds FROM the released dev image and pushes prod-X.Y.Z and prod", async () => {
+    expect((await releaseDev()).result.code).toBe(0);
     const r = await dt(["docker", "release", "prod", "--skip-tests"], { cwd: cwd(), env: env() });
     expect(r.stderr).toContain("released");
     expect(r.code).toBe(0);
@@ -98,22 +105,28 @@ describe("dt docker release dev|prod and rollback", () => {
   });
 
   test("rollback dev --version of the older version moves dev back, in the registry and locally", async () => {
+    expect((await releaseDev()).result.code).toBe(0);
     const v1 = (await manifest(testbed().registry, `${ns}/svc`, "dev-0.1.0"))!.digest;
     writeFileSync(join(cwd(), "devops/docker_build/os_packages.txt"), "# changed for 0.1.1\n");
-    expect((await dt(["version", "bump", "patch", "-m", "Second"], { cwd: cwd(), env: env() })).stdout.trim()).toBe("0.1.1");
-    const r = await dt(["docker", "release", "dev", "--skip-tests"], { cwd: cwd(), env: env() });
-    expect(r.code).toBe(0);
-    const v2 = (await manifest(testbed().registry, `${ns}/svc`, "dev-0.1.1"))!.digest;
-    expect(v2).not.toBe(v1);
-    expect((await manifest(testbed().registry, `${ns}/svc`, "dev"))!.digest).toBe(v2);
-    const back = await dt(["docker", "rollback", "dev", "--version", "0.1.0"], { cwd: cwd(), env: env() });
-    expect(back.code).toBe(0);
-    expect((await manifest(testbed().registry, `${ns}/svc`, "dev"))!.digest).toBe(v1);
-    const local = await docker.getImage(`${testbed().registry}/${ns}/svc:dev`).inspect();
-    expect(local.Config.Labels["org.opencontainers.image.version"]).toBe("0.1.0");
-    const missing = await dt(["docker", "rollback", "dev", "--version", "9.9.9"], { cwd: cwd(), env: env() });
-    expect(missing.code).toBe(3);
-    expect(missing.stderr).toContain("does not exist in the registry");
+    try {
+      expect((await dt(["version", "bump", "patch", "-m", "Second"], { cwd: cwd(), env: env() })).stdout.trim()).toBe("0.1.1");
+      const r = await dt(["docker", "release", "dev", "--skip-tests"], { cwd: cwd(), env: env() });
+      expect(r.code).toBe(0);
+      const v2 = (await manifest(testbed().registry, `${ns}/svc`, "dev-0.1.1"))!.digest;
+      expect(v2).not.toBe(v1);
+      expect((await manifest(testbed().registry, `${ns}/svc`, "dev"))!.digest).toBe(v2);
+      const back = await dt(["docker", "rollback", "dev", "--version", "0.1.0"], { cwd: cwd(), env: env() });
+      expect(back.code).toBe(0);
+      expect((await manifest(testbed().registry, `${ns}/svc`, "dev"))!.digest).toBe(v1);
+      const local = await docker.getImage(`${testbed().registry}/${ns}/svc:dev`).inspect();
+      expect(local.Config.Labels["org.opencontainers.image.version"]).toBe("0.1.0");
+      const missing = await dt(["docker", "rollback", "dev", "--version", "9.9.9"], { cwd: cwd(), env: env() });
+      expect(missing.code).toBe(3);
+      expect(missing.stderr).toContain("does not exist in the registry");
+    } finally {
+      // Back to 0.1.0 (whose dev release dev now points at again), for the tests that follow.
+      git(root, ["checkout", "--", "svc"]);
+    }
   });
 
   test("a failing test in the local image stops release dev with exit 1 and nothing pushed", async () => {
@@ -125,6 +138,7 @@ describe("dt docker release dev|prod and rollback", () => {
   });
 
   test("dt docker pull of a missing dev image, and cmd --stage dev pulls it by itself", async () => {
+    expect((await releaseDev()).result.code).toBe(0);
     await docker.getImage(`${testbed().registry}/${ns}/svc:dev`).remove({ force: true }).catch(() => {});
     const pulled = await dt(["docker", "pull"], { cwd: cwd(), env: env() });
     expect(pulled.code).toBe(0);

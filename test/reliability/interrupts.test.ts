@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { parseChangelog } from "../../src/core/version/changelog.ts";
 import { parseJunit } from "../../src/core/testing/junit.ts";
 import { cleanupAll, makeRepo, testdir } from "../support/fixtures.ts";
-import { dt } from "../support/dt.ts";
+import { dt, type DtResult } from "../support/dt.ts";
 import { docker, dtContainersOf, imageId, removeImages } from "../support/docker.ts";
 import { testbed } from "../support/testbed.ts";
 import { changelog, killStragglers, LONG_FAST_SUITE, spawnDt, suffix, tempLeftovers, waitUntil } from "./helpers.ts";
@@ -158,14 +158,23 @@ const pushing = (run: ReturnType<typeof spawnDt>) => /\d+\.\d\/\d+\.\d MB/.test(
 /** The pull's layer stream has started (its first progress line; on a pipe the next one comes 2 s later). */
 const pulling = (run: ReturnType<typeof spawnDt>) => /: \d+\/\d+ layers|MB/.test(run.stderrSoFar());
 
+// The push test interrupts the first transfer of the layer, so it runs before the pull test (as
+// declared); the pull test, run alone (`-t pull`), makes the complete push it starts from itself.
 describe("dt docker push and pull of a 200 MB layer", () => {
   const repo = () => `${registryRepo()}/big`;
   let builtId = "";
-
-  test("push: SIGINT and SIGTERM mid-transfer exit 130/143 and leave no tag pointing at missing blobs; a new push completes", async () => {
-    builtId = (await imageId(`${repo()}:${localTag(root, "dttest", "0.1.0")}`))!;
+  /** The built image, tagged dev-0.1.0 and dev as a release would. */
+  const tagDev = async () => {
+    builtId ||= (await imageId(`${repo()}:${localTag(root, "dttest", "0.1.0")}`)) ?? "";
     expect(builtId).toMatch(/^sha256:/);
     for (const tag of ["dev-0.1.0", "dev"]) await docker.getImage(builtId).tag({ repo: repo(), tag });
+  };
+  let completePush: Promise<DtResult> | undefined;
+  const pushDev = () => (completePush ??= tagDev().then(() => dt(["docker", "push", "--dir", "big", "--stage", "dev"], { cwd: root, env, timeoutMs: 240_000 })));
+
+  test("push: SIGINT and SIGTERM mid-transfer exit 130/143 and leave no tag pointing at missing blobs; a new push completes", async () => {
+    if (completePush) throw new Error("the layer is in the registry already (the pull test ran first): this test needs its first push");
+    await tagDev();
     for (const [signal, code] of SIGNALS) {
       const run = spawnDt(["docker", "push", "--dir", "big", "--stage", "dev"], { cwd: root, env });
       await waitUntil("the push to transfer bytes", 60_000, () => pushing(run));
@@ -175,13 +184,14 @@ describe("dt docker push and pull of a 200 MB layer", () => {
       // Whatever the registry holds under the tag is whole (or nothing is there yet).
       await registryManifest("dev-0.1.0");
     }
-    const full = await dt(["docker", "push", "--dir", "big", "--stage", "dev"], { cwd: root, env, timeoutMs: 240_000 });
+    const full = await pushDev();
     expect(full.stderr).toContain(`pushed ${repo()}:dev-0.1.0, ${repo()}:dev`);
     expect(full.code).toBe(0);
     expect((await registryManifest("dev-0.1.0"))?.digest).toMatch(/^sha256:/);
   });
 
   test("pull: SIGINT and SIGTERM mid-transfer exit 130/143 and leave no half-pulled image; a new pull gives the pushed image", async () => {
+    expect((await pushDev()).code).toBe(0);
     // Drop every local copy so that the pull has to fetch the 200 MB layer.
     await docker.getImage(builtId).remove({ force: true });
     expect(await imageId(`${repo()}:dev`)).toBeUndefined();
