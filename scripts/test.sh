@@ -95,6 +95,10 @@ main() {
     release_pid=$!
   fi
 
+  # What the registries hold before the tests: the sweep after them removes every other tag.
+  node_modules/.bin/bun scripts/registry-sweep.ts snapshot "$run_dir/registry-before.json" >&2 ||
+    say "could not list the registries' tags; their sweep after the tests is skipped"
+
   local jobs=${DT_TEST_JOBS:-$(default_jobs)} timing_args=(--timings=test/timings.json)
   [ "${DT_TEST_UPDATE_TIMINGS:-}" = 1 ] && timing_args+=(--update-timings)
   t=$SECONDS
@@ -128,6 +132,16 @@ main() {
     else
       say "release build FAILED; its output:"
       cat "$run_dir/release.log" >&2
+      failed=$((failed + 1))
+    fi
+  fi
+
+  # Tags the tests pushed: removed whatever the tests' outcome (a failing sweep is one failure).
+  if [ -f "$run_dir/registry-before.json" ]; then
+    if node_modules/.bin/bun scripts/registry-sweep.ts sweep "$run_dir/registry-before.json" >&2; then
+      passed=$((passed + 1))
+    else
+      say "the registry sweep failed: counted as one failure"
       failed=$((failed + 1))
     fi
   fi
