@@ -152,6 +152,8 @@ describe("dt docker cmd", () => {
     Bun.spawnSync(["cp", "-a", `${root}/.`, ws]);
     Bun.spawnSync(["chown", "-R", `${uid}:${uid}`, ws]);
     chmodSync(join(ws, ".."), 0o755);
+    // A copy is another checkout: it has its own local images (SPEC, image identity).
+    expect((await dt(["docker", "build"], { cwd: join(ws, "alpha"), env })).code).toBe(0);
     const dockerGid = statSync("/var/run/docker.sock").gid;
     const home = join(testdir().path, "home");
     mkdirSync(home);
@@ -174,8 +176,9 @@ describe("dt docker cmd", () => {
     expect((await dt(["version", "bump", "minor", "-m", "New dep"], { cwd, env })).stdout.trim()).toBe("0.3.0");
     const r = await dt(["docker", "cmd", "--", "true"], { cwd, env });
     expect(r.code).toBe(3);
-    expect(r.stderr).toContain("is version 0.2.0 but the code needs 0.3.0");
-    expect(r.stderr).toContain("dt docker build");
+    expect(r.stderr).toContain("beta 0.3.0 is not built in this workspace");
+    expect(r.stderr).toContain("this workspace has 0.2.0, which version_policy minor does not allow for the code's 0.3.0");
+    expect(r.stderr).toContain("fix: dt docker build");
     expect((await dt(["version", "check"], { cwd, env })).code).toBe(3);
     expect((await dt(["docker", "cmd", "--skip-checks", "--", "true"], { cwd, env })).code).toBe(0);
   });
@@ -196,10 +199,11 @@ describe("dt docker cmd", () => {
   });
 
   test("a missing image is exit 3 naming the command that builds it", async () => {
+    // Local images are per user: another login's build is not this user's image.
     const r = await dt(["docker", "cmd", "--", "true"], { cwd: alpha(), env: { USER: "nobody-built-this" } });
     expect(r.code).toBe(3);
-    expect(r.stderr).toContain("does not exist");
-    expect(r.stderr).toContain("dt docker build");
+    expect(r.stderr).toContain("alpha 0.2.0 is not built in this workspace");
+    expect(r.stderr).toContain("fix: dt docker build");
   });
 
   const running = async () => (await dtContainersOf(root)).filter((c) => c.State === "running").length;

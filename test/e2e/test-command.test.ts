@@ -157,6 +157,8 @@ describe("selection and suites", () => {
     Bun.spawnSync(["cp", "-a", `${root}/.`, ws]);
     writeFileSync(join(ws, "outer/dt.yaml"), `image: dtt-${suffix}-outer\ntest:\n  suites:\n    fast: {marker: "not slow", timeout: 1}\n`);
     writeFileSync(join(ws, "outer/tests/test_sleepy.py"), "import time\n\ndef test_sleepy():\n    time.sleep(3)\n");
+    // A copy is another checkout, with its own local images (SPEC, image identity).
+    expect((await dt(["docker", "build", "--dir", "outer"], { cwd: ws, env })).code).toBe(0);
     const { result, json } = await dtJson(["test", "--dir", "outer", "--json", "--skip-checks", "--", "-k", "sleepy"], { cwd: ws, env });
     expect(result.code).toBe(1);
     const sleepy = json.dirs[0].cases.find((c: any) => c.name === "test_sleepy");
@@ -207,6 +209,7 @@ describe("dt test --changed", () => {
   test("one changed file in one dir runs only that dir; a moved sub-repo pointer runs the dirs that depend on it", async () => {
     const ws = join(testdir().path, "changed");
     Bun.spawnSync(["cp", "-a", `${root}/.`, ws]);
+    expect((await dt(["docker", "build", "--all"], { cwd: ws, env })).code).toBe(0);
     const none = await dtJson(["test", "--changed", "--json"], { cwd: ws, env });
     expect(none.result.code).toBe(0);
     expect(none.json.dirs).toEqual([]);

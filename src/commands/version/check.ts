@@ -12,8 +12,8 @@ export default defineCommand({
     const { LABEL } = await import("../../core/workspace/image-ref.ts");
     const { out, outJson } = await import("../../ui/output.ts");
     const { target, engine } = await (await import("../docker/_target.ts")).targetAndEngine(cwd, args.dir);
-    const { ref, name, info } = await chooseImage(engine, target, args.stage, args.version);
-    if (!info) throw missingImageError(ref, name, target.path);
+    const { ref, name, info, otherVersions } = await chooseImage(engine, target, args.stage, args.version);
+    if (!info) throw missingImageError(ref, name, target.path, otherVersions, target.resolved.config.version_policy);
     const report = {
       dir: target.path,
       image: name,

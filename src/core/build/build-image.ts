@@ -9,7 +9,7 @@ import { engineError } from "../engine/engine-errors.ts";
 import { envError, usageError, workError } from "../base/errors.ts";
 import { readText } from "../base/fs-util.ts";
 import { gitRaw } from "../git/git.ts";
-import { floating, LABEL, versioned, type ImageRef } from "../workspace/image-ref.ts";
+import { floating, LABEL, tagUser, versioned, type ImageRef } from "../workspace/image-ref.ts";
 import { readJsonLines } from "../base/json-lines.ts";
 import { lentTarChunks, packContext, tarSize } from "./tar-writer.ts";
 import type { Target } from "../workspace/target.ts";
@@ -186,6 +186,7 @@ export async function buildImage(engine: Engine, target: Target, options: BuildO
     [LABEL.stage]: options.stage,
     [LABEL.contextDigest]: digest,
     [LABEL.workspace]: target.root,
+    ...(options.stage === "local" ? { [LABEL.user]: tagUser() } : {}),
   };
   const bytes = tarSize(context.entries);
   // What the engine waits for before its first step; as `docker build` says it.

@@ -1,5 +1,5 @@
 import type { Engine, ImageSummary } from "./engine.ts";
-import { imageRef, LABEL, STAGES, type Stage, versioned } from "../workspace/image-ref.ts";
+import { imageRef, isUsersLocalImage, LABEL, STAGES, tagUser, type Stage, versioned, workspaceKey } from "../workspace/image-ref.ts";
 
 export type StagesPresent = Record<Stage, boolean>;
 
@@ -23,10 +23,14 @@ export interface EngineImages {
 /** How a local image is known from its labels: the workspace and dir that built it, its version. */
 export const localKey = (workspace: string, dir: string, version: string) => `${workspace}\0${dir}\0${version}`;
 
-function localKeyOf(image: ImageSummary): string | undefined {
+/** The local image's key when it is `user`'s (local images are per user, as their tags say). */
+function localKeyOf(image: ImageSummary, user: string): string | undefined {
   const labels = image.Labels ?? {};
   const [workspace, dir, version] = [labels[LABEL.workspace], labels[LABEL.runnableDir], labels[LABEL.version]];
   if (labels[LABEL.stage] !== "local" || workspace === undefined || dir === undefined || version === undefined) return undefined;
+  // The key is needed only for an image without a user label (built before there was one).
+  const key = labels[LABEL.user] === undefined ? workspaceKey(workspace) : "";
+  if (!isUsersLocalImage(labels, image.RepoTags ?? [], user, key)) return undefined;
   return localKey(workspace, dir, version);
 }
 
@@ -40,7 +44,8 @@ function localKeyOf(image: ImageSummary): string | undefined {
 export async function engineImages(engine: Engine, options: { timeoutMs?: number } = {}): Promise<EngineImages> {
   try {
     const images = await engine.listImages({ timeoutMs: options.timeoutMs ?? 2000 });
-    const local = new Set(images.map(localKeyOf).filter((k): k is string => k !== undefined));
+    const user = tagUser();
+    const local = new Set(images.map((i) => localKeyOf(i, user)).filter((k): k is string => k !== undefined));
     return { tags: new Set(images.flatMap((i) => i.RepoTags ?? [])), local, engineProblem: null };
   } catch (cause) {
     return { tags: null, local: null, engineProblem: cause instanceof Error ? cause.message : String(cause) };

@@ -5,7 +5,7 @@ import { DtError, envError, usageError } from "../base/errors.ts";
 import type { Engine, ImageInfo } from "../engine/engine.ts";
 import { pullForRun } from "../registry/stage-ops.ts";
 import { versionsMatch } from "../version/policy.ts";
-import { floating, LABEL, versioned, type ImageRef, type Stage } from "../workspace/image-ref.ts";
+import { floating, isUsersLocalImage, LABEL, tagUser, versioned, type ImageRef, type Stage } from "../workspace/image-ref.ts";
 import type { Target } from "../workspace/target.ts";
 import type { SubRepo } from "../workspace/workspace.ts";
 import { CONTAINER_LABEL, runContainer, type ContainerIO, type RunSpec } from "./containers.ts";
@@ -35,12 +35,16 @@ export interface ChosenImage {
   info: ImageInfo | undefined;
   /** Set when the image is not the code's exact version but one version_policy allows. */
   notice?: string;
+  /** A missing local image: the versions this workspace does have, newest first. */
+  otherVersions?: string[];
 }
 
-/** The local images this workspace built for the dir, found by their labels, newest version first. */
+/** The local images this user built in this workspace for the dir, found by their labels, newest version first. */
 async function localImagesOf(engine: Engine, target: Target): Promise<{ id: string; version: string }[]> {
   const labels = [`${LABEL.workspace}=${target.root}`, `${LABEL.runnableDir}=${target.path}`, `${LABEL.stage}=local`];
+  const user = tagUser();
   const found = (await engine.listImages({ labels }))
+    .filter((i) => isUsersLocalImage(i.Labels ?? {}, i.RepoTags ?? [], user, target.key))
     .map((i) => ({ id: i.Id, version: i.Labels?.[LABEL.version] ?? "" }))
     .filter((i) => semver.valid(i.version));
   return found.sort((a, b) => semver.rcompare(a.version, b.version));
@@ -55,12 +59,13 @@ const policyNotice = (target: Target, name: string, version: string) =>
  * workspace names it now: an image built under another name (an older tag scheme, another
  * `registry:`) is tagged once, so nothing is orphaned.
  */
-async function chooseLocal(engine: Engine, target: Target, version: string | undefined, exactOnly: boolean): Promise<ChosenImage | undefined> {
+async function chooseLocal(engine: Engine, target: Target, version: string | undefined, accept: "exact" | "policy" | "any"): Promise<ChosenImage | undefined> {
   const want = version ?? target.version;
   const images = await localImagesOf(engine, target);
   const exact = images.find((i) => i.version === want);
   const policy = target.resolved.config.version_policy;
-  const pick = exact ?? (version || exactOnly ? undefined : images.find((i) => versionsMatch(policy, i.version, target.version)));
+  const allowed = (v: string) => accept === "any" || (accept === "policy" && versionsMatch(policy, v, target.version));
+  const pick = exact ?? (version ? undefined : images.find((i) => allowed(i.version)));
   if (!pick) return undefined;
   const ref = target.ref("local", pick.version);
   const name = versioned(ref);
@@ -92,20 +97,30 @@ async function chooseReleased(engine: Engine, target: Target, stage: "dev" | "pr
  * exact version first (local, then dev), then what version_policy allows (local, then dev). A
  * result without `info` is missing: a dev/prod one may be pulled, a local one is "not built here".
  */
-export async function chooseImage(engine: Engine, target: Target, stage: Stage | undefined, version: string | undefined): Promise<ChosenImage> {
-  const missing = (s: Stage): ChosenImage => {
+export async function chooseImage(
+  engine: Engine,
+  target: Target,
+  stage: Stage | undefined,
+  version: string | undefined,
+  options: { skipChecks?: boolean } = {},
+): Promise<ChosenImage> {
+  const missing = async (s: Stage): Promise<ChosenImage> => {
     const ref = target.ref(s, version);
-    return { ref, name: versioned(ref), info: undefined };
+    // What there is instead, for the error: the local versions the policy did not allow.
+    const others = s === "local" ? (await localImagesOf(engine, target)).map((i) => i.version) : [];
+    return { ref, name: versioned(ref), info: undefined, otherVersions: others };
   };
-  if (stage === "local") return (await chooseLocal(engine, target, version, false)) ?? missing("local");
+  // --skip-checks: the version check is off, so the newest local image of any version will do.
+  const fallback = options.skipChecks ? "any" : "policy";
+  if (stage === "local") return (await chooseLocal(engine, target, version, fallback)) ?? missing("local");
   if (stage) return (await chooseReleased(engine, target, stage, version)) ?? missing(stage);
   return (
-    (await chooseLocal(engine, target, version, true)) ??
+    (await chooseLocal(engine, target, version, "exact")) ??
     // The exact version, so no floating tag yet.
     (await chooseReleased(engine, target, "dev", version ?? target.version)) ??
-    (version ? undefined : await chooseLocal(engine, target, undefined, false)) ??
+    (version ? undefined : await chooseLocal(engine, target, undefined, fallback)) ??
     (version ? undefined : await chooseReleased(engine, target, "dev", undefined)) ??
-    missing("local")
+    (await missing("local"))
   );
 }
 
@@ -117,10 +132,10 @@ export async function chooseImage(engine: Engine, target: Target, stage: Stage |
 export async function resolveRunImage(
   engine: Engine,
   target: Target,
-  options: { stage?: Stage; version?: string; pull?: boolean },
+  options: { stage?: Stage; version?: string; pull?: boolean; skipChecks?: boolean },
   onPull: (text: string) => void = () => {},
 ): Promise<ChosenImage> {
-  const chosen = await chooseImage(engine, target, options.stage, options.version);
+  const chosen = await chooseImage(engine, target, options.stage, options.version, { skipChecks: options.skipChecks });
   const stage = chosen.ref.stage;
   if (stage === "local" || !(options.pull || !chosen.info)) return chosen;
   const tags = options.version ? [chosen.ref.versionedTag] : [...new Set([target.ref(stage).versionedTag, chosen.ref.floatingTag])];
@@ -138,11 +153,14 @@ export async function resolveRunImage(
   return chosen;
 }
 
-export function missingImageError(ref: ImageRef, name: string, dir?: string) {
+export function missingImageError(ref: ImageRef, name: string, dir?: string, otherVersions: readonly string[] = [], policy?: string) {
   if (ref.stage === "local") {
     const what = dir === undefined ? "this dir" : dir === "." ? "the root dir" : dir;
-    return envError(`${what} ${ref.version} is not built in this workspace (no local image ${name}, nor a dev image it may use)`, {
-      hint: "dt docker build (or dt docker pull --stage dev, for the released image)",
+    const has = otherVersions.length
+      ? `; this workspace has ${otherVersions.join(", ")}, which version_policy ${policy ?? ""} does not allow for the code's ${ref.version}`.replace("  ", " ")
+      : "";
+    return envError(`${what} ${ref.version} is not built in this workspace (no local image ${name}, nor a dev image it may use${has})`, {
+      hint: `dt docker build (or dt docker pull --stage dev, for the released image)${otherVersions.length ? "; --skip-checks runs the newest one anyway" : ""}`,
     });
   }
   const fix = ref.stage === "prod" ? "dt docker build --stage prod (or dt docker pull --stage prod)" : "dt docker pull --stage dev";
@@ -232,8 +250,8 @@ export async function runInContainer(
   onPull: (text: string) => void = () => {},
 ): Promise<number> {
   checkRunOptions(options);
-  const { ref, name, info, notice } = await resolveRunImage(engine, target, options, onPull);
-  if (!info) throw missingImageError(ref, name, target.path);
+  const { ref, name, info, notice, otherVersions } = await resolveRunImage(engine, target, options, onPull);
+  if (!info) throw missingImageError(ref, name, target.path, otherVersions, target.resolved.config.version_policy);
   if (notice) onPull(notice);
   if (!options.skipChecks) checkImage(target, ref, name, info);
   return runContainer(engine, runSpecFor(target, subRepos, ref, name, options), io);

@@ -135,10 +135,12 @@ async function runDirTests(
   try {
     const target = targetOf({ root: selection.ws.root, path: job.path, absPath: job.absPath });
     const { marker, timeout } = markerFor(options.suite, target.resolved.config.test.suites, options.marker);
-    const { ref, name, info } = await resolveRunImage(engine, target, { stage: options.stage, pull: options.pull }, (line) => onEvent({ kind: "line", dir: job.path, line }));
+    const { ref, name, info, otherVersions } = await resolveRunImage(engine, target, { stage: options.stage, pull: options.pull, skipChecks: options.skipChecks }, (line) =>
+      onEvent({ kind: "line", dir: job.path, line }),
+    );
     base.image = name;
     base.stage = ref.stage;
-    if (!info) throw missingImageError(ref, name, target.path);
+    if (!info) throw missingImageError(ref, name, target.path, otherVersions, target.resolved.config.version_policy);
     if (!options.skipChecks) checkImage(target, ref, name, info);
 
     const hostReport = join(reportsDir, `${reportSlug(job.path)}.xml`);

@@ -87,4 +87,16 @@ export const LABEL = {
   stage: "dev.dt.stage",
   contextDigest: "dev.dt.context-digest",
   workspace: "dev.dt.workspace",
+  /** The login (as in local tags) that built a local image: local images are per user. */
+  user: "dev.dt.user",
 } as const;
+
+/**
+ * Whether a local image is `user`'s: its `dev.dt.user` label, or for an image built before that
+ * label, its tags (`local-USER-KEY...` with this workspace's key).
+ */
+export function isUsersLocalImage(labels: Record<string, string>, tags: readonly string[], user: string, key: string): boolean {
+  const labelled = labels[LABEL.user];
+  if (labelled !== undefined) return labelled === user;
+  return tags.some((t) => t.slice(t.lastIndexOf(":") + 1).startsWith(`local-${user}-${key}`));
+}
