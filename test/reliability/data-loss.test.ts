@@ -1,6 +1,7 @@
 // Writes that must not lose data: a full disk (a real tmpfs) leaves every file as it was and
-// says so; a linked, read-only or CRLF changelog keeps what it is.
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+// says so; eight bumps at once all land, also over a lock left by a dead process; a linked,
+// read-only or CRLF changelog keeps what it is.
+import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import {
   chmodSync,
   closeSync,
@@ -14,6 +15,7 @@ import {
   rmSync,
   statSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
   writeSync,
 } from "node:fs";
@@ -21,10 +23,11 @@ import { join } from "node:path";
 import { parseChangelog } from "../../src/core/version/changelog.ts";
 import { addSubmodule, cleanupAll, git, makeRepo, testdir } from "../support/fixtures.ts";
 import { dt } from "../support/dt.ts";
-import { changelog, tempLeftovers } from "./helpers.ts";
+import { changelog, killStragglers, spawnDt, tempLeftovers } from "./helpers.ts";
 
 setDefaultTimeout(120_000);
 
+afterEach(killStragglers);
 afterAll(cleanupAll);
 
 /** A changelog of about `kb` KB: many entries, newest first, each with a few notes. */
@@ -88,12 +91,13 @@ describe("a full disk (a 2 MB tmpfs)", () => {
     expect(before.length).toBeGreaterThan(200 * 1024);
 
     // Room for the lock (one page) but not the new changelog: the write used to stop at 4096 bytes.
-    for (const free of [8192]) {
+    for (const free of [8192, 0]) {
       fill(free);
       const r = await dt(["version", "bump", "minor", "-m", "On a full disk"], { cwd: ws, timeoutMs: 30_000 });
       expect(r.code).toBe(1);
       expect(r.stdout).toBe("");
-      expect(r.stderr).toContain(`no space left on tmpfs (mounted at ${mnt}) while writing ${file} (nothing was changed)`);
+      const written = free ? file : `${file}.dt-lock`;
+      expect(r.stderr).toContain(`no space left on tmpfs (mounted at ${mnt}) while writing ${written} (nothing was changed)`);
       expect(r.stderr).not.toContain("internal error");
       expect(readFileSync(file).equals(before)).toBe(true);
       expect(strays(ws)).toEqual([]);
@@ -128,6 +132,67 @@ describe("a full disk (a 2 MB tmpfs)", () => {
     expect(readFileSync(join(ws, ".dt", "sync.lock")).equals(lockBefore)).toBe(true);
     expect(tempLeftovers(ws)).toEqual([]);
     rmSync(filler);
+  });
+});
+
+describe("eight 'dt version bump' at once", () => {
+  /** Runs `rounds` rounds of 8 bumps at once; `before` may plant a lock before each round. */
+  async function rounds(ws: string, count: number, before: (round: number) => void = () => {}) {
+    const file = join(ws, "changelog.txt");
+    for (let round = 0; round < count; round++) {
+      before(round);
+      const old = parseChangelog(readFileSync(file, "utf8"));
+      const notes = Array.from({ length: 8 }, (_, i) => `round ${round} bump ${i}`);
+      const results = await Promise.all(notes.map((n) => spawnDt(["version", "bump", "patch", "-m", n, "--date", "2026-11-21"], { cwd: ws, timeoutMs: 30_000 }).done));
+      for (const r of results) {
+        expect(r.stderr).toBe("");
+        expect(r.code).toBe(0);
+      }
+      const now = parseChangelog(readFileSync(file, "utf8"));
+      expect(now.length).toBe(old.length + 8);
+      // Eight distinct, consecutive versions, each printed by exactly one bump.
+      const [major, minor, patch] = old[0]!.version.split(".").map(Number) as [number, number, number];
+      const expected = Array.from({ length: 8 }, (_, i) => `${major}.${minor}.${patch + 8 - i}`);
+      expect(now.slice(0, 8).map((e) => e.version)).toEqual(expected);
+      expect(results.map((r) => r.stdout.trim()).sort()).toEqual([...expected].sort());
+      expect(now.slice(0, 8).flatMap((e) => e.notes).sort()).toEqual([...notes].sort());
+      expect(now.slice(8)).toEqual(old.map((e) => ({ ...e, line: e.line + now.slice(0, 8).reduce((n, x) => n + 2 + x.notes.length + 1, 0) })));
+      expect(strays(ws)).toEqual([]);
+    }
+  }
+
+  /** A pid that no process has any more. */
+  function deadPid(): number {
+    const p = Bun.spawnSync(["true"]);
+    return p.pid;
+  }
+
+  test("20 rounds: every bump lands, with 8 distinct consecutive versions a round", async () => {
+    const ws = makeRepo(join(testdir().path, "eight"), { "changelog.txt": changelog("conc", "1.0.0"), "devops/.keep": "" });
+    await rounds(ws, 20);
+  });
+
+  test("20 rounds with a stale lock left before each (a killed bump, an older dt's, an empty one): all land", async () => {
+    const ws = makeRepo(join(testdir().path, "stale"), { "changelog.txt": changelog("conc", "2.0.0"), "devops/.keep": "" });
+    const lock = join(ws, "changelog.txt.dt-lock");
+    const host = (await Bun.$`hostname`.text()).trim();
+    await rounds(ws, 20, (round) => {
+      const kind = round % 4;
+      if (kind === 0) writeFileSync(lock, `${deadPid()} ${host} 0123456789abcdef01234567\n`);
+      if (kind === 1) writeFileSync(lock, String(deadPid()));
+      if (kind === 2) {
+        // Created but never written (the writer died in between), long ago.
+        writeFileSync(lock, "");
+        const old = new Date(Date.now() - 60_000);
+        utimesSync(lock, old, old);
+      }
+      if (kind === 3) {
+        // A bump killed in the middle of taking over a dead one's lock: its marker is left too.
+        const deadToken = "feedfacefeedfacefeedface";
+        writeFileSync(lock, `${deadPid()} ${host} ${deadToken}\n`);
+        writeFileSync(`${lock}.takeover-${deadToken}`, `${deadPid()} ${host} 00000000000000000000000a\n`);
+      }
+    });
   });
 });
 
