@@ -1,6 +1,6 @@
 // Writes that must not lose data: a full disk (a real tmpfs) leaves every file as it was and
 // says so; eight bumps at once all land, also over a lock left by a dead process; a linked,
-// read-only or CRLF changelog keeps what it is.
+// read-only or CRLF changelog keeps what it is; two builds of one dir at once agree on the image.
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import {
   chmodSync,
@@ -23,7 +23,9 @@ import { join } from "node:path";
 import { parseChangelog } from "../../src/core/version/changelog.ts";
 import { addSubmodule, cleanupAll, git, makeRepo, testdir } from "../support/fixtures.ts";
 import { dt } from "../support/dt.ts";
-import { changelog, killStragglers, spawnDt, tempLeftovers } from "./helpers.ts";
+import { docker, imageId, removeImages } from "../support/docker.ts";
+import { testbed } from "../support/testbed.ts";
+import { changelog, killStragglers, spawnDt, suffix, tempLeftovers } from "./helpers.ts";
 
 setDefaultTimeout(120_000);
 
@@ -241,3 +243,53 @@ describe("a changelog that is a link, read-only, or CRLF with a BOM", () => {
   });
 });
 
+describe("two 'dt docker build' of one dir at once", () => {
+  const sfx = suffix();
+  const image = `dtbuild2-${sfx}`;
+  let ws = "";
+  afterAll(async () => {
+    await removeImages([image]);
+    if (!ws) return;
+    // What a failing run leaves: the untagged image of the losing build.
+    for (const i of await docker.listImages({ filters: { label: [`dev.dt.workspace=${ws}`] } })) await docker.getImage(i.Id).remove({ force: true }).catch(() => {});
+  });
+
+  test("both exit 0 and report the image that is tagged; the second waits for the first; nothing dangles", async () => {
+    ws = makeRepo(join(testdir().path, "build2"), {
+      "dt.yaml": `name: ${image}\nbase_image: ${testbed().images.busybox}\n`,
+      "changelog.txt": changelog("b", "1.0.0"),
+      // A slow step, so the two builds overlap for sure.
+      "devops/docker_build/dev.Dockerfile": `ARG BASE_IMAGE\nFROM \${BASE_IMAGE}\nRUN sleep 3 && echo ${sfx} > /built\n`,
+    });
+    const env = { USER: "dttest" };
+    const [a, b] = await Promise.all([0, 1].map(() => spawnDt(["docker", "build", "--json"], { cwd: ws, env, timeoutMs: 90_000 }).done));
+    for (const r of [a!, b!]) expect(r.code).toBe(0);
+    const ids = [a!, b!].map((r) => JSON.parse(r.stdout).id as string);
+    const tagged = await imageId(JSON.parse(a!.stdout).image);
+    expect(ids).toEqual([tagged!, tagged!]);
+    // One built it, the other found it built once it got its turn.
+    expect([a!, b!].map((r) => JSON.parse(r.stdout).skipped).sort()).toEqual([false, true]);
+    expect(a!.stderr + b!.stderr).toContain("waiting for another dt docker build of .");
+    const dangling = await docker.listImages({ filters: { dangling: ["true"], label: [`dev.dt.workspace=${ws}`] } });
+    expect(dangling).toEqual([]);
+    expect(strays(join(ws, ".dt", "locks"))).toEqual([]);
+  });
+
+  test("a root dir whose dockerignore.dev lets everything in: the lock under .dt/ stays out of the context, so a rebuild skips", async () => {
+    const root = makeRepo(join(testdir().path, "allin"), {
+      "dt.yaml": `name: ${image}\nbase_image: ${testbed().images.busybox}\n`,
+      "changelog.txt": changelog("b", "2.0.0"),
+      "devops/docker_build/dockerignore.dev": "# everything\n",
+      "devops/docker_build/dev.Dockerfile": "ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nCOPY . /ctx/\n",
+    });
+    const env = { USER: "dttest" };
+    const first = await dt(["docker", "build", "--json"], { cwd: root, env });
+    expect(first.code).toBe(0);
+    const again = await dt(["docker", "build", "--json"], { cwd: root, env });
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout).skipped).toBe(true);
+    const listing = await dt(["docker", "cmd", "--", "ls", "-a", "/ctx"], { cwd: root, env });
+    expect(listing.stdout).toContain("changelog.txt");
+    expect(listing.stdout).not.toContain(".dt");
+  });
+});
