@@ -2,10 +2,11 @@
 // the engine socket's group), running dt as itself through setpriv. Root cannot show these
 // faults alone: kill(pid, 0) never fails with EPERM for it, and every directory is writable.
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { chmodSync, copyFileSync } from "node:fs";
+import { chmodSync, copyFileSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { cleanupAll, gitEnv, makeRepo, testdir } from "../support/fixtures.ts";
 import { dt, dtArgv, type DtResult } from "../support/dt.ts";
+import { docker, dtContainersOf, removeImages } from "../support/docker.ts";
 import { startSecondEngine, type SecondEngine } from "../support/second-engine.ts";
 import { otherUser, testbed } from "../support/testbed.ts";
 import { changelog, killStragglers, spawnDt, suffix, waitUntil } from "./helpers.ts";
@@ -40,7 +41,14 @@ afterEach(() => {
   started.length = 0;
 });
 
-afterAll(cleanupAll);
+/** Workspaces on the main engine: whatever a failed test left there is removed at the end. */
+const mainEngineWorkspaces: string[] = [];
+
+afterAll(async () => {
+  for (const ws of mainEngineWorkspaces) for (const c of await dtContainersOf(ws)) await docker.getContainer(c.Id).remove({ force: true }).catch(() => {});
+  await removeImages([`dtmu-${sfx}-lab`]);
+  cleanupAll();
+});
 
 /** A temp dir the second user may enter (testdir's are 0700, root's). */
 function sharedDir(): string {
@@ -151,5 +159,67 @@ describe("dt docker clean on a shared engine (a private second engine, so --all 
     live.proc.kill("SIGINT");
     expect(await live.proc.exited).toBe(130);
     expect(await containersOf(rootWs)).toEqual([]);
+  });
+});
+
+// JupyterLab is not installable offline: a stand-in that reads its token as JupyterLab does
+// (--ServerApp.token if given, else JUPYTER_TOKEN) and admits only that token.
+const STAND_IN_JUPYTER = `#!/usr/bin/env python3
+import http.server, os, sys
+args = dict(a.split("=", 1) for a in sys.argv[2:] if "=" in a)
+token = args.get("--ServerApp.token", os.environ.get("JUPYTER_TOKEN", ""))
+class Lab(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        ok = bool(token) and self.path.endswith("token=" + token)
+        self.send_response(200 if ok else 403)
+        self.end_headers()
+    def log_message(self, *a):
+        pass
+http.server.HTTPServer((args["--ip"], int(args["--port"])), Lab).serve_forever()
+`;
+
+describe("dt docker jupyter: the token is on no command line", () => {
+  test("another user finds it in no process's cmdline and cannot read the server's environment; the server admits it", async () => {
+    const ws = makeRepo(join(sharedDir(), "lab"), {
+      "dt.yaml": `name: lab\nimage: dtmu-${sfx}-lab\nbase_image: ${testbed().images.pybase}\n`,
+      "changelog.txt": changelog("lab"),
+      "devops/.keep": "",
+      "dev_scripts/jupyter": STAND_IN_JUPYTER,
+    });
+    chmodSync(join(ws, "dev_scripts", "jupyter"), 0o755);
+    mainEngineWorkspaces.push(ws);
+    const env = { USER: "dttest" };
+    expect((await dt(["docker", "build"], { cwd: ws, env })).code).toBe(0);
+    const lab = spawnDt(["docker", "jupyter"], { cwd: ws, env });
+    const url = (await waitUntil("the URL", 60_000, () => lab.stderrSoFar().match(/http:\/\/127\.0\.0\.1:(\d+)\/lab\?token=([0-9a-f]{48})/)))!;
+    const [, port, token] = url as unknown as [string, string, string];
+    await waitUntil("the server to admit the token", 30_000, async () => (await fetch(url[0]).then((r) => r.status).catch(() => 0)) === 200);
+    expect(await fetch(url[0].replace(/token=.*/, "token=wrong")).then((r) => r.status)).toBe(403);
+
+    // Every command line on the machine, as the other user sees them (what `ps` shows).
+    const as = (script: string) => Bun.spawnSync(["setpriv", `--reuid=${other}`, `--regid=${other}`, "--init-groups", "--", "sh", "-c", script]);
+    const cmdlines = as("cat /proc/[0-9]*/cmdline 2>/dev/null; true").stdout.toString("latin1");
+    const args = cmdlines.split("\0");
+    expect(args).toContain(`--port=${port}`);
+    expect(args.filter((a) => a.includes(token))).toEqual([]);
+
+    // The server got it through its environment, which only its own user (and root) may read.
+    const server = readdirSync("/proc").find((pid) => {
+      try {
+        const line = readFileSync(`/proc/${pid}/cmdline`, "latin1");
+        return line.includes("jupyter\0lab") && line.includes(`--port=${port}`);
+      } catch {
+        return false;
+      }
+    });
+    expect(server).toBeDefined();
+    expect(readFileSync(`/proc/${server}/environ`, "latin1")).toContain(`JUPYTER_TOKEN=${token}`);
+    const peek = as(`cat /proc/${server}/environ`);
+    expect(peek.exitCode).not.toBe(0);
+    expect(peek.stdout.toString("latin1")).not.toContain(token);
+
+    lab.proc.kill("SIGINT");
+    expect((await lab.done).code).toBe(130);
+    expect(await dtContainersOf(ws)).toEqual([]);
   });
 });
