@@ -2,7 +2,8 @@
 // the engine socket's group), running dt as itself through setpriv. Root cannot show these
 // faults alone: kill(pid, 0) never fails with EPERM for it, and every directory is writable.
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { chmodSync, copyFileSync, readdirSync, readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cleanupAll, gitEnv, makeRepo, testdir } from "../support/fixtures.ts";
 import { dt, dtArgv, type DtResult } from "../support/dt.ts";
@@ -46,7 +47,7 @@ const mainEngineWorkspaces: string[] = [];
 
 afterAll(async () => {
   for (const ws of mainEngineWorkspaces) for (const c of await dtContainersOf(ws)) await docker.getContainer(c.Id).remove({ force: true }).catch(() => {});
-  await removeImages([`dtmu-${sfx}-lab`]);
+  await removeImages([`dtmu-${sfx}-lab`, `dtmu-${sfx}-victim`]);
   cleanupAll();
 });
 
@@ -221,5 +222,55 @@ describe("dt docker jupyter: the token is on no command line", () => {
     lab.proc.kill("SIGINT");
     expect((await lab.done).code).toBe(130);
     expect(await dtContainersOf(ws)).toEqual([]);
+  });
+});
+
+describe("a plugin dir planted by another user", () => {
+  const planted = `/tmp/dt-${otherUid}`;
+  const ownCache = join(otherHome, ".cache", "dt");
+  const hadCache = existsSync(join(otherHome, ".cache"));
+  afterAll(() => {
+    rmSync(planted, { recursive: true, force: true });
+    rmSync(hadCache ? ownCache : join(otherHome, ".cache"), { recursive: true, force: true });
+  });
+
+  test("with ~/.cache unwritable, the tests never see a /tmp/dt-UID that someone else made; with it, the plugin lives there, private", async () => {
+    // What another user (here uid 65534) can do first on a shared machine: /tmp is everyone's.
+    const key = createHash("sha256").update(readFileSync(join(import.meta.dir, "../../assets/pytest/dt_pytest.py"), "utf8")).digest("hex").slice(0, 12);
+    rmSync(planted, { recursive: true, force: true });
+    mkdirSync(join(planted, `pytest-${key}`), { recursive: true });
+    writeFileSync(join(planted, `pytest-${key}`, "sitecustomize.py"), "import os, sys\nprint('PLANTED-CODE-RAN', file=sys.stderr)\nopen(os.path.join(os.environ.get('DT_WORKSPACE', '/tmp'), 'PLANTED'), 'w').write('x')\n");
+    expect(Bun.spawnSync(["chown", "-R", "65534:65534", planted]).exitCode).toBe(0);
+    expect(Bun.spawnSync(["chmod", "-R", "a+rwX", planted]).exitCode).toBe(0);
+
+    const ws = makeRepo(join(sharedDir(), "victim"), {
+      "dt.yaml": `name: victim\nimage: dtmu-${sfx}-victim\nbase_image: ${testbed().images.pybase}\n`,
+      "changelog.txt": changelog("victim"),
+      "devops/.keep": "",
+      "tests/test_one.py": "def test_one():\n    assert True\n",
+    });
+    giveToOther(ws);
+    mainEngineWorkspaces.push(ws);
+    expect((await asOther(["docker", "build"], { cwd: ws })).code).toBe(0);
+
+    // A HOME whose .cache the user cannot create: root's, read-only to it.
+    const noCache = sharedDir();
+    const run = await asOther(["test", "--json"], { cwd: ws, env: { HOME: noCache } });
+    expect(run.stderr).not.toContain("PLANTED-CODE-RAN");
+    expect(existsSync(join(ws, "PLANTED"))).toBe(false);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).totals.passed).toBe(1);
+    // The fresh dir it used instead is gone with dt.
+    expect(readdirSync("/tmp").filter((n) => n.startsWith("dt-pytest-") && statSync(join("/tmp", n)).uid === otherUid)).toEqual([]);
+
+    // With its own cache: the plugin is kept there, in a directory only it may write.
+    const again = await asOther(["test", "--json"], { cwd: ws });
+    expect(again.code).toBe(0);
+    const dir = join(ownCache, `pytest-${key}`);
+    const st = statSync(dir);
+    expect(st.uid).toBe(otherUid);
+    expect(st.mode & 0o022).toBe(0);
+    expect(readdirSync(dir)).toEqual(["dt_pytest.py"]);
+    expect(existsSync(join(ws, "PLANTED"))).toBe(false);
   });
 });

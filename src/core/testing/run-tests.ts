@@ -11,7 +11,7 @@ import { onCleanup } from "../base/lifecycle.ts";
 import { mapLimit } from "../base/pool.ts";
 import type { Stage } from "../workspace/image-ref.ts";
 import { countCases, parseJunit, renderJunit, type Counts, type TestCase } from "./junit.ts";
-import { PLUGIN_MOUNT, pytestPluginDir } from "./pytest-plugin.ts";
+import { PLUGIN_MOUNT, pluginBind } from "./pytest-plugin.ts";
 import { toContainerPath } from "../run/run-env.ts";
 import { targetOf } from "../workspace/target.ts";
 import { exclusionsFor, markerFor, reportSlug, type Selection } from "./select-dirs.ts";
@@ -147,7 +147,7 @@ async function runDirTests(
     const inWorkspace = ref.stage !== "prod";
     const containerReport = inWorkspace ? toContainerPath(target.root, mount, hostReport) : hostReport;
     if (!inWorkspace) spec.binds.push(`${reportsDir}:${reportsDir}`);
-    spec.binds.push(`${pytestPluginDir()}:${PLUGIN_MOUNT}:ro`);
+    spec.binds.push(pluginBind());
     spec.env.DT_PYTHONPATH = [PLUGIN_MOUNT, spec.env.DT_PYTHONPATH].filter(Boolean).join(":");
     spec.env.DT_TEST_SUITE = options.suite;
     // Keep the source tree clean: no bytecode next to the code, pytest's cache under .dt/.
