@@ -9,6 +9,7 @@ import { engineError } from "../engine/engine-errors.ts";
 import { envError, usageError, workError } from "../base/errors.ts";
 import { withFileLockAsync } from "../base/file-lock.ts";
 import { readText } from "../base/fs-util.ts";
+import { publicUrl } from "../base/url.ts";
 import { gitRaw } from "../git/git.ts";
 import { floating, LABEL, versioned, type ImageRef } from "../workspace/image-ref.ts";
 import { readJsonLines } from "../base/json-lines.ts";
@@ -81,7 +82,8 @@ async function sourceLabels(target: Target): Promise<Record<string, string>> {
   const remote = await gitRaw(["config", "--get", "remote.origin.url"], repoDir);
   return {
     [LABEL.revision]: readHead(repoDir)?.commit ?? "",
-    [LABEL.source]: remote.code === 0 ? remote.stdout.trim() : "",
+    // The origin URL of a CI checkout carries its token; the label goes into every pushed image.
+    [LABEL.source]: remote.code === 0 ? publicUrl(remote.stdout.trim()) : "",
   };
 }
 

@@ -1,0 +1,77 @@
+// Hostile or careless input from the repository itself: a git remote URL with a token in it,
+// option-like values in .gitmodules, a .dt that is a symlink out of the workspace.
+import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { join } from "node:path";
+import { cleanupAll, git, makeRepo, testdir } from "../support/fixtures.ts";
+import { dt } from "../support/dt.ts";
+import { docker, removeImages } from "../support/docker.ts";
+import { testbed } from "../support/testbed.ts";
+import { changelog, suffix } from "./helpers.ts";
+
+setDefaultTimeout(180_000);
+
+const sfx = suffix();
+afterAll(cleanupAll);
+
+describe("credentials in the git remote URL", () => {
+  const TOKEN = `glpat-${sfx}-TOPSECRET`;
+  const QUERY = `q-${sfx}-QUERYSECRET`;
+  const SUB = `sub-${sfx}-SUBSECRET`;
+  const image = `dtsec-${sfx}`;
+  const registry = testbed().registry;
+  afterAll(() => removeImages([image, `${registry}/${image}`]));
+
+  test("build, its labels and history, the pushed image, dt ls, dt subrepo ls and git errors carry neither the token nor the query", async () => {
+    const ws = makeRepo(join(testdir().path, "app"), {
+      "dt.yaml": `name: app\nimage: ${image}\nregistry: ${registry}\nbase_image: ${testbed().images.busybox}\n`,
+      "changelog.txt": changelog("app"),
+      "devops/.keep": "",
+      // Declared only (never cloned): dt lists it from .gitmodules.
+      ".gitmodules": `[submodule "helpers"]\n\tpath = helpers\n\turl = https://gitlab-ci-token:${SUB}@git.example.invalid/acme/helpers.git\n`,
+    });
+    // What a GitLab CI checkout's origin looks like, plus a token in the query.
+    git(ws, ["remote", "add", "origin", `https://ci-bot:${TOKEN}@git.example.invalid/acme/app.git?private_token=${QUERY}`]);
+    const env = { USER: "dttest" };
+    const outputs: string[] = [];
+    const run = async (args: string[]) => {
+      const r = await dt(args, { cwd: ws, env });
+      outputs.push(r.stdout, r.stderr);
+      return r;
+    };
+
+    const build = await run(["--verbose", "docker", "build", "--json"]);
+    expect(build.code).toBe(0);
+    const name = JSON.parse(build.stdout).image as string;
+    const inspect = await docker.getImage(name).inspect();
+    expect(inspect.Config.Labels["org.opencontainers.image.source"]).toBe("https://git.example.invalid/acme/app.git");
+    outputs.push(JSON.stringify(inspect), JSON.stringify(await docker.getImage(name).history()));
+
+    const push = await run(["--verbose", "docker", "push", "--stage", "local", "--json"]);
+    expect(push.code).toBe(0);
+    // What the registry now holds: the manifest and the image config (labels and history).
+    const tag = name.slice(name.lastIndexOf(":") + 1);
+    const manifest = await fetch(`http://${registry}/v2/${image}/manifests/${tag}`, {
+      headers: { Accept: "application/vnd.docker.distribution.manifest.v2+json" },
+    }).then((r) => r.json() as Promise<{ config: { digest: string } }>);
+    const config = await fetch(`http://${registry}/v2/${image}/blobs/${manifest.config.digest}`).then((r) => r.text());
+    expect(config).toContain("org.opencontainers.image.source");
+    outputs.push(JSON.stringify(manifest), config);
+
+    for (const args of [["ls", "--json"], ["ls"], ["subrepo", "ls", "--json"], ["subrepo", "ls"]]) expect((await run(args)).code).toBe(0);
+    expect(outputs.at(-4)).toContain("https://git.example.invalid/acme/helpers.git");
+
+    // A URL with a password is refused before git writes it into .gitmodules; a failing clone's
+    // error shows the URL without its user.
+    const withPassword = await run(["subrepo", "add", `https://bot:${TOKEN}@127.0.0.1:9/acme/x.git`, "libs/x"]);
+    expect(withPassword.code).toBe(2);
+    expect(withPassword.stderr).toContain("carries a password or a query string");
+    const failing = await run(["--verbose", "subrepo", "add", `https://bot@127.0.0.1:9/acme/y.git`, "libs/y"]);
+    expect(failing.code).toBe(1);
+    expect(failing.stderr).toContain("https://127.0.0.1:9/acme/y.git");
+    expect(failing.stderr).not.toContain("bot@");
+
+    for (const text of outputs) {
+      for (const secret of [TOKEN, QUERY, SUB, "ci-bot:", "gitlab-ci-token:"]) expect(text.includes(secret) ? `${secret} in: ${text.slice(0, 300)}` : "").toBe("");
+    }
+  });
+});
