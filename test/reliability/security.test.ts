@@ -1,8 +1,9 @@
 // Hostile or careless input from the repository itself: a git remote URL with a token in it,
 // option-like values in .gitmodules, a .dt that is a symlink out of the workspace.
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { cleanupAll, git, makeRepo, testdir } from "../support/fixtures.ts";
+import { addSubmodule, cleanupAll, git, makeRepo, testdir } from "../support/fixtures.ts";
 import { dt } from "../support/dt.ts";
 import { docker, removeImages } from "../support/docker.ts";
 import { testbed } from "../support/testbed.ts";
@@ -73,5 +74,61 @@ describe("credentials in the git remote URL", () => {
     for (const text of outputs) {
       for (const secret of [TOKEN, QUERY, SUB, "ci-bot:", "gitlab-ci-token:"]) expect(text.includes(secret) ? `${secret} in: ${text.slice(0, 300)}` : "").toBe("");
     }
+  });
+});
+
+describe("option-like values in .gitmodules", () => {
+  /**
+   * A workspace whose sub-repo `helpers` has a local commit on main that was never pushed, and
+   * is checked out detached one commit below it: what `dt subrepo pull` switches to a branch.
+   */
+  function setup(name: string) {
+    const upstream = makeRepo(join(testdir().path, `${name}-up`), { "tracked.txt": "tracked\n", "lib/a.py": "A = 1\n" });
+    const ws = makeRepo(join(testdir().path, name), { "README.md": "ws\n" });
+    addSubmodule(ws, upstream, "helpers");
+    const sub = join(ws, "helpers");
+    git(sub, ["commit", "-q", "--allow-empty", "-m", "local work, not pushed"]);
+    const unpushed = git(sub, ["rev-parse", "HEAD"]);
+    git(sub, ["checkout", "-q", "--detach", "HEAD~1"]);
+    const setBranch = (value: string) => git(ws, ["config", "-f", ".gitmodules", "submodule.helpers.branch", value]);
+    return { ws, sub, unpushed, setBranch };
+  }
+
+  test("branch = -Cmain or --orphan=evil: exit 2 at .gitmodules:LINE, the local branch and every tracked file as they were", async () => {
+    const { ws, sub, unpushed, setBranch } = setup("inject");
+    const detachedAt = git(sub, ["rev-parse", "HEAD"]);
+    for (const value of ["-Cmain", "--orphan=evil"]) {
+      setBranch(value);
+      const r = await dt(["subrepo", "pull"], { cwd: ws });
+      // What git did with it, if anything, first: then the message.
+      expect(git(sub, ["rev-parse", "refs/heads/main"])).toBe(unpushed);
+      expect(git(sub, ["rev-parse", "HEAD"])).toBe(detachedAt);
+      expect(git(sub, ["branch", "--list", "evil"])).toBe("");
+      expect(existsSync(join(sub, "lib", "a.py"))).toBe(true);
+      expect(readFileSync(join(sub, "tracked.txt"), "utf8")).toBe("tracked\n");
+      expect(git(sub, ["status", "--porcelain"])).toBe("");
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`.gitmodules:1: the branch ${JSON.stringify(value)} declared for helpers is not a valid branch name`);
+    }
+  });
+
+  test("branch = main: the real 'git switch' (after --end-of-options) puts the sub-repo on main, the unpushed commit kept", async () => {
+    const { ws, sub, unpushed, setBranch } = setup("legit");
+    setBranch("main");
+    const r = await dt(["subrepo", "pull", "--json"], { cwd: ws });
+    expect(r.stderr).toContain("switched from detached HEAD");
+    expect(r.code).toBe(0);
+    expect(git(sub, ["symbolic-ref", "--short", "HEAD"])).toBe("main");
+    expect(git(sub, ["rev-parse", "HEAD"])).toBe(unpushed);
+  });
+
+  test("dt subrepo add --branch with an option-like value is exit 2 before git runs", async () => {
+    const upstream = makeRepo(join(testdir().path, "add-up"), { "x.txt": "x\n" });
+    const ws = makeRepo(join(testdir().path, "add"), { "README.md": "ws\n" });
+    const r = await dt(["subrepo", "add", upstream, "libs/x", "--branch=--orphan=evil"], { cwd: ws });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--branch "--orphan=evil" is not a valid branch name');
+    expect(existsSync(join(ws, ".gitmodules"))).toBe(false);
+    expect(existsSync(join(ws, "libs", "x"))).toBe(false);
   });
 });

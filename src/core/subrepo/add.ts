@@ -3,6 +3,7 @@ import { usageError, workError } from "../base/errors.ts";
 import { isDir } from "../base/fs-util.ts";
 import { hasSecretParts, publicUrl } from "../base/url.ts";
 import { gitRaw, stderrTail } from "../git/git.ts";
+import { isBranchName } from "../git/ref-name.ts";
 import { findSubRepos, findWorkspaceRoot, owningRepo, readHead, relPath } from "../workspace/workspace.ts";
 import { fileFlags, isRelativeUrl } from "./file-transport.ts";
 import { absOf, inRepo, realResolve } from "./paths.ts";
@@ -37,6 +38,9 @@ export async function addSubRepo(o: { cwd: string; url: string; path: string; br
   }
   // A bare relative path that exists is meant from here; git would reject it. `./` and `../`
   // keep git's meaning: relative to the repo's origin URL (or the repo itself without one).
+  if (o.branch !== undefined && !isBranchName(o.branch)) {
+    throw usageError(`--branch ${JSON.stringify(o.branch)} is not a valid branch name`, { hint: "give the branch to track, e.g. --branch main" });
+  }
   if (hasSecretParts(o.url)) {
     throw usageError(`the URL ${publicUrl(o.url)} carries a password or a query string, which git would commit in .gitmodules`, {
       hint: `add ${publicUrl(o.url)} and give git the credentials another way (a credential helper, e.g. 'git config --global credential.helper store', or an SSH URL)`,
