@@ -1,7 +1,7 @@
 // Hostile or careless input from the repository itself: a git remote URL with a token in it,
 // option-like values in .gitmodules, a .dt that is a symlink out of the workspace.
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { addSubmodule, cleanupAll, git, makeRepo, testdir } from "../support/fixtures.ts";
 import { dt } from "../support/dt.ts";
@@ -12,7 +12,11 @@ import { changelog, suffix } from "./helpers.ts";
 setDefaultTimeout(180_000);
 
 const sfx = suffix();
-afterAll(cleanupAll);
+afterAll(async () => {
+  // Only a failing run builds it (the .dt test expects the build refused).
+  await removeImages([`dtsec-${sfx}-dot`]);
+  cleanupAll();
+});
 
 describe("credentials in the git remote URL", () => {
   const TOKEN = `glpat-${sfx}-TOPSECRET`;
@@ -130,5 +134,45 @@ describe("option-like values in .gitmodules", () => {
     expect(r.stderr).toContain('--branch "--orphan=evil" is not a valid branch name');
     expect(existsSync(join(ws, ".gitmodules"))).toBe(false);
     expect(existsSync(join(ws, "libs", "x"))).toBe(false);
+  });
+});
+
+describe("a .dt that is a symlink", () => {
+  test("sync, test and build refuse it with exit 2 naming the link, and write nothing where it points", async () => {
+    const upstream = makeRepo(join(testdir().path, "dot-up"), { "pytest.ini": "[pytest]\n" });
+    const ws = makeRepo(join(testdir().path, "dot"), {
+      "dt.yaml": `name: dot\nimage: dtsec-${sfx}-dot\nbase_image: ${testbed().images.busybox}\nsync:\n  from: helpers_root\n  files: [pytest.ini]\n`,
+      "changelog.txt": changelog("dot"),
+      "devops/.keep": "",
+    });
+    addSubmodule(ws, upstream, "helpers_root");
+    const outside = join(testdir().path, "elsewhere");
+    mkdirSync(outside);
+    const link = join(ws, ".dt");
+
+    for (const target of [outside, "helpers_root"]) {
+      symlinkSync(target, link);
+      for (const args of [["sync"], ["test"], ["docker", "build"]]) {
+        const r = await dt(args, { cwd: ws, env: { USER: "dttest" } });
+        expect(`${args.join(" ")}: ${r.code}`).toBe(`${args.join(" ")}: 2`);
+        expect(r.stderr).toContain(`${link} is a symlink (to ${target})`);
+      }
+      expect(readdirSync(outside)).toEqual([]);
+      expect(existsSync(join(ws, "helpers_root", "sync.lock"))).toBe(false);
+      rmSync(link);
+    }
+
+    // A real .dt with a link below it, where reports go.
+    mkdirSync(link);
+    symlinkSync(outside, join(link, "reports"));
+    const r = await dt(["test"], { cwd: ws, env: { USER: "dttest" } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${join(link, "reports")} is a symlink`);
+    expect(readdirSync(outside)).toEqual([]);
+    rmSync(join(link, "reports"));
+
+    // Without links, the same sync just works.
+    expect((await dt(["sync"], { cwd: ws })).code).toBe(0);
+    expect(lstatSync(join(link, "sync.lock")).isFile()).toBe(true);
   });
 });

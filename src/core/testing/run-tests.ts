@@ -11,6 +11,7 @@ import { onCleanup } from "../base/lifecycle.ts";
 import { mapLimit } from "../base/pool.ts";
 import type { Stage } from "../workspace/image-ref.ts";
 import { countCases, parseJunit, renderJunit, type Counts, type TestCase } from "./junit.ts";
+import { checkStateDir, stateDir } from "../workspace/state-dir.ts";
 import { PLUGIN_MOUNT, pluginBind } from "./pytest-plugin.ts";
 import { toContainerPath } from "../run/run-env.ts";
 import { targetOf } from "../workspace/target.ts";
@@ -222,7 +223,9 @@ export async function runTests(engine: Engine, selection: Selection, options: Te
   }
   onEvent({ kind: "planned", dirs: jobs.map((j) => ({ dir: j.path, reasons: j.reasons, staleImage: j.staleImage })) });
   const runId = `${new Date().toISOString().replace(/[:.]/g, "-")}-${process.pid}`;
-  const reportsDir = join(selection.ws.root, ".dt", "reports", "runs", runId);
+  // Reports and pytest's cache go under .dt/, which must be the workspace's own directory.
+  checkStateDir(selection.ws.root, "pytest-cache");
+  const reportsDir = join(stateDir(selection.ws.root, "reports", "runs"), runId);
   mkdirSync(reportsDir, { recursive: true });
   // An interrupt exits from the signal handler, past the `finally` below: remove it then too.
   const removeReportsDir = () => rmSync(reportsDir, { recursive: true, force: true });
