@@ -24,7 +24,18 @@ describe("credentials in the git remote URL", () => {
   const SUB = `sub-${sfx}-SUBSECRET`;
   const image = `dtsec-${sfx}`;
   const registry = testbed().registry;
-  afterAll(() => removeImages([image, `${registry}/${image}`]));
+  let pushedTag = "";
+  afterAll(async () => {
+    await removeImages([image, `${registry}/${image}`]);
+    // The pushed manifest too (both tags point at it): the registry is shared by every test.
+    if (!pushedTag) return;
+    const head = await fetch(`http://${registry}/v2/${image}/manifests/${pushedTag}`, {
+      method: "HEAD",
+      headers: { Accept: "application/vnd.docker.distribution.manifest.v2+json" },
+    }).catch(() => undefined);
+    const digest = head?.headers.get("docker-content-digest");
+    if (digest) await fetch(`http://${registry}/v2/${image}/manifests/${digest}`, { method: "DELETE" }).catch(() => {});
+  });
 
   test("build, its labels and history, the pushed image, dt ls, dt subrepo ls and git errors carry neither the token nor the query", async () => {
     const ws = makeRepo(join(testdir().path, "app"), {
@@ -55,6 +66,7 @@ describe("credentials in the git remote URL", () => {
     expect(push.code).toBe(0);
     // What the registry now holds: the manifest and the image config (labels and history).
     const tag = name.slice(name.lastIndexOf(":") + 1);
+    pushedTag = tag;
     const manifest = await fetch(`http://${registry}/v2/${image}/manifests/${tag}`, {
       headers: { Accept: "application/vnd.docker.distribution.manifest.v2+json" },
     }).then((r) => r.json() as Promise<{ config: { digest: string } }>);

@@ -36,8 +36,6 @@ export async function addSubRepo(o: { cwd: string; url: string; path: string; br
   if (subs.find((s) => s.path === repo)?.initialised === false) {
     throw usageError(`${path} is inside the sub-repo ${repo}, which is not initialised`, { hint: "run 'dt subrepo update' first" });
   }
-  // A bare relative path that exists is meant from here; git would reject it. `./` and `../`
-  // keep git's meaning: relative to the repo's origin URL (or the repo itself without one).
   if (o.branch !== undefined && !isBranchName(o.branch)) {
     throw usageError(`--branch ${JSON.stringify(o.branch)} is not a valid branch name`, { hint: "give the branch to track, e.g. --branch main" });
   }
@@ -46,6 +44,8 @@ export async function addSubRepo(o: { cwd: string; url: string; path: string; br
       hint: `add ${publicUrl(o.url)} and give git the credentials another way (a credential helper, e.g. 'git config --global credential.helper store', or an SSH URL)`,
     });
   }
+  // A bare relative path that exists is meant from here; git would reject it. `./` and `../`
+  // keep git's meaning: relative to the repo's origin URL (or the repo itself without one).
   const local = !/^[a-z][a-z0-9+.-]*:\/\//i.test(o.url) && !/^[^/]*:/.test(o.url) && !isRelativeUrl(o.url);
   const url = local && !isAbsolute(o.url) && isDir(resolve(o.cwd, o.url)) ? resolve(o.cwd, o.url) : o.url;
   const repoAbs = absOf(root, repo);
