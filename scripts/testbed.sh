@@ -320,6 +320,35 @@ ${PYBASE_CHANGES[*]}")
   echo "$ref"
 }
 
+# ---------------------------------------------------------------- a second user
+
+# Multi-user tests run dt as a second, non-root user that may use the engine (root never gets
+# EPERM from kill(pid, 0) and can write anywhere, so it cannot show those faults).
+OTHER_USER=dtother
+
+# Prints the user's name once it exists and reaches the engine; nothing (and a warning) if not.
+setup_other_user() {
+  local socket group
+  if ! id -u "$OTHER_USER" >/dev/null 2>&1; then
+    log "user $OTHER_USER: creating"
+    useradd --create-home --shell /bin/bash "$OTHER_USER" || { warn "useradd $OTHER_USER failed"; return 0; }
+  fi
+  socket=${DOCKER_HOST:-unix:///var/run/docker.sock}
+  socket=${socket#unix://}
+  if [ -S "$socket" ]; then
+    group=$(stat -c %G "$socket")
+    if [ "$group" != root ] && ! id -nG "$OTHER_USER" | tr ' ' '\n' | grep -qx "$group"; then
+      log "user $OTHER_USER: adding to group $group (the engine socket's)"
+      usermod -aG "$group" "$OTHER_USER"
+    fi
+  fi
+  if setpriv --reuid="$OTHER_USER" --regid="$OTHER_USER" --init-groups -- docker info >/dev/null 2>&1; then
+    echo "$OTHER_USER"
+  else
+    warn "user $OTHER_USER cannot reach the engine at $socket; the multi-user tests will fail"
+  fi
+}
+
 # ---------------------------------------------------------------- outputs
 
 json_string() {
@@ -352,7 +381,7 @@ cmd_stop() {
 }
 
 cmd_up() {
-  local started=$SECONDS qemu busybox busybox_arm64='' pybase
+  local started=$SECONDS qemu busybox busybox_arm64='' pybase other_user
   install_packages
   start_engine
   qemu=$(setup_qemu)
@@ -363,6 +392,7 @@ cmd_up() {
     busybox_arm64=$(build_busybox busybox-arm64 arm64) || { warn "no arm64 busybox image"; busybox_arm64=''; }
   fi
   pybase=$(build_pybase) || die "cannot build the pybase image"
+  other_user=$(setup_other_user)
   local outputs=(
     "DT_TESTBED_DIR=$STATE"
     "DT_TEST_REGISTRY=127.0.0.1:$REGISTRY_PORT"
@@ -373,6 +403,7 @@ cmd_up() {
     "DT_TEST_BUSYBOX_ARM64=$busybox_arm64"
     "DT_TEST_PYBASE=$pybase"
     "DT_TEST_QEMU=$qemu"
+    "DT_TEST_OTHER_USER=$other_user"
   )
   # Only when the engine is not on the default socket.
   [ -n "${DOCKER_HOST:-}" ] && outputs=("DOCKER_HOST=$DOCKER_HOST" "${outputs[@]}")

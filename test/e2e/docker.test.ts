@@ -340,9 +340,10 @@ describe("dt docker images", () => {
 // the container's PATH through the workspace's dev_scripts/) serves the port with the arguments
 // dt gives it. What is real: the container, its network, the port, the token, Ctrl-C.
 const STAND_IN_JUPYTER = `#!/usr/bin/env python3
-import http.server, sys
+import http.server, os, sys
 args = dict(a.split("=", 1) for a in sys.argv[2:] if "=" in a)
-token = args["--ServerApp.token"]
+# As JupyterLab: --ServerApp.token if given, else the JUPYTER_TOKEN environment variable.
+token = args.get("--ServerApp.token", os.environ.get("JUPYTER_TOKEN", ""))
 class Lab(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         ok = bool(token) and self.path.endswith("token=" + token)

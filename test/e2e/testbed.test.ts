@@ -3,7 +3,7 @@
 // The docker CLI is fine in this file: the no-CLI rule is for dt's own code.
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { cleanupAll, git, makeWorkspace, testdir } from "../support/fixtures.ts";
-import { testbed } from "../support/testbed.ts";
+import { otherUser, testbed } from "../support/testbed.ts";
 
 const tb = testbed();
 
@@ -92,6 +92,15 @@ describe("registries", () => {
     });
     expect(((await tags.json()) as { tags: string[] }).tags).toContain("selftest");
     cfg.cleanup();
+  });
+});
+
+describe("the second user", () => {
+  test("exists, is not root, and reaches the engine through the socket's group", () => {
+    const name = otherUser();
+    const as = (argv: string[]) => Bun.spawnSync(["setpriv", `--reuid=${name}`, `--regid=${name}`, "--init-groups", "--", ...argv], { env: { ...process.env, ...tb.env } });
+    expect(as(["id", "-u"]).stdout.toString().trim()).not.toBe("0");
+    expect(as(["docker", "version", "--format", "{{.Server.Version}}"]).exitCode).toBe(0);
   });
 });
 

@@ -16,6 +16,8 @@ export interface TestbedEnv {
   DT_TEST_BUSYBOX_ARM64: string;
   DT_TEST_PYBASE: string;
   DT_TEST_QEMU: string;
+  /** A non-root user in the engine socket's group (empty if the bed could not make one). */
+  DT_TEST_OTHER_USER?: string;
 }
 
 export interface Testbed {
@@ -71,6 +73,13 @@ function readEnv(file: string): TestbedEnv {
 }
 
 let cached: Testbed | undefined;
+
+/** The bed's second, non-root user (multi-user tests run dt as it); throws with the fix if missing. */
+export function otherUser(): string {
+  const name = testbed().env.DT_TEST_OTHER_USER;
+  if (!name) throw new Error(`${join(testbedDir(), "testbed.json")} names no second user (DT_TEST_OTHER_USER); re-run \`bash scripts/testbed.sh\` as root.`);
+  return name;
+}
 
 /** The test bed, read once from $DT_TESTBED_DIR/testbed.json. Throws if it is missing. */
 export function testbed(): Testbed {

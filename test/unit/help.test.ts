@@ -458,14 +458,14 @@ describe("--help", () => {
 
   test("dt docker clean", async () => {
     expect(await help("docker clean")).toMatchInlineSnapshot(`
-      "Remove dt's stopped containers, running ones whose dt process is gone, and dangling dt images (dt docker clean)
+      "Remove your stopped dt containers in this workspace, running ones whose dt process is provably gone, and dangling dt images (dt docker clean)
 
       USAGE dt docker clean [OPTIONS]
 
       OPTIONS
 
            --json    Print one JSON document on stdout
-            --all    Every workspace's containers, not just this one's
+            --all    Every workspace and every user's orphans, not just your own in this workspace
         --dry-run    Show what would be removed
 
       GLOBAL OPTIONS

@@ -4,11 +4,11 @@ import { jsonArgs } from "../_shared.ts";
 export default defineCommand({
   meta: {
     name: "clean",
-    description: "Remove dt's stopped containers, running ones whose dt process is gone, and dangling dt images",
+    description: "Remove your stopped dt containers in this workspace, running ones whose dt process is provably gone, and dangling dt images",
   },
   args: {
     ...jsonArgs,
-    all: { type: "boolean", description: "Every workspace's containers, not just this one's" },
+    all: { type: "boolean", description: "Every workspace and every user's orphans, not just your own in this workspace" },
     "dry-run": { type: "boolean", description: "Show what would be removed" },
   },
   async run({ args, cwd }) {
@@ -17,7 +17,7 @@ export default defineCommand({
     const { findWorkspaceRoot } = await import("../../core/workspace/workspace.ts");
     const { out, outJson } = await import("../../ui/output.ts");
     const workspace = args.all ? undefined : findWorkspaceRoot(cwd);
-    const result = await cleanDt(await connectEngine(), { workspace, dryRun: Boolean(args["dry-run"]) });
+    const result = await cleanDt(await connectEngine(), { workspace, dryRun: Boolean(args["dry-run"]), allUsers: Boolean(args.all) });
     if (args.json) {
       outJson(result);
       return;

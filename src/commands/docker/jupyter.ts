@@ -8,7 +8,7 @@ export default defineCommand({
     port: { type: "string", description: "Host port, or 'auto' for a free one (default: auto)", valueHint: "N|auto" },
   },
   async run({ args, cwd }) {
-    const { resolvePort, jupyterCommand, jupyterUrl, newToken } = await import("../../core/run/jupyter.ts");
+    const { resolvePort, jupyterCommand, jupyterEnv, jupyterUrl, newToken } = await import("../../core/run/jupyter.ts");
     const { runTargetContainer } = await import("./_run.ts");
     const { info } = await import("../../ui/output.ts");
     const port = await resolvePort(args.port);
@@ -20,7 +20,8 @@ export default defineCommand({
       {
         ...runOptionsFrom(args, cwd),
         network,
-        cmd: jupyterCommand(port, network === "host" ? "127.0.0.1" : "0.0.0.0", token),
+        cmd: jupyterCommand(port, network === "host" ? "127.0.0.1" : "0.0.0.0"),
+        env: jupyterEnv(token),
         ports: network === "host" ? undefined : [{ container: port, host: port }],
       },
       false,

@@ -7,12 +7,15 @@ import { parseDockerignore } from "./dockerignore.ts";
 import type { Engine, ImageInfo, ProgressStream } from "../engine/engine.ts";
 import { engineError } from "../engine/engine-errors.ts";
 import { envError, usageError, workError } from "../base/errors.ts";
+import { withFileLockAsync } from "../base/file-lock.ts";
 import { readText } from "../base/fs-util.ts";
+import { publicUrl } from "../base/url.ts";
 import { gitRaw } from "../git/git.ts";
 import { floating, LABEL, tagUser, versioned, type ImageRef } from "../workspace/image-ref.ts";
 import { readJsonLines } from "../base/json-lines.ts";
 import { lentTarChunks, packContext, tarSize } from "./tar-writer.ts";
 import type { Target } from "../workspace/target.ts";
+import { stateDir } from "../workspace/state-dir.ts";
 import { readHead, repoDirOf } from "../workspace/workspace.ts";
 
 export type BuildStage = "local" | "prod";
@@ -65,10 +68,11 @@ function ignoreFileFor(target: Target, stage: BuildStage): { text: string; file:
   const own = readText(join(target.absPath, rel));
   if (own !== undefined) {
     const file = target.path === "." ? rel : `${target.path}/${rel}`;
-    if (stage !== "prod") return { text: own, file };
     // Checked alone first, so that a bad line is reported at its own line number.
     parseDockerignore(own, file);
-    return { text: `${PROD_DEFAULT_EXCLUDES.join("\n")}\n${own.replace(/^\uFEFF/, "")}`, file };
+    // dt's own state (reports, the lock of this very build) is never part of an image.
+    const defaults = stage === "prod" ? PROD_DEFAULT_EXCLUDES : [".dt"];
+    return { text: `${defaults.join("\n")}\n${own.replace(/^\uFEFF/, "")}`, file };
   }
   return { text: templateFiles().get(rel)!.text, file: `(embedded ${rel})` };
 }
@@ -78,7 +82,8 @@ async function sourceLabels(target: Target): Promise<Record<string, string>> {
   const remote = await gitRaw(["config", "--get", "remote.origin.url"], repoDir);
   return {
     [LABEL.revision]: readHead(repoDir)?.commit ?? "",
-    [LABEL.source]: remote.code === 0 ? remote.stdout.trim() : "",
+    // The origin URL of a CI checkout carries its token; the label goes into every pushed image.
+    [LABEL.source]: remote.code === 0 ? publicUrl(remote.stdout.trim()) : "",
   };
 }
 
@@ -138,6 +143,17 @@ async function tag(engine: Engine, id: string, ref: ImageRef): Promise<void> {
  * digest exists, else build through the Engine API and tag versioned and floating.
  */
 export async function buildImage(engine: Engine, target: Target, options: BuildOptions, onEvent: (e: BuildEvent) => void = () => {}): Promise<BuildResult> {
+  // Two builds of the same tags at once would both tag, and the first would report an image
+  // that the second then leaves dangling: one at a time per dir, stage and platform. The next
+  // one then usually finds the image built and skips.
+  const key = `${target.path}\0${options.stage}\0${options.tagSuffix ?? ""}`;
+  const name = `build-${target.path === "." ? "root" : target.path.replace(/[^A-Za-z0-9._-]+/g, "_")}-${options.stage}-${Bun.hash(key).toString(16).slice(0, 8)}`;
+  return withFileLockAsync(join(stateDir(target.root, "locks"), name), () => buildUnlocked(engine, target, options, onEvent), {
+    onWait: (holder) => onEvent({ kind: "step", text: `waiting for another dt docker build of ${target.path}${holder.pid ? ` (pid ${holder.pid})` : ""} to finish` }),
+  });
+}
+
+async function buildUnlocked(engine: Engine, target: Target, options: BuildOptions, onEvent: (e: BuildEvent) => void): Promise<BuildResult> {
   const version = options.version ?? target.version;
   const plain = target.ref(options.stage, version);
   const suffix = options.tagSuffix ?? "";

@@ -10,12 +10,18 @@ export interface CleanResult {
   retagged: { from: string; to: string }[];
 }
 
-/** Removes what dt left behind: orphaned containers, untagged images dt built, old-scheme local tags. */
-export async function cleanDt(engine: Engine, options: { workspace?: string; dryRun?: boolean }): Promise<CleanResult> {
-  const containers = (await listDtContainers(engine, options.workspace)).filter(isOrphan);
-  const label: string[] = [LABEL.runnableDir];
-  if (options.workspace) label.push(`${LABEL.workspace}=${options.workspace}`);
-  const dangling = await engine.listImages({ dangling: true, labels: label });
+/**
+ * Removes what dt left behind: orphaned containers, untagged images dt built, old-scheme local tags. Containers of
+ * other users (another uid) are left to them unless `allUsers`: on a shared engine one user's
+ * cleanup must not reach into another's work, and even with it only orphans go.
+ */
+export async function cleanDt(engine: Engine, options: { workspace?: string; dryRun?: boolean; allUsers?: boolean }): Promise<CleanResult> {
+  const uid = process.getuid?.();
+  const mine = (c: DtContainer) => options.allUsers || c.uid === null || uid === undefined || c.uid === uid;
+  const containers = (await listDtContainers(engine, options.workspace)).filter((c) => mine(c) && isOrphan(c));
+  const labels: string[] = [LABEL.runnableDir];
+  if (options.workspace) labels.push(`${LABEL.workspace}=${options.workspace}`);
+  const dangling = await engine.listImages({ dangling: true, labels });
   const images = dangling.map((i) => i.Id.replace(/^sha256:/, "").slice(0, 12));
   const retagged = await oldSchemeTags(engine, options.workspace);
   if (!options.dryRun) {

@@ -13,6 +13,8 @@ export const CONTAINER_LABEL = {
   runnableDir: "dev.dt.runnable-dir",
   pid: "dev.dt.pid",
   host: "dev.dt.host",
+  /** The uid of the dt that started it: `dt docker clean` without --all cleans only the user's own. */
+  uid: "dev.dt.uid",
 } as const;
 
 export interface RunSpec {
@@ -87,7 +89,7 @@ export function containerConfig(spec: RunSpec, io: Pick<ContainerIO, "tty" | "st
     Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
     WorkingDir: spec.workingDir,
     User: spec.user,
-    Labels: { ...spec.labels, [CONTAINER_LABEL.pid]: String(process.pid), [CONTAINER_LABEL.host]: hostname() },
+    Labels: { ...spec.labels, [CONTAINER_LABEL.pid]: String(process.pid), [CONTAINER_LABEL.host]: hostname(), [CONTAINER_LABEL.uid]: String(process.getuid?.() ?? "") },
     Tty: io.tty,
     OpenStdin: attachStdin,
     StdinOnce: attachStdin,
@@ -243,6 +245,8 @@ export interface DtContainer {
   workspace: string;
   pid: number | null;
   host: string;
+  /** Null for a container of a dt that did not record it. */
+  uid: number | null;
   created: string;
 }
 
@@ -260,21 +264,24 @@ export async function listDtContainers(engine: Engine, workspace?: string): Prom
     workspace: c.Labels[CONTAINER_LABEL.workspace] ?? "",
     pid: c.Labels[CONTAINER_LABEL.pid] ? Number(c.Labels[CONTAINER_LABEL.pid]) : null,
     host: c.Labels[CONTAINER_LABEL.host] ?? "",
+    uid: /^\d+$/.test(c.Labels[CONTAINER_LABEL.uid] ?? "") ? Number(c.Labels[CONTAINER_LABEL.uid]) : null,
     created: new Date(c.Created * 1000).toISOString(),
   }));
 }
 
 /**
- * A container dt may clean: stopped, or running while the dt process that started it on this
- * host is gone (dt was SIGKILLed).
+ * A container dt may clean: stopped (dt removes its own as soon as they stop, so a stopped one
+ * was left behind), or in any other state only when the dt that started it is provably gone:
+ * it ran on this host and its pid no longer exists. kill(pid, 0) failing with EPERM means the
+ * process exists under another user: alive. On another host nothing proves it gone.
  */
 export function isOrphan(c: DtContainer): boolean {
-  if (c.state !== "running") return true;
-  if (c.pid === null || c.host !== hostname()) return false;
+  if (c.state === "exited" || c.state === "dead") return true;
+  if (c.state === "removing" || c.pid === null || c.host !== hostname()) return false;
   try {
     process.kill(c.pid, 0);
     return false;
-  } catch {
-    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "ESRCH";
   }
 }

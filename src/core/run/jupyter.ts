@@ -28,15 +28,17 @@ export function newToken(): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** The server listens on `ip` only (loopback with the host network) and admits `token` only. */
-export const jupyterCommand = (port: number, ip: string, token: string) => [
-  "jupyter",
-  "lab",
-  "--no-browser",
-  `--ip=${ip}`,
-  `--port=${port}`,
-  `--ServerApp.token=${token}`,
-  "--ServerApp.password=",
-];
+/**
+ * The server listens on `ip` only (loopback with the host network). The token is not on its
+ * command line, which every local user can read (`ps`, /proc/PID/cmdline): see `jupyterEnv`.
+ */
+export const jupyterCommand = (port: number, ip: string) => ["jupyter", "lab", "--no-browser", `--ip=${ip}`, `--port=${port}`, "--ServerApp.password="];
+
+/**
+ * The token goes in the container's environment, where JupyterLab reads it (JUPYTER_TOKEN):
+ * /proc/PID/environ is readable only by the process's own user (and root), and the engine API
+ * that also shows it is open only to those who may use the engine.
+ */
+export const jupyterEnv = (token: string) => ({ JUPYTER_TOKEN: token });
 
 export const jupyterUrl = (port: number, token: string) => `http://127.0.0.1:${port}/lab?token=${token}`;

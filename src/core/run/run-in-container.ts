@@ -25,6 +25,8 @@ export interface RunOptions {
   cmd?: string[];
   ports?: { container: number; host: number }[];
   network?: string;
+  /** Set in the container on top of dt's own variables (not on any command line). */
+  env?: Record<string, string>;
 }
 
 const hostArch = () => (arch() === "x64" ? "amd64" : arch());
@@ -198,11 +200,14 @@ export function runSpecFor(target: Target, subRepos: readonly SubRepo[], ref: Im
   const bindWorkspace = ref.stage !== "prod";
   const workdir = options.workdir !== undefined && !relative(target.root, options.workdir).startsWith("..") ? options.workdir : target.absPath;
   const workingDir = bindWorkspace ? toContainerPath(target.root, mount, workdir) : "/app";
-  const env = containerEnv({
-    vars: { root: target.root, targetDir: target.absPath, image: name, version: ref.version, stage: ref.stage },
-    config,
-    subRepos: bindWorkspace ? subRepos : [],
-  });
+  const env = {
+    ...containerEnv({
+      vars: { root: target.root, targetDir: target.absPath, image: name, version: ref.version, stage: ref.stage },
+      config,
+      subRepos: bindWorkspace ? subRepos : [],
+    }),
+    ...options.env,
+  };
   // No bytecode in the bind-mounted sources: written as root (--root) it would make sub-repos
   // dirty for `dt subrepo roll-forward`, and it is the host's tree, not the container's.
   if (bindWorkspace) env.PYTHONDONTWRITEBYTECODE = "1";

@@ -1,7 +1,9 @@
 import { isAbsolute, resolve } from "node:path";
 import { usageError, workError } from "../base/errors.ts";
 import { isDir } from "../base/fs-util.ts";
+import { hasSecretParts, publicUrl } from "../base/url.ts";
 import { gitRaw, stderrTail } from "../git/git.ts";
+import { isBranchName } from "../git/ref-name.ts";
 import { findSubRepos, findWorkspaceRoot, owningRepo, readHead, relPath } from "../workspace/workspace.ts";
 import { fileFlags, isRelativeUrl } from "./file-transport.ts";
 import { absOf, inRepo, realResolve } from "./paths.ts";
@@ -34,6 +36,14 @@ export async function addSubRepo(o: { cwd: string; url: string; path: string; br
   if (subs.find((s) => s.path === repo)?.initialised === false) {
     throw usageError(`${path} is inside the sub-repo ${repo}, which is not initialised`, { hint: "run 'dt subrepo update' first" });
   }
+  if (o.branch !== undefined && !isBranchName(o.branch)) {
+    throw usageError(`--branch ${JSON.stringify(o.branch)} is not a valid branch name`, { hint: "give the branch to track, e.g. --branch main" });
+  }
+  if (hasSecretParts(o.url)) {
+    throw usageError(`the URL ${publicUrl(o.url)} carries a password or a query string, which git would commit in .gitmodules`, {
+      hint: `add ${publicUrl(o.url)} and give git the credentials another way (a credential helper, e.g. 'git config --global credential.helper store', or an SSH URL)`,
+    });
+  }
   // A bare relative path that exists is meant from here; git would reject it. `./` and `../`
   // keep git's meaning: relative to the repo's origin URL (or the repo itself without one).
   const local = !/^[a-z][a-z0-9+.-]*:\/\//i.test(o.url) && !/^[^/]*:/.test(o.url) && !isRelativeUrl(o.url);
@@ -43,9 +53,9 @@ export async function addSubRepo(o: { cwd: string; url: string; path: string; br
   const branch = o.branch ? ["-b", o.branch] : [];
   const r = await gitRaw([...flags, "submodule", "add", "--quiet", ...branch, "--", url, inRepo(repo, path)], repoAbs);
   if (r.code !== 0) {
-    throw workError(`git submodule add failed: ${stderrTail(r.stderr)}`, { hint: `check that ${url} is a git repository you can clone${o.branch ? ` and that it has a branch ${o.branch}` : ""}` });
+    throw workError(`git submodule add failed: ${stderrTail(r.stderr)}`, { hint: `check that ${publicUrl(url)} is a git repository you can clone${o.branch ? ` and that it has a branch ${o.branch}` : ""}` });
   }
   await updateTree(root, path);
   const nested = findSubRepos(root).filter((s) => s.path.startsWith(`${path}/`));
-  return { root, repo, path, url, branch: o.branch ?? null, commit: readHead(absOf(root, path))?.commit ?? null, nested: nested.map((s) => s.path) };
+  return { root, repo, path, url: publicUrl(url), branch: o.branch ?? null, commit: readHead(absOf(root, path))?.commit ?? null, nested: nested.map((s) => s.path) };
 }

@@ -1,4 +1,5 @@
 import { gitRaw } from "../git/git.ts";
+import { isBranchName } from "../git/ref-name.ts";
 import { findSubRepos, findWorkspaceRoot, type SubRepo } from "../workspace/workspace.ts";
 import { markDirty } from "./dirty.ts";
 import { absOf } from "./paths.ts";
@@ -17,7 +18,9 @@ export async function listSubRepos(cwd: string): Promise<{ root: string; subRepo
   const counts = subs.map(async (s): Promise<SubRepoStatus> => {
     if (!s.initialised) return { ...s, tracking: s.trackedBranch, trackingFrom: s.trackedBranch ? "gitmodules" : null, ahead: null, behind: null };
     const t = trackingBranch(root, s);
-    const r = await gitRaw(["rev-list", "--left-right", "--count", `HEAD...refs/remotes/origin/${t.tracking}`], absOf(root, s.path));
+    // A branch name git would refuse (from .gitmodules) has no remote counterpart to count.
+    if (!t.tracking || !isBranchName(t.tracking)) return { ...s, ...t, ahead: null, behind: null };
+    const r = await gitRaw(["rev-list", "--left-right", "--count", "--end-of-options", `HEAD...refs/remotes/origin/${t.tracking}`], absOf(root, s.path));
     const [ahead, behind] = r.code === 0 ? r.stdout.trim().split(/\s+/).map(Number) : [];
     return { ...s, ...t, ahead: ahead ?? null, behind: behind ?? null };
   });

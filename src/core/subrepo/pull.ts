@@ -1,6 +1,9 @@
 import { join } from "node:path";
 import { DtError, envError, usageError, workError } from "../base/errors.ts";
+import { readText } from "../base/fs-util.ts";
 import { git, gitRaw, stderrTail } from "../git/git.ts";
+import { parseGitmodules } from "../git/gitmodules.ts";
+import { isBranchName, isRemoteName } from "../git/ref-name.ts";
 import { findSubRepos, findWorkspaceRoot, readHead, type SubRepo } from "../workspace/workspace.ts";
 import { markDirty } from "./dirty.ts";
 import { absOf, fromCwd } from "./paths.ts";
@@ -35,11 +38,24 @@ async function repoConfig(dir: string): Promise<Map<string, string>> {
   return map;
 }
 
+/** `.gitmodules:LINE` of the sub-repo's section, for an error about what it declares. */
+function declaredAt(root: string, sub: SubRepo): string {
+  const file = sub.parent === "." ? ".gitmodules" : `${sub.parent}/.gitmodules`;
+  const decl = parseGitmodules(readText(join(root, file)) ?? "", file).find((d) => d.name === sub.name);
+  return decl ? `${file}:${decl.line}` : file;
+}
+
 function planPull(sub: SubRepo, config: Map<string, string>, root: string, cwd: string): PullPlan | DtError {
   const at = fromCwd(root, cwd, sub.path);
   if (sub.dirty) return usageError(`${sub.path} has uncommitted changes`, { hint: `commit or stash them first (git -C ${at} status)` });
   const switchTo = sub.branch === null;
   const branch = sub.branch ?? declaredBranch(root, sub);
+  if (branch && !isBranchName(branch)) {
+    return usageError(`the branch ${JSON.stringify(branch)} declared for ${sub.path} is not a valid branch name`, {
+      where: declaredAt(root, sub),
+      hint: `fix 'branch =' of [submodule "${sub.name}"] (git check-ref-format --branch NAME tells a valid one)`,
+    });
+  }
   if (!branch) {
     const guess = trackingBranch(root, sub).tracking ?? "main";
     return usageError(`${sub.path} is on a detached HEAD and .gitmodules names no branch for it`, {
@@ -48,6 +64,11 @@ function planPull(sub: SubRepo, config: Map<string, string>, root: string, cwd: 
   }
   const remote = config.get(`branch.${branch}.remote`) ?? "origin";
   const remoteBranch = (config.get(`branch.${branch}.merge`) ?? branch).replace(/^refs\/heads\//, "");
+  if (!isRemoteName(remote) || !isBranchName(remoteBranch)) {
+    return usageError(`${sub.path}: branch ${branch} is set to track ${JSON.stringify(remote)}/${JSON.stringify(remoteBranch)}, which is not a valid remote and branch`, {
+      hint: `git -C ${at} branch --set-upstream-to=origin/${branch}`,
+    });
+  }
   if (remote !== "." && !config.has(`remote.${remote}.url`)) {
     return envError(`${sub.path} has no remote '${remote}' to pull ${branch} from`, { hint: `git -C ${at} remote add ${remote} URL` });
   }
@@ -80,15 +101,15 @@ export async function pullSubRepos(cwd: string, onPulled?: (r: PullResult) => vo
     const at = fromCwd(root, cwd, sub.path);
     const old = readHead(dir)?.commit ?? null;
     if (plan.switchTo) {
-      await git(["fetch", "--quiet", "--no-recurse-submodules", remote], dir);
-      const r = await gitRaw(["switch", "--quiet", branch], dir);
+      await git(["fetch", "--quiet", "--no-recurse-submodules", "--end-of-options", remote], dir);
+      const r = await gitRaw(["switch", "--quiet", "--end-of-options", branch], dir);
       if (r.code !== 0) {
         throw workError(`cannot switch ${sub.path} to its tracked branch ${branch}: ${stderrTail(r.stderr)}`, {
           hint: `check the branch of ${sub.path} in .gitmodules, or switch by hand: git -C ${at} switch BRANCH`,
         });
       }
     }
-    const r = await gitRaw(["pull", "--quiet", "--no-rebase", "--ff-only", "--no-recurse-submodules", remote, remoteBranch], dir);
+    const r = await gitRaw(["pull", "--quiet", "--no-rebase", "--ff-only", "--no-recurse-submodules", "--end-of-options", remote, remoteBranch], dir);
     if (r.code !== 0) {
       throw workError(`cannot fast-forward ${sub.path} (${branch}) to ${remote}/${remoteBranch}: ${stderrTail(r.stderr)}`, {
         hint: `merge or rebase by hand (git -C ${at} pull --rebase), then run 'dt subrepo pull' again`,

@@ -3,6 +3,7 @@ import { loadConfig } from "../config/config.ts";
 import { DtErrors, ExitCode, envError, usageError, type DtError } from "../base/errors.ts";
 import { readText, writeFileAtomic } from "../base/fs-util.ts";
 import { git } from "../git/git.ts";
+import { checkStateDir } from "../workspace/state-dir.ts";
 import { findSubRepos, findWorkspaceRoot } from "../workspace/workspace.ts";
 import { same, type FileState, type SyncStatus } from "./decide.ts";
 import { entryLocator, resolveReal, type PathContext } from "./entries.ts";
@@ -45,6 +46,8 @@ export async function runSync(options: SyncOptions): Promise<SyncResult> {
   if (options.check && options.force) throw usageError("--check changes nothing, so --force does not go with it", { hint: "drop one of the two flags" });
   const force = Boolean(options.force);
   const root = findWorkspaceRoot(options.cwd);
+  // The lock lives in .dt/: a link there would have it read from and written to elsewhere.
+  checkStateDir(root);
   const resolved = loadConfig(root, ".");
   const { from: fromRaw, files: list } = resolved.config.sync;
   const empty: SyncResult = { root, from: fromRaw, commit: null, dirty: [], mode, files: [], warnings: [], lock: { path: LOCK_PATH, written: false }, ok: true };

@@ -11,7 +11,8 @@ import { onCleanup } from "../base/lifecycle.ts";
 import { mapLimit } from "../base/pool.ts";
 import type { Stage } from "../workspace/image-ref.ts";
 import { countCases, parseJunit, renderJunit, type Counts, type TestCase } from "./junit.ts";
-import { PLUGIN_MOUNT, pytestPluginDir } from "./pytest-plugin.ts";
+import { checkStateDir, stateDir } from "../workspace/state-dir.ts";
+import { PLUGIN_MOUNT, pluginBind } from "./pytest-plugin.ts";
 import { toContainerPath } from "../run/run-env.ts";
 import { targetOf } from "../workspace/target.ts";
 import { exclusionsFor, markerFor, reportSlug, type Selection } from "./select-dirs.ts";
@@ -149,7 +150,7 @@ async function runDirTests(
     const inWorkspace = ref.stage !== "prod";
     const containerReport = inWorkspace ? toContainerPath(target.root, mount, hostReport) : hostReport;
     if (!inWorkspace) spec.binds.push(`${reportsDir}:${reportsDir}`);
-    spec.binds.push(`${pytestPluginDir()}:${PLUGIN_MOUNT}:ro`);
+    spec.binds.push(pluginBind());
     spec.env.DT_PYTHONPATH = [PLUGIN_MOUNT, spec.env.DT_PYTHONPATH].filter(Boolean).join(":");
     spec.env.DT_TEST_SUITE = options.suite;
     // Keep the source tree clean: no bytecode next to the code, pytest's cache under .dt/.
@@ -224,7 +225,9 @@ export async function runTests(engine: Engine, selection: Selection, options: Te
   }
   onEvent({ kind: "planned", dirs: jobs.map((j) => ({ dir: j.path, reasons: j.reasons, staleImage: j.staleImage })) });
   const runId = `${new Date().toISOString().replace(/[:.]/g, "-")}-${process.pid}`;
-  const reportsDir = join(selection.ws.root, ".dt", "reports", "runs", runId);
+  // Reports and pytest's cache go under .dt/, which must be the workspace's own directory.
+  checkStateDir(selection.ws.root, "pytest-cache");
+  const reportsDir = join(stateDir(selection.ws.root, "reports", "runs"), runId);
   mkdirSync(reportsDir, { recursive: true });
   // An interrupt exits from the signal handler, past the `finally` below: remove it then too.
   const removeReportsDir = () => rmSync(reportsDir, { recursive: true, force: true });

@@ -23,15 +23,19 @@ export function readChangelog(target: ChangelogDir): ChangelogEntry[] {
   return parseChangelog(text, file.rel);
 }
 
-/** Prepends an entry to the target's changelog atomically and returns the new version. */
-export function bumpVersion(target: ChangelogDir, kind: BumpKind, notes: readonly string[], date = today()): string {
+/**
+ * Prepends an entry to the target's changelog atomically and returns the new version. A
+ * changelog that is a symlink within the workspace is written through (it stays a link); its
+ * mode, line endings and BOM are kept.
+ */
+export function bumpVersion(target: ChangelogDir & { root: string }, kind: BumpKind, notes: readonly string[], date = today()): string {
   const file = changelogPath(target);
   // Read-modify-write under a lock: two bumps at once both land, one after the other.
   return withFileLock(file.abs, () => {
     const text = readText(file.abs);
     if (text === undefined) throw usageError(`cannot read ${file.rel}`, { hint: "create it with 'dt init'" });
     const bumped = bumpChangelog(text, kind, notes, date, file.rel);
-    writeFileAtomic(file.abs, bumped.text);
+    writeFileAtomic(file.abs, bumped.text, undefined, { throughLinksWithin: target.root });
     return bumped.version;
   });
 }

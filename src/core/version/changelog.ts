@@ -90,7 +90,7 @@ export function initialChangelog(name: string, date: string): string {
 
 export type BumpKind = "major" | "minor" | "patch";
 
-/** The text with a new entry prepended; the rest of the file is kept byte for byte. */
+/** The text with a new entry prepended; the rest of the file (BOM included) is kept byte for byte. */
 export function bumpChangelog(text: string, kind: BumpKind, notes: readonly string[], date: string, file?: string) {
   if (!DATE.test(date) || !isRealDate(date)) throw usageError(`--date ${date} is not a date`, { hint: "use YYYY-MM-DD" });
   if (notes.length === 0 || notes.some((n) => n.trim() === "")) {
@@ -102,8 +102,12 @@ export function bumpChangelog(text: string, kind: BumpKind, notes: readonly stri
   const entries = parseChangelog(text, file);
   const newest = entries[0]!;
   const version = semver.inc(newest.version, kind)!;
-  const entry = formatEntry({ name: newest.name, version, date, notes: notes.map((n) => n.trim()) });
-  return { version, text: `${entry}\n${text.replace(/^\uFEFF/, "").replace(/^\s*\n/, "")}` };
+  // The new entry speaks the file's dialect: its BOM and its line ending (the first one found).
+  const bom = text.startsWith("\uFEFF") ? "\uFEFF" : "";
+  const body = text.slice(bom.length);
+  const eol = /\r?\n/.exec(body)?.[0] ?? "\n";
+  const entry = formatEntry({ name: newest.name, version, date, notes: notes.map((n) => n.trim()) }).replaceAll("\n", eol);
+  return { version, text: `${bom}${entry}${eol}${body.replace(/^\s*\n/, "")}` };
 }
 
 /** Today's date on this machine's calendar, YYYY-MM-DD. */

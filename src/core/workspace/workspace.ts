@@ -2,6 +2,7 @@ import { realpathSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { usageError } from "../base/errors.ts";
 import { exists, isDir, isFile, readText } from "../base/fs-util.ts";
+import { publicUrl } from "../base/url.ts";
 import { gitRaw } from "../git/git.ts";
 import { parseGitmodules } from "../git/gitmodules.ts";
 
@@ -93,7 +94,8 @@ export function findSubRepos(root: string): SubRepo[] {
         path,
         name: decl.name,
         parent: repoRel,
-        url: decl.url,
+        // For display (dt ls, dt subrepo ls): git reads .gitmodules itself when it clones.
+        url: decl.url === null ? null : publicUrl(decl.url),
         trackedBranch: decl.branch,
         initialised: head !== undefined,
         commit: head?.commit ?? null,

@@ -45,3 +45,39 @@ test("stopped containers of the workspace and untagged images dt built go; a liv
   expect(engine.images.has(oldBuild.Id)).toBe(false);
   expect(engine.images.has(foreign.Id)).toBe(true);
 });
+
+// reliability/multi-user.test.ts runs the same as a second, non-root user against root's containers.
+test("another user's containers are theirs: left alone without allUsers, and even with it only orphans go", async () => {
+  const engine = new FakeEngine();
+  engine.addImage({ tags: ["app:local-dt"] });
+  const spec: RunSpec = {
+    image: "app:local-dt",
+    env: {},
+    workingDir: "/w",
+    binds: [],
+    labels: { [CONTAINER_LABEL.workspace]: "/ws", [CONTAINER_LABEL.runnableDir]: "." },
+    namePrefix: "app",
+    keep: true,
+  };
+  const io = { tty: false, stdin: null };
+  const theirs = async (pid: number, start: boolean) => {
+    const id = await engine.createContainer(containerConfig(spec, io, undefined));
+    const labels = engine.containers.get(id)!.config.Labels!;
+    labels[CONTAINER_LABEL.uid] = "4242";
+    labels[CONTAINER_LABEL.pid] = String(pid);
+    if (start) await engine.startContainer(id);
+    return id;
+  };
+  const stopped = await theirs(process.pid, true);
+  engine.onRun({}, { hang: true });
+  const live = await theirs(process.pid, true);
+  // Created, never started, by a dt that is gone.
+  const gone = await theirs(Bun.spawnSync(["true"]).pid, false);
+  await Bun.sleep(5);
+
+  expect((await cleanDt(engine, { workspace: "/ws", dryRun: true })).containers).toEqual([]);
+  const all = await cleanDt(engine, { workspace: "/ws", allUsers: true });
+  expect(all.containers.map((c) => c.id).sort()).toEqual([stopped, gone].map((id) => id.slice(0, 12)).sort());
+  expect(all.containers.every((c) => c.uid === 4242)).toBe(true);
+  expect(engine.containers.get(live)?.state).toBe("running");
+});

@@ -246,7 +246,8 @@ describe("bumpChangelog", () => {
     const original = "# 2.3.4\r\n-   2026-01-01   \r\n- Note with  two  spaces\r\n    continued\r\n\r\n\r\n# 2.3.3\r\n- 2025-12-31\r\n\r\n";
     const { version, text } = bumpChangelog(original, "minor", ["A", "B"], date);
     expect(version).toBe("2.4.0");
-    expect(text).toBe(`# 2.4.0\n- ${date}\n- A\n- B\n\n${original}`);
+    // The entry takes the file's CRLF: no mixed line endings.
+    expect(text).toBe(`# 2.4.0\r\n- ${date}\r\n- A\r\n- B\r\n\r\n${original}`);
   });
 
   test("several messages, trimmed, in order", () => {
@@ -254,9 +255,16 @@ describe("bumpChangelog", () => {
     expect(parseChangelog(text)[0]!.notes).toEqual(["First", "Second"]);
   });
 
-  test("leading blank lines and a BOM of the old file are not kept", () => {
+  test("leading blank lines of the old file are not kept; its BOM stays in front", () => {
     const { text } = bumpChangelog(`\ufeff\n\n${SPEC_EXAMPLE}`, "patch", ["x"], date);
-    expect(text).toBe(`# cmamp-1.4.1\n- ${date}\n- x\n\n${SPEC_EXAMPLE}`);
+    expect(text).toBe(`\ufeff# cmamp-1.4.1\n- ${date}\n- x\n\n${SPEC_EXAMPLE}`);
+  });
+
+  test("a CRLF file gets a CRLF entry; the rest is kept byte for byte", () => {
+    const crlf = SPEC_EXAMPLE.replaceAll("\n", "\r\n");
+    const { text } = bumpChangelog(`\ufeff${crlf}`, "minor", ["A", "B"], date);
+    expect(text).toBe(`\ufeff# cmamp-1.5.0\r\n- ${date}\r\n- A\r\n- B\r\n\r\n${crlf}`);
+    expect(text.replaceAll("\r\n", "").includes("\n")).toBe(false);
   });
 
   test("refuses empty messages", () => {
