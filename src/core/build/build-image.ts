@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { assetsUnder, isExecutableAsset } from "../base/assets.ts";
 import { readFileSync } from "node:fs";
-import { collectContext, contextDigest } from "./context.ts";
+import { collectContext, contextDigest, type CollectedContext } from "./context.ts";
 import type { ContextEntry } from "./context-entry.ts";
 import { parseDockerignore } from "./dockerignore.ts";
 import type { Engine, ImageInfo, ProgressStream } from "../engine/engine.ts";
@@ -27,6 +27,8 @@ export interface BuildOptions {
   buildArgs?: Record<string, string>;
   /** Appended to both tags (`-linux-arm64`), so a foreign-platform build leaves the native tags alone. */
   tagSuffix?: string;
+  /** The context, collected once when several platforms are built, so every engine gets the same files. */
+  context?: CollectedContext;
 }
 
 export type BuildEvent =
@@ -123,6 +125,11 @@ async function baseForPlatform(engine: Engine, base: string, platform: string): 
   return pinned;
 }
 
+/** The files a build of `stage` sends: the dir's, its dockerignore applied, the templates filling gaps. */
+export function collectBuildContext(target: Target, stage: BuildStage): CollectedContext {
+  return collectContext(target.absPath, ignoreFileFor(target, stage), templateFiles(), { resolveLinksWithin: target.root });
+}
+
 /** The image of this stage and version built from this very context, if there is one. */
 async function findByDigest(engine: Engine, target: Target, digest: string): Promise<string | undefined> {
   const found = await engine.listImages({ labels: [`${LABEL.contextDigest}=${digest}`, `${LABEL.workspace}=${target.root}`] });
@@ -156,7 +163,7 @@ export async function buildImage(engine: Engine, target: Target, options: BuildO
     buildArgs.BASE_IMAGE = await baseForPlatform(engine, buildArgs.BASE_IMAGE ?? target.resolved.config.base_image, options.platform);
   }
 
-  const context = collectContext(target.absPath, ignoreFileFor(target, options.stage), templateFiles(), { resolveLinksWithin: target.root });
+  const context = options.context ?? collectBuildContext(target, options.stage);
   onEvent({ kind: "context", files: context.entries.length, warnings: context.warnings });
   const digest = contextDigest(context.entries, {
     dir: target.path,
