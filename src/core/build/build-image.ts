@@ -109,7 +109,14 @@ async function baseForPlatform(engine: Engine, base: string, platform: string): 
   const [os, arch] = platform.split("/");
   const matches = (info: ImageInfo | undefined) => info?.Os === os && info?.Architecture === arch;
   const pinned = `dt-base/${base.toLowerCase().replace(/[^a-z0-9._-]+/g, "-").replace(/^[._-]+/, "")}:${os}-${arch}`;
-  if (matches(await engine.inspectImage(base))) return base;
+  // Always the pinned name, even when `base` holds this platform now: the name is part of the
+  // context digest, and `base` changes platform with every pull for another one, so a build
+  // that used it would not be recognised as unchanged the next time.
+  const current = await engine.inspectImage(base);
+  if (matches(current)) {
+    await engine.tagImage(current!.Id, pinned.split(":")[0]!, `${os}-${arch}`);
+    return pinned;
+  }
   if (matches(await engine.inspectImage(pinned))) return pinned;
   const { resolveCredentials } = await import("../registry/credentials.ts");
   const { registryHost } = await import("../registry/docker-config.ts");

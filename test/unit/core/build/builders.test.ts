@@ -90,9 +90,11 @@ describe("buildForPlatforms with builders", () => {
 
     expect([local.builds.length, builder.builds.length]).toEqual([1, 1]);
     expect([local.builds[0]!.query.platform, builder.builds[0]!.query.platform]).toEqual([native, foreign]);
-    // The same files and the same ARGs went to both engines.
+    // The same files and the same ARGs went to both engines, BASE_IMAGE naming each one's own platform of the base.
     expect(builder.builds[0]!.bytes).toBe(local.builds[0]!.bytes);
-    expect(builder.builds[0]!.query.buildargs).toEqual(local.builds[0]!.query.buildargs);
+    const args = (f: FakeEngine) => f.builds[0]!.query.buildargs as Record<string, string>;
+    expect({ ...args(builder), BASE_IMAGE: "" }).toEqual({ ...args(local), BASE_IMAGE: "" });
+    expect([args(local).BASE_IMAGE, args(builder).BASE_IMAGE]).toEqual([`dt-base/python-3.12-slim:linux-${nativeArch}`, `dt-base/python-3.12-slim:linux-${foreignArch}`]);
     expect(result.platforms.map((p) => [p.platform, p.engine, p.builder])).toEqual([
       [native, local.host, false],
       [foreign, BUILDER, true],
