@@ -196,9 +196,22 @@ describe("builders: a platform built on its own engine", () => {
     const { dir, server } = certificates();
     const tls = await proxy.open(server);
     const ws = busyboxWorkspace("tlsdoc", `builders:\n  linux/amd64: tcp://127.0.0.1:${tls}\n`);
-    const { json } = await dtJson(["doctor", "--json"], { cwd: ws, env: env({ DOCKER_TLS_VERIFY: "1", DOCKER_CERT_PATH: dir }) });
+    const { result, json } = await dtJson(["doctor", "--json"], { cwd: ws, env: env({ DOCKER_TLS_VERIFY: "1", DOCKER_CERT_PATH: dir }) });
     const row = json.checks.find((c: { name: string }) => c.name === "builder linux/amd64");
     expect(row.status).toBe("ok");
     expect(row.detail).toContain(`linux/amd64 at tcp://127.0.0.1:${tls}, builds linux/amd64 natively`);
+    // docker-modem's url.parse for a tcp:// engine: its deprecation notice is no business of the user's.
+    expect(result.stderr).toBe("");
+  }, 60_000);
+
+  test("an ssh:// builder is reached through ssh by the compiled binary: with nothing on its port, exit 3 'not reachable (ECONNREFUSED)' at once", async () => {
+    // A port just closed: nothing listens there. (The test bed has no sshd to log in to.)
+    const closed = await proxy.silent();
+    proxy.closeAll();
+    const ws = busyboxWorkspace("viassh", `builders:\n  linux/arm64: ssh://dt@127.0.0.1:${closed}\n`);
+    const r = await dt(["docker", "build", "--platform", "linux/arm64"], { cwd: join(ws, "viassh"), env: env() });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`error: the builder of linux/arm64 at ssh://dt@127.0.0.1:${closed} is not reachable (ECONNREFUSED)`);
+    expect(r.ms).toBeLessThan(5_000);
   }, 60_000);
 });
