@@ -17,8 +17,10 @@ export const lazyHeavyModules: BunPlugin = {
   name: "lazy-heavy-modules",
   setup(build) {
     build.onResolve({ filter: HEAVY }, (args) => {
-      // The stand-in's own require of the module resolves to the real package.
-      if (args.namespace === "lazy") return { path: require.resolve(args.path, { paths: [import.meta.dir] }) };
+      // The stand-in's own require of the module resolves to the real package. Bun reports that
+      // require's namespace as "file", with the stand-in's path ("ssh2") as importer; checking
+      // the namespace alone sent it back to the stand-in, which then constructed itself forever.
+      if (args.namespace === "lazy" || args.importer === args.path) return { path: require.resolve(args.path, { paths: [import.meta.dir] }) };
       return { path: args.path, namespace: "lazy" };
     });
     build.onLoad({ filter: /.*/, namespace: "lazy" }, (args) => ({ contents: standIn(args.path), loader: "js" }));

@@ -20,6 +20,10 @@ for (const [signal, code] of [
   });
 }
 
+// A dependency's deprecation notice (docker-modem's url.parse, for every tcp:// and ssh:// engine)
+// is nothing a user can act on, and stderr is for dt's own words.
+process.noDeprecation = true;
+
 const argv = process.argv.slice(2);
 if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {
   const { DT_VERSION } = await import("./core/base/dt-version.ts");

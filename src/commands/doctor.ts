@@ -5,7 +5,7 @@ import { jsonArgs } from "./_shared.ts";
 export default defineCommand({
   meta: {
     name: "doctor",
-    description: "Check git, the engine (reachable, version, arch), QEMU for the configured platforms, registry credentials, dt.yaml, changelogs and sub-repos",
+    description: "Check git, the engine (reachable, version, arch), QEMU for the configured platforms, each builder of dt.yaml (reachable, its platform), registry credentials, dt.yaml, changelogs and sub-repos",
   },
   args: { ...jsonArgs },
   async run({ args, cwd }) {

@@ -186,7 +186,8 @@ describe("multi-arch", () => {
     if (!testbed().images.busyboxArm64) throw new Error("the test bed has no arm64 busybox (QEMU missing?)");
     // A multi-arch base in the registry: the builder pulls the right platform of it for each build.
     const base = `${testbed().registry}/${ns}/base`;
-    cleanupRepos.push(base, `${testbed().registry}/${ns}/multi`);
+    // With the pins dt makes of each platform's base (dt-base/...:linux-ARCH), unique to this run.
+    cleanupRepos.push(base, `${testbed().registry}/${ns}/multi`, `dt-base/${base.replace(/[^a-z0-9._-]+/g, "-")}-multi`);
     for (const [image, arch] of [[testbed().images.busybox, "amd64"], [testbed().images.busyboxArm64!, "arm64"]] as const) {
       await docker.getImage(image).tag({ repo: base, tag: arch });
       const push = Bun.spawnSync(["docker", "push", `${base}:${arch}`]);

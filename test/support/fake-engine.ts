@@ -81,7 +81,9 @@ const transfer = (head: string, layer: string, [begin, moving, done]: string[], 
   ]);
 
 export class FakeEngine implements Engine {
-  readonly host = "unix:///fake/docker.sock";
+  readonly host: string;
+  /** The engine's own architecture (`/version`), and that of what it builds without a platform. */
+  readonly arch: string;
   // No socket to mount: --sibling runs skip the bind, and nothing stats a host path.
   readonly socketPath = undefined;
 
@@ -104,6 +106,17 @@ export class FakeEngine implements Engine {
   private down = false;
   private seq = 0;
 
+  /** A second fake is another engine: a builder of dt.yaml at `host`, of `arch`. */
+  constructor(options: { host?: string; arch?: string } = {}) {
+    this.host = options.host ?? "unix:///fake/docker.sock";
+    this.arch = options.arch ?? HOST_ARCH;
+  }
+
+  /** From now on every call fails as an engine that went away does. */
+  stop(): void {
+    this.down = true;
+  }
+
   /** Containers of `image` (exact name) or whose command contains `command` behave so; the latest match wins. */
   onRun(match: { image?: string; command?: string }, behaviour: Behaviour): void {
     this.scripts.push({ ...match, behaviour });
@@ -115,7 +128,7 @@ export class FakeEngine implements Engine {
       Id: seed.id ?? `sha256:${sha(`image-${++this.seq}`)}`,
       tags: new Set(),
       labels: { ...seed.labels },
-      Architecture: seed.arch ?? HOST_ARCH,
+      Architecture: seed.arch ?? this.arch,
       RepoDigests: [],
     };
     this.images.set(image.Id, image);
@@ -148,7 +161,7 @@ export class FakeEngine implements Engine {
 
   async version(): Promise<EngineInfo> {
     this.record("version");
-    return { version: "fake", apiVersion: "1.45", os: "linux", arch: HOST_ARCH, host: this.host };
+    return { version: "fake", apiVersion: "1.45", os: "linux", arch: this.arch, host: this.host };
   }
 
   async ping(): Promise<void> {

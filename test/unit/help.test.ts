@@ -171,7 +171,7 @@ describe("--help", () => {
 
   test("dt doctor", async () => {
     expect(await help("doctor")).toMatchInlineSnapshot(`
-      "Check git, the engine (reachable, version, arch), QEMU for the configured platforms, registry credentials, dt.yaml, changelogs and sub-repos (dt doctor)
+      "Check git, the engine (reachable, version, arch), QEMU for the configured platforms, each builder of dt.yaml (reachable, its platform), registry credentials, dt.yaml, changelogs and sub-repos (dt doctor)
 
       USAGE dt doctor [OPTIONS]
 
@@ -220,7 +220,7 @@ describe("--help", () => {
             --stage=<local|prod>    local (default) or prod
                --version=<X.Y.Z>    Version to build (default: the changelog's)
               --from=<dev|local>    prod only: build FROM the dev (default) or the local image
-        --platform=<OS/ARCH,...>    Platforms to build, comma-separated (default: the host's; with --push, platforms: of dt.yaml). A foreign one's tags end in -linux-arm64
+        --platform=<OS/ARCH,...>    Platforms to build, comma-separated (default: the host's; with --push, platforms: of dt.yaml). A foreign one's tags end in -linux-arm64. Each is built on its builder of dt.yaml if it has one
                       --no-cache    Build even if the context is unchanged, without the layer cache
          --build-arg=<KEY=VALUE>    KEY=VALUE passed to the Dockerfile, over docker.build_args (repeatable)
                            --all    Build every runnable dir of the workspace, past failures; a table at the end
@@ -396,7 +396,7 @@ describe("--help", () => {
                    --skip-tests    Do not run the suites before pushing
                  --suite=<NAME>    Suite to run before pushing (repeatable; default fast and slow)
               --registry=<NAME>    Release to this registry of registries: (repeatable; default registry:)
-             --platform=<P,...>    Platforms, comma-separated (default: platforms: in dt.yaml, else this host's)
+             --platform=<P,...>    Platforms, comma-separated (default: platforms: in dt.yaml, else this host's), each built on its builder of dt.yaml if it has one
                       --dry-run    Print the plan, do nothing
         --build-arg=<KEY=VALUE>    KEY=VALUE passed to the Dockerfile, over docker.build_args (repeatable)
                    --dir=<PATH>    Runnable dir to act on (default: the one around the current dir)

@@ -18,7 +18,7 @@ export default defineCommand({
     from: { type: "enum", options: ["dev", "local"], description: "prod only: build FROM the dev (default) or the local image", valueHint: "dev|local" },
     platform: {
       type: "string",
-      description: "Platforms to build, comma-separated (default: the host's; with --push, platforms: of dt.yaml). A foreign one's tags end in -linux-arm64",
+      description: "Platforms to build, comma-separated (default: the host's; with --push, platforms: of dt.yaml). A foreign one's tags end in -linux-arm64. Each is built on its builder of dt.yaml if it has one",
       valueHint: "OS/ARCH,...",
     },
     "no-cache": { type: "boolean", description: "Build even if the context is unchanged, without the layer cache" },
@@ -57,7 +57,7 @@ export default defineCommand({
       result = await buildForPlatforms(engine, target, options, (e) => {
         if (e.kind !== "build") return onTransfer(e);
         const b = e.event;
-        if (b.kind === "step") bar.step(b.text);
+        if (b.kind === "step") bar.step((options.platforms?.length ?? 0) > 1 || options.push ? `${e.platform}: ${b.text}` : b.text);
         else if (b.kind === "output") bar.detail(b.text);
         else for (const w of b.warnings) warn(w);
       });
@@ -114,9 +114,12 @@ async function buildAll(engine: Engine, cwd: string, options: PlatformBuildOptio
 }
 
 function summary(result: import("../../core/build/build-platforms.ts").PlatformBuildResult): string {
-  const each = result.platforms.map((b) =>
-    b.skipped ? `${b.image} is up to date (context unchanged), build skipped` : `built ${b.image} (${b.id.replace(/^sha256:/, "").slice(0, 12)})`,
-  );
+  // Where each image is, once there is more than one engine: a builder keeps what it built.
+  const engines = new Set(result.platforms.map((b) => b.engine)).size;
+  const each = result.platforms.map((b) => {
+    const what = b.skipped ? `${b.image} is up to date (context unchanged), build skipped` : `built ${b.image} (${b.id.replace(/^sha256:/, "").slice(0, 12)})`;
+    return engines > 1 || b.builder ? `${what} on ${b.builder ? `the builder ${b.engine}, where it stays` : `the local engine ${b.engine}`}` : what;
+  });
   const pushed = result.pushed.map((t) => `${t.repository}:${t.tag}`);
   return [...each, ...(pushed.length ? [`pushed ${pushed.join(", ")}`] : [])].join("; ");
 }

@@ -14,7 +14,7 @@ export default defineCommand({
     "skip-tests": { type: "boolean", description: "Do not run the suites before pushing" },
     suite: { type: "string", description: "Suite to run before pushing (repeatable; default fast and slow)", valueHint: "NAME", repeatable: true },
     registry: { type: "string", description: "Release to this registry of registries: (repeatable; default registry:)", valueHint: "NAME", repeatable: true },
-    platform: { type: "string", description: "Platforms, comma-separated (default: platforms: in dt.yaml, else this host's)", valueHint: "P,..." },
+    platform: { type: "string", description: "Platforms, comma-separated (default: platforms: in dt.yaml, else this host's), each built on its builder of dt.yaml if it has one", valueHint: "P,..." },
     "dry-run": { type: "boolean", description: "Print the plan, do nothing" },
     ...buildArgArgs,
     ...dirArgs,

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { assetsUnder, isExecutableAsset } from "../base/assets.ts";
 import { readFileSync } from "node:fs";
-import { collectContext, contextDigest } from "./context.ts";
+import { collectContext, contextDigest, type CollectedContext } from "./context.ts";
 import type { ContextEntry } from "./context-entry.ts";
 import { parseDockerignore } from "./dockerignore.ts";
 import type { Engine, ImageInfo, ProgressStream } from "../engine/engine.ts";
@@ -30,6 +30,8 @@ export interface BuildOptions {
   buildArgs?: Record<string, string>;
   /** Appended to both tags (`-linux-arm64`), so a foreign-platform build leaves the native tags alone. */
   tagSuffix?: string;
+  /** The context, collected once when several platforms are built, so every engine gets the same files. */
+  context?: CollectedContext;
 }
 
 export type BuildEvent =
@@ -112,7 +114,14 @@ async function baseForPlatform(engine: Engine, base: string, platform: string): 
   const [os, arch] = platform.split("/");
   const matches = (info: ImageInfo | undefined) => info?.Os === os && info?.Architecture === arch;
   const pinned = `dt-base/${base.toLowerCase().replace(/[^a-z0-9._-]+/g, "-").replace(/^[._-]+/, "")}:${os}-${arch}`;
-  if (matches(await engine.inspectImage(base))) return base;
+  // Always the pinned name, even when `base` holds this platform now: the name is part of the
+  // context digest, and `base` changes platform with every pull for another one, so a build
+  // that used it would not be recognised as unchanged the next time.
+  const current = await engine.inspectImage(base);
+  if (matches(current)) {
+    await engine.tagImage(current!.Id, pinned.split(":")[0]!, `${os}-${arch}`);
+    return pinned;
+  }
   if (matches(await engine.inspectImage(pinned))) return pinned;
   const { resolveCredentials } = await import("../registry/credentials.ts");
   const { registryHost } = await import("../registry/docker-config.ts");
@@ -126,6 +135,11 @@ async function baseForPlatform(engine: Engine, base: string, platform: string): 
   }
   await engine.tagImage(pulled!.Id, pinned.split(":")[0]!, `${os}-${arch}`);
   return pinned;
+}
+
+/** The files a build of `stage` sends: the dir's, its dockerignore applied, the templates filling gaps. */
+export function collectBuildContext(target: Target, stage: BuildStage): CollectedContext {
+  return collectContext(target.absPath, ignoreFileFor(target, stage), templateFiles(), { resolveLinksWithin: target.root });
 }
 
 /** The image of this stage and version built from this very context, if there is one. */
@@ -172,7 +186,7 @@ async function buildUnlocked(engine: Engine, target: Target, options: BuildOptio
     buildArgs.BASE_IMAGE = await baseForPlatform(engine, buildArgs.BASE_IMAGE ?? target.resolved.config.base_image, options.platform);
   }
 
-  const context = collectContext(target.absPath, ignoreFileFor(target, options.stage), templateFiles(), { resolveLinksWithin: target.root });
+  const context = options.context ?? collectBuildContext(target, options.stage);
   onEvent({ kind: "context", files: context.entries.length, warnings: context.warnings });
   const digest = contextDigest(context.entries, {
     dir: target.path,

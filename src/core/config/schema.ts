@@ -78,7 +78,10 @@ export const DT_YAML_SCHEMA = {
       kind: "map",
       description: "a native engine per platform (DOCKER_HOST syntax)",
       key: { pattern: PLATFORM, expected: "a platform like linux/arm64" },
-      value: str("DOCKER_HOST of the builder"),
+      value: str("DOCKER_HOST of the builder", {
+        pattern: /^(unix:\/\/\/.+|tcp:\/\/[^/]+\/?|ssh:\/\/[^/]+\/?)$/,
+        expected: "an engine address like ssh://user@host, tcp://host:2376 or unix:///var/run/docker.sock",
+      }),
     },
     base_image: str("FROM of the embedded dev template"),
     version_policy: str("code vs container version match", { enum: ["exact", "minor", "major"] }),

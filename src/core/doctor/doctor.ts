@@ -10,6 +10,8 @@ import { DtError } from "../base/errors.ts";
 import { readText } from "../base/fs-util.ts";
 import { gitRaw } from "../git/git.ts";
 import { canRunPlatform, hostPlatform } from "../base/platform.ts";
+import { checkBuilder, RELAX_ARCH_ENV } from "../build/builders.ts";
+import { connectEngineAt } from "../engine/connect.ts";
 import { scanWorkspace, type Workspace } from "../workspace/workspace.ts";
 import { assertUniqueImages } from "../workspace/image-names.ts";
 
@@ -61,6 +63,27 @@ function checkPlatforms(platforms: readonly string[], native: string): Check[] {
           "apt-get install qemu-user-static binfmt-support && update-binfmts --enable",
         );
   });
+}
+
+/**
+ * Each builder of dt.yaml, all at once: it answers, and it is an engine of its platform (so no
+ * QEMU is needed there). A builder that is the local engine is checked as one.
+ */
+async function checkBuilders(config: DtConfig, local: Engine, connect: (host: string) => Promise<Engine>): Promise<Check[]> {
+  return Promise.all(
+    Object.entries(config.builders).map(async ([platform, host]) => {
+      const name = `builder ${platform}`;
+      try {
+        const engine = host === local.host ? local : await connect(host);
+        const { info, relaxed } = await checkBuilder(engine, platform, host);
+        const what = `Docker ${info.version} ${info.os}/${info.arch} at ${host}`;
+        if (relaxed) return warn(name, `${what}: not a ${platform} engine, accepted because ${RELAX_ARCH_ENV}=1 (for dt's own tests only)`, `unset ${RELAX_ARCH_ENV}`);
+        return ok(name, `${what}, builds ${platform} natively`);
+      } catch (e) {
+        return fromError(name, e);
+      }
+    }),
+  );
 }
 
 function checkCredentials(config: DtConfig): Check[] {
@@ -156,8 +179,8 @@ function checkSubRepos(ws: Workspace): Check {
   return fail("sub-repos", `not initialised: ${missing.map((s) => s.path).join(", ")}`, "dt subrepo update (or git submodule update --init --recursive)");
 }
 
-/** Every check of `dt doctor`, run concurrently; never throws. */
-export async function runDoctor(cwd: string, engine: Engine): Promise<Check[]> {
+/** Every check of `dt doctor`, run concurrently; never throws. `connect` reaches a builder. */
+export async function runDoctor(cwd: string, engine: Engine, connect: (host: string) => Promise<Engine> = connectEngineAt): Promise<Check[]> {
   const [git, engineCheck, workspace] = await Promise.all([
     checkGit(cwd),
     checkEngine(engine),
@@ -192,7 +215,11 @@ export async function runDoctor(cwd: string, engine: Engine): Promise<Check[]> {
   }
   checks.push(...checkRunnableDirs(ws));
   if (rootConfig) {
-    checks.push(...checkPlatforms(rootConfig.platforms, engineCheck.platform ?? hostPlatform()));
+    const builders = rootConfig.builders;
+    // A platform with a builder elsewhere needs no QEMU here; its builder's row says whether it is fit.
+    const here = rootConfig.platforms.filter((p) => !builders[p] || builders[p] === engine.host);
+    checks.push(...checkPlatforms(here, engineCheck.platform ?? hostPlatform()));
+    checks.push(...(await checkBuilders(rootConfig, engine, connect)));
     checks.push(...checkCredentials(rootConfig));
     checks.push(...checkSetenvPaths(ws));
   }

@@ -6,6 +6,11 @@ import { engineHost } from "./engine-host.ts";
  * dockerode is imported on the first call that needs it.
  */
 export async function connectEngine(): Promise<Engine> {
+  return connectEngineAt(engineHost());
+}
+
+/** The engine at `host` (DOCKER_HOST syntax), such as a builder of dt.yaml. */
+export async function connectEngineAt(host: string): Promise<Engine> {
   const { DockerEngine } = await import("./docker-engine.ts");
-  return new DockerEngine(engineHost());
+  return new DockerEngine(host);
 }

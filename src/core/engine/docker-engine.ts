@@ -21,6 +21,7 @@ import type {
   ProgressStream,
 } from "./engine.ts";
 import { engineBodyMessage, engineCall, engineError, isNotFound, statusOf } from "./engine-errors.ts";
+import { dockerodeOptions } from "./dockerode-options.ts";
 import { plainEngineAddress, hostPort, type PlainEngineAddress } from "./engine-host.ts";
 
 export class DockerEngine implements Engine {
@@ -34,7 +35,8 @@ export class DockerEngine implements Engine {
   }
 
   private dockerode(): Promise<Docker> {
-    this.client ??= import("dockerode").then(({ default: Dockerode }) => new Dockerode());
+    // The engine of `host`, which for a builder is not the one DOCKER_HOST names.
+    this.client ??= import("dockerode").then(({ default: Dockerode }) => new Dockerode(dockerodeOptions(this.host)));
     return this.client;
   }
 

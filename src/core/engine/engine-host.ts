@@ -4,13 +4,19 @@ export const engineHost = (env = process.env) => env.DOCKER_HOST || "unix:///var
 export type PlainEngineAddress = { unix: string } | { hostname: string; port: number };
 
 /**
+ * Whether tcp:// engines are spoken to over TLS, as the Docker CLI decides it: DOCKER_TLS_VERIFY
+ * or DOCKER_TLS set to anything. DOCKER_CERT_PATH alone only says where the certificates are.
+ */
+export const wantsTls = (env = process.env) => Boolean(env.DOCKER_TLS_VERIFY || env.DOCKER_TLS);
+
+/**
  * Where dt can talk HTTP to the engine itself: its unix socket, or a tcp:// address without
  * TLS. Null for TLS and ssh:// engines, which only dockerode handles.
  */
 export function plainEngineAddress(env = process.env): PlainEngineAddress | null {
   const host = engineHost(env);
   if (host.startsWith("unix://")) return { unix: host.slice("unix://".length) };
-  if (!host.startsWith("tcp://") || env.DOCKER_TLS_VERIFY || env.DOCKER_CERT_PATH) return null;
+  if (!host.startsWith("tcp://") || wantsTls(env)) return null;
   const url = new URL(`http://${host.slice("tcp://".length)}`);
   return { hostname: url.hostname.replace(/^\[(.*)\]$/, "$1"), port: Number(url.port || 2375) };
 }

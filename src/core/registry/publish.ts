@@ -1,6 +1,7 @@
 import { workError } from "../base/errors.ts";
 import { platformTagSuffix } from "../base/platform.ts";
-import type { Engine } from "../engine/engine.ts";
+import { onItsEngine } from "../build/builders.ts";
+import type { AuthConfig, Engine } from "../engine/engine.ts";
 import type { ImageRef } from "../workspace/image-ref.ts";
 import type { IndexEntry } from "./manifest.ts";
 import { resolveCredentials } from "./credentials.ts";
@@ -24,51 +25,74 @@ export async function authFor(host: string) {
   return (await resolveCredentials(host)) ?? undefined;
 }
 
+/** A built image and the engine that holds it: it is pushed from there. */
+export interface BuiltImage {
+  engine: Engine;
+  image: string;
+  /** The builder of dt.yaml that engine is, named in errors; null or absent for the local engine. */
+  builder?: string | null;
+}
+
+/** Pushes one platform's image from its engine; a builder's failure names the builder. */
+const pushFrom = (platform: string, b: BuiltImage, repository: string, tag: string, auth: AuthConfig | undefined, onEvent: (e: PublishEvent) => void) =>
+  onItsEngine({ platform, engine: b.engine, builder: b.builder ?? null }, () =>
+    pushImage(b.engine, repository, tag, auth, (progress) => onEvent({ kind: "transfer", what: `${repository}:${tag}`, progress })),
+  );
+
 /**
- * Pushes `repository:tag` for every platform image and, for several platforms, writes the
- * manifest list under the tag. Returns the digest the tag ends up at.
+ * Pushes `repository:tag` of every platform, each from the engine that built it, and, for
+ * several platforms, writes the manifest list under the tag once all are in the registry.
+ * Returns the digest the tag ends up at.
  */
-async function pushPlatforms(engine: Engine, d: Destination, tag: string, platforms: string[], onEvent: (e: PublishEvent) => void): Promise<string> {
+async function pushPlatforms(
+  d: Destination,
+  tag: string,
+  platforms: string[],
+  built: ReadonlyMap<string, BuiltImage>,
+  onEvent: (e: PublishEvent) => void,
+): Promise<string> {
   const auth = await authFor(d.host);
   if (platforms.length === 1) {
     onEvent({ kind: "step", text: `push ${d.repository}:${tag}` });
-    const { digest } = await pushImage(engine, d.repository, tag, auth, (progress) => onEvent({ kind: "transfer", what: `${d.repository}:${tag}`, progress }));
+    const { digest } = await pushFrom(platforms[0]!, built.get(platforms[0]!)!, d.repository, tag, auth, onEvent);
     return digest ?? (await d.client.headManifest(d.path, tag))!.digest;
   }
-  const entries: IndexEntry[] = [];
-  for (const platform of platforms) {
-    const platformTag = `${tag}${platformTagSuffix(platform)}`;
-    onEvent({ kind: "step", text: `push ${d.repository}:${platformTag}` });
-    await pushImage(engine, d.repository, platformTag, auth, (progress) => onEvent({ kind: "transfer", what: `${d.repository}:${platformTag}`, progress }));
-    const head = await d.client.headManifest(d.path, platformTag);
-    if (!head) throw workError(`${d.repository}:${platformTag} is not in the registry after its push`);
-    const [os, architecture, variant] = platform.split("/");
-    entries.push({ digest: head.digest, size: head.size, mediaType: head.mediaType, platform: { os: os!, architecture: architecture!, ...(variant ? { variant } : {}) } });
-  }
+  // Each engine pushes its own platform, all at once: builders are usually other machines.
+  const entries: IndexEntry[] = await Promise.all(
+    platforms.map(async (platform) => {
+      const platformTag = `${tag}${platformTagSuffix(platform)}`;
+      onEvent({ kind: "step", text: `push ${d.repository}:${platformTag}` });
+      await pushFrom(platform, built.get(platform)!, d.repository, platformTag, auth, onEvent);
+      const head = await d.client.headManifest(d.path, platformTag);
+      if (!head) throw workError(`${d.repository}:${platformTag} is not in the registry after its push`);
+      const [os, architecture, variant] = platform.split("/");
+      return { digest: head.digest, size: head.size, mediaType: head.mediaType, platform: { os: os!, architecture: architecture!, ...(variant ? { variant } : {}) } };
+    }),
+  );
   onEvent({ kind: "step", text: `write the manifest list ${d.repository}:${tag} (${platforms.join(", ")})` });
   return d.client.putIndex(d.path, tag, entries);
 }
 
 /**
- * Tags each platform's built image (`built`: platform → local image) for every destination and
- * pushes: the versioned tag (a manifest list when there are several platforms), then the
- * floating tag pointed at it in the registry.
+ * Tags each platform's built image (`built`: platform → image and its engine) for every
+ * destination, on that engine, and pushes: the versioned tag (a manifest list when there are
+ * several platforms), then the floating tag pointed at it in the registry.
  */
 export async function publish(
-  engine: Engine,
   dests: Destination[],
   ref: ImageRef,
   platforms: string[],
-  built: ReadonlyMap<string, string>,
+  built: ReadonlyMap<string, BuiltImage>,
   onEvent: (e: PublishEvent) => void,
 ): Promise<ReleasedTag[]> {
   const pushed: ReleasedTag[] = [];
   for (const d of dests) {
     for (const p of platforms) {
       const suffix = registrySuffix(p, platforms);
-      for (const tag of [ref.versionedTag, ref.floatingTag]) await engine.tagImage(built.get(p)!, d.repository, `${tag}${suffix}`);
+      const { engine, image } = built.get(p)!;
+      for (const tag of [ref.versionedTag, ref.floatingTag]) await engine.tagImage(image, d.repository, `${tag}${suffix}`);
     }
-    const digest = await pushPlatforms(engine, d, ref.versionedTag, platforms, onEvent);
+    const digest = await pushPlatforms(d, ref.versionedTag, platforms, built, onEvent);
     pushed.push({ registry: d.host, repository: d.repository, tag: ref.versionedTag, digest });
     onEvent({ kind: "step", text: `point ${d.repository}:${ref.floatingTag} at ${ref.versionedTag}` });
     const floatingDigest = await d.client.copyTag(d.path, ref.versionedTag, ref.floatingTag);

@@ -37,7 +37,7 @@ export async function pushStage(engine: Engine, target: Target, options: StageOp
   }
   // One platform, the host's: the image as it is on this engine, published as a release would.
   const native = hostPlatform();
-  const pushed = await publish(engine, [d], ref, [native], new Map([[native, source]]), onEvent);
+  const pushed = await publish([d], ref, [native], new Map([[native, { engine, image: source }]]), onEvent);
   return { dir: target.path, image: source, tags: pushed.map(({ repository, tag, digest }) => ({ repository, tag, digest })) };
 }
 

@@ -1,6 +1,7 @@
 import { DtError, usageError } from "../base/errors.ts";
-import { hostPlatform, platformBuild, platformSuffix, requireBuildable } from "../base/platform.ts";
-import { buildImage, type BuildEvent } from "../build/build-image.ts";
+import { hostPlatform, platformBuild, platformSuffix } from "../base/platform.ts";
+import { buildImage, collectBuildContext, type BuildEvent } from "../build/build-image.ts";
+import { builderHosts, enginesFor, onItsEngine, queued, whereBuilt } from "../build/builders.ts";
 import type { Engine } from "../engine/engine.ts";
 import { destinations, type Destination } from "../registry/destinations.ts";
 import { authFor, publish, registrySuffix, type PublishEvent, type ReleasedTag } from "../registry/publish.ts";
@@ -22,6 +23,8 @@ export interface ReleaseOptions {
   dryRun?: boolean;
   /** --build-arg, over docker.build_args. */
   buildArgs?: Record<string, string>;
+  /** How a builder of dt.yaml is reached (tests give fakes). */
+  connect?: (host: string) => Promise<Engine>;
 }
 
 export type ReleaseEvent =
@@ -35,6 +38,8 @@ export interface ReleaseResult {
   stage: ReleaseStage;
   version: string;
   platforms: string[];
+  /** The engine each platform is built on (and pushed from): the local one's address or its builder's. */
+  builtOn: Record<string, string>;
   plan: string[];
   alreadyReleased: boolean;
   pushed: ReleasedTag[];
@@ -83,7 +88,11 @@ async function releasedElsewhere(dests: Destination[], tag: string, contextDiges
   return present === dests.length;
 }
 
-/** `dt docker release dev|prod` (SPEC): build, test, tag versioned and floating, push. */
+/**
+ * `dt docker release dev|prod` (SPEC): build (each platform on its engine, engines in parallel),
+ * test in the host's platform image on the local engine, tag versioned and floating, push each
+ * platform from the engine that built it, join them. Nothing is pushed unless all that succeeded.
+ */
 export async function release(engine: Engine, target: Target, ws: Workspace, options: ReleaseOptions, onEvent: (e: ReleaseEvent) => void = () => {}): Promise<ReleaseResult> {
   const version = options.version ?? target.version;
   const native = hostPlatform();
@@ -91,67 +100,80 @@ export async function release(engine: Engine, target: Target, ws: Workspace, opt
   if (!platforms.includes(native) && !options.skipTests) {
     throw usageError(`the tests run in the ${native} image, which ${platforms.join(", ")} does not include`, { hint: `add ${native} or use --skip-tests` });
   }
-  requireBuildable(platforms, native);
   const dests = destinations(target, options.registries);
   const suites = options.suites?.length ? options.suites : ["fast", "slow"];
   const stageRef = target.ref(options.stage, version);
   const sourceStage = options.stage === "dev" ? "local" : "prod";
+  // The tests run on the local engine, so the host's platform is built there when they run.
+  const choice = { native, nativeOnLocal: !options.skipTests };
+  const { builders } = target.resolved.config;
+  const hosts = builderHosts(platforms, builders, engine.host, choice);
+  const where = platforms.map((p) => (hosts.get(p) ? whereBuilt(p, hosts.get(p)!) : p)).join(", ");
   const plan = [
     options.stage === "dev"
-      ? `build the local image of ${target.path} ${version} for ${platforms.join(", ")}`
-      : `build the prod image of ${target.path} ${version} FROM dev-${version} (pulled if missing)`,
+      ? `build the local image of ${target.path} ${version} for ${where}`
+      : `build the prod image of ${target.path} ${version} FROM dev-${version} (pulled if missing) for ${where}`,
     options.skipTests ? "skip the tests (--skip-tests)" : `run the suites ${suites.join(", ")} in the ${native} ${sourceStage} image`,
     ...dests.map((d) => `tag and push ${d.repository}:${stageRef.versionedTag} and :${stageRef.floatingTag}`),
   ];
-  const result: ReleaseResult = { dir: target.path, stage: options.stage, version, platforms, plan, alreadyReleased: false, pushed: [], tests: [] };
+  const builtOn = Object.fromEntries(platforms.map((p) => [p, hosts.get(p) ?? engine.host]));
+  const result: ReleaseResult = { dir: target.path, stage: options.stage, version, platforms, builtOn, plan, alreadyReleased: false, pushed: [], tests: [] };
   if (options.dryRun) return result;
+
+  const engines = await enginesFor(engine, platforms, builders, choice, options.connect);
+  const engineOf = (p: string) => engines.find((pe) => pe.platform === p)!;
+  if (platforms.includes(native) && builders[native] && builders[native] !== engine.host && choice.nativeOnLocal) {
+    onEvent({ kind: "step", text: `${native} is built on the local engine, where the tests run (not on its builder ${builders[native]})` });
+  }
 
   // The cheap question first: a finished release is recognised without building or testing.
   const firstSuffix = registrySuffix(platforms[0]!, platforms);
-  if (await pushedFromHere(engine, dests, stageRef.versionedTag, (d) => `${d.repository}:${stageRef.versionedTag}${firstSuffix}`)) {
+  if (await pushedFromHere(engineOf(platforms[0]!).engine, dests, stageRef.versionedTag, (d) => `${d.repository}:${stageRef.versionedTag}${firstSuffix}`)) {
     return { ...result, alreadyReleased: true };
   }
 
   if (options.stage === "prod") {
-    for (const p of platforms) {
-      const devTag = `${target.ref("dev", version).versionedTag}${platformSuffix(p, native)}`;
+    // Each engine builds FROM the dev image of its own platform, so each pulls its own.
+    for (const pe of engines) {
+      const devTag = `${target.ref("dev", version).versionedTag}${platformSuffix(pe.platform, native)}`;
       const devName = `${stageRef.repository}:${devTag}`;
-      if (!(await engine.inspectImage(devName))) {
-        onEvent({ kind: "step", text: `pull ${devName}` });
+      await onItsEngine(pe, async () => {
+        if (await pe.engine.inspectImage(devName)) return;
+        onEvent({ kind: "step", text: `pull ${devName}${pe.builder ? ` on the builder ${pe.builder}` : ""}` });
         const d = dests[0]!;
         const remote = `${d.repository}:${target.ref("dev", version).versionedTag}`;
-        await pullImage(engine, remote, await authFor(d.host), {
-          platform: p,
+        await pullImage(pe.engine, remote, await authFor(d.host), {
+          platform: pe.platform,
           onProgress: (progress) => onEvent({ kind: "transfer", what: remote, progress }),
         });
-        if (remote !== devName) await engine.tagImage(remote, stageRef.repository, devTag);
-      }
+        if (remote !== devName) await pe.engine.tagImage(remote, stageRef.repository, devTag);
+      });
     }
   }
 
-  const built = new Map<string, string>();
-  for (const p of platforms) {
-    onEvent({ kind: "step", text: `build ${sourceStage} ${target.path} ${version} (${p})` });
-    const b = await buildImage(
-      engine,
-      target,
-      {
-        stage: options.stage === "dev" ? "local" : "prod",
-        version,
-        buildArgs: options.buildArgs,
-        ...platformBuild(p, platforms, native),
-      },
-      (event) => onEvent({ kind: "build", event, platform: p }),
-    );
-    built.set(p, b.image);
-    if (p === platforms[0] && (await releasedElsewhere(dests, stageRef.versionedTag, b.contextDigest))) {
-      return { ...result, alreadyReleased: true };
-    }
+  const context = collectBuildContext(target, sourceStage);
+  const builds = await Promise.all(
+    engines.map((pe) =>
+      queued(pe, async () => {
+        onEvent({ kind: "step", text: `build ${sourceStage} ${target.path} ${version} (${whereBuilt(pe.platform, pe.builder)})` });
+        return buildImage(
+          pe.engine,
+          target,
+          { stage: sourceStage, version, buildArgs: options.buildArgs, context, ...platformBuild(pe.platform, platforms, native) },
+          (event) => onEvent({ kind: "build", event, platform: pe.platform }),
+        );
+      }),
+    ),
+  );
+  if (await releasedElsewhere(dests, stageRef.versionedTag, builds[0]!.contextDigest)) {
+    return { ...result, alreadyReleased: true };
   }
+  const built = new Map(engines.map((pe, i) => [pe.platform, { engine: pe.engine, image: builds[i]!.image, builder: pe.builder }]));
 
   if (!options.skipTests) {
+    const tested = built.get(native)!.image;
     for (const suite of suites) {
-      onEvent({ kind: "step", text: `test: suite ${suite} in ${built.get(native)}` });
+      onEvent({ kind: "step", text: `test: suite ${suite} in ${tested}` });
       const report = await runTests(
         engine,
         { ws, base: null, dirs: [{ path: target.path, absPath: target.absPath, reasons: ["release"], staleImage: false }] },
@@ -160,14 +182,13 @@ export async function release(engine: Engine, target: Target, ws: Workspace, opt
       );
       result.tests.push(report);
       if (!report.ok) {
-        throw new DtError(1, `the ${suite} suite failed in ${built.get(native)}; nothing was pushed`, {
+        throw new DtError(1, `the ${suite} suite failed in ${tested}; nothing was pushed`, {
           hint: "fix the tests (dt test --suite " + suite + "), or release anyway with --skip-tests",
         });
       }
     }
   }
 
-  result.pushed.push(...(await publish(engine, dests, stageRef, platforms, built, onEvent)));
+  result.pushed.push(...(await publish(dests, stageRef, platforms, built, onEvent)));
   return result;
 }
-

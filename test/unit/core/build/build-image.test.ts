@@ -62,4 +62,20 @@ describe("buildImage", () => {
     expect(engine.images.size).toBe(0);
     expect(engine.callsTo("tagImage")).toEqual([]);
   });
+
+  // e2e: builders.test.ts "a two-platform release built on two engines ..." (the build after it is skipped)
+  test("a platform build uses the pinned base, so a pull of the base for another platform does not make it look changed", async () => {
+    const engine = new FakeEngine();
+    const { target } = runnableTarget();
+    const native = `linux/${engine.arch}`;
+    const base = engine.addImage({ tags: ["python:3.12-slim"] });
+    const first = await buildImage(engine, target, { stage: "local", platform: native });
+    expect(engine.builds[0]!.query.buildargs).toMatchObject({ BASE_IMAGE: `dt-base/python-3.12-slim:linux-${engine.arch}` });
+    expect(engine.image(`dt-base/python-3.12-slim:linux-${engine.arch}`)?.Id).toBe(base.Id);
+    // What a pull of another platform's variant does to the name.
+    engine.addImage({ tags: ["python:3.12-slim"], arch: engine.arch === "amd64" ? "arm64" : "amd64" });
+    const again = await buildImage(engine, target, { stage: "local", platform: native });
+    expect({ skipped: again.skipped, digest: again.contextDigest }).toEqual({ skipped: true, digest: first.contextDigest });
+    expect(engine.callsTo("pull")).toEqual([]);
+  });
 });

@@ -186,6 +186,13 @@ describe("parseConfigText: invalid, each problem at file:line:col", () => {
       where: "dt.yaml:2:3",
       message: "builders.arm64: expected a platform like linux/arm64 as key",
     });
+    // A bare host name is what ssh takes, not what an engine address is.
+    expect(problemsOf("builders:\n  linux/arm64: ci@arm-host\n")[0]).toEqual({
+      where: "dt.yaml:2:16",
+      message: 'builders.linux/arm64: expected an engine address like ssh://user@host, tcp://host:2376 or unix:///var/run/docker.sock, got "ci@arm-host"',
+    });
+    const addresses = "builders:\n  linux/arm64: ssh://ci@arm-host\n  linux/amd64: tcp://10.0.0.5:2376\n  linux/s390x: unix:///run/b.sock\n";
+    expect(Object.keys(parseConfigText(addresses, "dt.yaml").values.builders as object)).toEqual(["linux/arm64", "linux/amd64", "linux/s390x"]);
     expect(problemsOf("platforms:\n  - linux/amd64\n  - amd64\n")[0]).toEqual({
       where: "dt.yaml:3:5",
       message: 'platforms[1]: expected a platform like linux/amd64, got "amd64"',

@@ -186,7 +186,9 @@ describe("plainEngineAddress", () => {
     expect(plainEngineAddress({ DOCKER_HOST: "tcp://[::1]:2375" })).toEqual({ hostname: "::1", port: 2375 });
     expect(plainEngineAddress({ DOCKER_HOST: "tcp://localhost" })).toEqual({ hostname: "localhost", port: 2375 });
     expect(plainEngineAddress({ DOCKER_HOST: "tcp://127.0.0.1:2376", DOCKER_TLS_VERIFY: "1" })).toBeNull();
-    expect(plainEngineAddress({ DOCKER_HOST: "tcp://127.0.0.1:2376", DOCKER_CERT_PATH: "/certs" })).toBeNull();
+    expect(plainEngineAddress({ DOCKER_HOST: "tcp://127.0.0.1:2376", DOCKER_TLS: "1" })).toBeNull();
+    // As the Docker CLI reads it: DOCKER_CERT_PATH says where certificates are, not to use TLS.
+    expect(plainEngineAddress({ DOCKER_HOST: "tcp://127.0.0.1:2375", DOCKER_CERT_PATH: "/certs" })).toEqual({ hostname: "127.0.0.1", port: 2375 });
     expect(plainEngineAddress({ DOCKER_HOST: "ssh://me@host" })).toBeNull();
   });
 
