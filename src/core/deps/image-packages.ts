@@ -1,11 +1,11 @@
 import { arch } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { workError } from "../base/errors.ts";
 import { readText, writeFileAtomic } from "../base/fs-util.ts";
 import type { Engine } from "../engine/engine.ts";
 import { engineStoppedError } from "../engine/engine-errors.ts";
 import { CONTAINER_LABEL, runContainerFully } from "../run/containers.ts";
+import { lineCollector } from "./collect.ts";
 
 /** The Python packages installed in one image, as recorded under `.dt/packages/<id>.json`. */
 export interface ImagePackages {
@@ -48,21 +48,10 @@ export function readRecorded(root: string, id: string): ImagePackages | undefine
   }
 }
 
-function collector() {
-  let text = "";
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      text += chunk.toString();
-      done();
-    },
-  });
-  return { stream, text: () => text };
-}
-
 /** Lists an image's packages in a short container of it: no network, no mounts, its own entrypoint. */
 export async function takeListing(engine: Engine, id: string, owner: { root: string; dir: string }): Promise<ImagePackages> {
-  const out = collector();
-  const err = collector();
+  const out = lineCollector();
+  const err = lineCollector();
   const outcome = await runContainerFully(
     engine,
     {

@@ -1,7 +1,6 @@
 import { copyFileSync, mkdirSync, rmSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { envError, workError } from "../base/errors.ts";
 import { readText } from "../base/fs-util.ts";
 import { onCleanup } from "../base/lifecycle.ts";
@@ -13,6 +12,7 @@ import { toContainerPath } from "../run/run-env.ts";
 import type { ImageRef } from "../workspace/image-ref.ts";
 import type { Target } from "../workspace/target.ts";
 import type { SubRepo } from "../workspace/workspace.ts";
+import { lineCollector } from "./collect.ts";
 
 export type PoetryCommand = { kind: "lock" } | { kind: "update"; packages: string[] };
 
@@ -30,23 +30,6 @@ fi
 shift
 exec poetry update --lock --no-interaction "$@"
 `;
-
-function lineCollector(onLine: (line: string) => void) {
-  let all = "";
-  let partial = "";
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      const text = chunk.toString();
-      all += text;
-      partial += text;
-      const lines = partial.split("\n");
-      partial = lines.pop() ?? "";
-      for (const line of lines) onLine(line);
-      done();
-    },
-  });
-  return { stream, text: () => all };
-}
 
 /**
  * Runs poetry on a copy of the dir's pyproject.toml and poetry.lock, in a container of `image`
@@ -83,7 +66,7 @@ export async function resolveInContainer(
       // Without a desktop session, keyring backends hang or fail on every index request.
       PYTHON_KEYRING_BACKEND: "keyring.backends.null.Keyring",
     });
-    const out = lineCollector(options.onLine ?? (() => {}));
+    const out = lineCollector(options.onLine);
     const outcome = await runContainerFully(engine, spec, { tty: false, stdin: null, stdout: out.stream, stderr: out.stream });
     if (outcome.engineStopped) throw engineStoppedError(outcome.exitCode);
     if (outcome.exitCode === NO_POETRY) {
