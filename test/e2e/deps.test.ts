@@ -3,12 +3,12 @@
 // poetrybase image) reaches it over the host network. PyPI is never asked: the project's only
 // source is the test index, marked default.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { lockIsFresh, readPythonProject } from "../../src/core/build/poetry-lock.ts";
 import { lockedPackages } from "../../src/core/deps/lock.ts";
 import { docker, dtContainersOf, removeImages } from "../support/docker.ts";
-import { dt, dtJson } from "../support/dt.ts";
+import { dt, dtJson, type DtResult } from "../support/dt.ts";
 import { cleanupAll, makeRepo, testdir } from "../support/fixtures.ts";
 import { startPyIndex, type PyIndex } from "../support/py-index.ts";
 import { testbed } from "../support/testbed.ts";
@@ -90,6 +90,43 @@ async function containersCreatedSince(since: number): Promise<number> {
   return text.split("\n").filter((l) => l.trim()).length;
 }
 
+// Each test runs alone too (`-t NAME`) and in any order: the ones that need a locked or an
+// updated dir call locked() or updated(), which do it once for the file and keep what dt said
+// then; tests that edit pyproject.toml put it back in `finally`.
+let lockRun: Promise<{ build: DtResult; lock: DtResult; packages: Record<string, string>; fresh: boolean | undefined }> | undefined;
+const locked = () =>
+  (lockRun ??= (async () => {
+    // No lock yet: the image's install.sh lets poetry resolve and install in the build.
+    const build = await dt(["docker", "build", "--network", "host"], { cwd: app, ...long });
+    const lock = build.code === 0 ? await dt(["deps", "lock", "--network", "host"], { cwd: app, ...long }) : build;
+    return { build, lock, packages: lockOf(), fresh: lockIsFresh(readPythonProject(app, "app")) };
+  })());
+
+let updateRun: Promise<{ kept: DtResult; keptAlpha: string | undefined; update: DtResult; packages: Record<string, string>; changelog: string; rebuild: DtResult }> | undefined;
+const updated = () =>
+  (updateRun ??= (async () => {
+    expect((await locked()).lock.code).toBe(0);
+    await index!.publish({ name: "dtdemo-alpha", version: "1.1.0" });
+    const kept = await dt(["deps", "lock", "--network", "host"], { cwd: app, ...long });
+    const keptAlpha = lockOf()["dtdemo-alpha"];
+    const update = await dt(["deps", "update", "--network", "host", "--bump", "patch", "-m", "Update dtdemo-alpha"], { cwd: app, ...long });
+    const packages = lockOf();
+    const changelog = readFileSync(join(app, "changelog.txt"), "utf8");
+    const rebuild = await dt(["docker", "build", "--network", "host"], { cwd: app, ...long });
+    return { kept, keptAlpha, update, packages, changelog, rebuild };
+  })());
+
+/** Runs `body` with app/pyproject.toml requiring `extra` too, then puts the file back. */
+async function withRequirement<T>(extra: string, body: () => Promise<T>): Promise<T> {
+  const original = readFileSync(join(app, "pyproject.toml"), "utf8");
+  writeFileSync(join(app, "pyproject.toml"), pyproject(index!.url, extra));
+  try {
+    return await body();
+  } finally {
+    writeFileSync(join(app, "pyproject.toml"), original);
+  }
+}
+
 describe("dt deps", () => {
   test("lock in a dir without pyproject.toml is exit 2 and writes nothing", async () => {
     const r = await dt(["deps", "lock", "--dir", "nopy"], { cwd: root, env });
@@ -99,22 +136,21 @@ describe("dt deps", () => {
   });
 
   test("lock resolves in the local image and writes poetry.lock with the expected versions", async () => {
-    // No lock yet: the image's install.sh lets poetry resolve and install in the build.
-    const build = await dt(["docker", "build", "--network", "host"], { cwd: app, ...long });
+    const { build, lock, packages, fresh } = await locked();
     expect(build.code).toBe(0);
-    const r = await dt(["deps", "lock", "--network", "host"], { cwd: app, ...long });
-    expect(r.code).toBe(0);
-    expect(r.stdout).toBe("dtdemo-alpha: added (1.0.0)\ndtdemo-beta: added (1.0.0)\n");
-    expect(r.stderr).toContain("is now stale");
-    expect(lockOf()).toEqual({ "dtdemo-alpha": "1.0.0", "dtdemo-beta": "1.0.0" });
+    expect(lock.code).toBe(0);
+    expect(lock.stdout).toBe("dtdemo-alpha: added (1.0.0)\ndtdemo-beta: added (1.0.0)\n");
+    expect(lock.stderr).toContain("is now stale");
+    expect(packages).toEqual({ "dtdemo-alpha": "1.0.0", "dtdemo-beta": "1.0.0" });
     // The hash dt computes in TypeScript agrees with the one poetry wrote.
-    expect(lockIsFresh(readPythonProject(app, "app"))).toBe(true);
+    expect(fresh).toBe(true);
     // Nothing left behind: no container, no copy of the project.
     expect(await dtContainersOf(root)).toEqual([]);
     expect(readdirSync(join(root, ".dt", "tmp"))).toEqual([]);
   });
 
   test("show --json lists the image's packages, pytest of the base among them, without starting a container", async () => {
+    expect((await locked()).build.code).toBe(0);
     const since = Math.floor(Date.now() / 1000);
     const { result, json } = await dtJson(["deps", "show", "--json"], { cwd: app, env });
     expect(result.code).toBe(0);
@@ -126,25 +162,21 @@ describe("dt deps", () => {
   });
 
   test("after a newer version is published, lock keeps the pin and update moves it, printing the change and bumping the changelog", async () => {
-    await index!.publish({ name: "dtdemo-alpha", version: "1.1.0" });
-    const kept = await dt(["deps", "lock", "--network", "host"], { cwd: app, ...long });
+    const { kept, keptAlpha, update, packages, changelog } = await updated();
     expect(kept.code).toBe(0);
     expect(kept.stdout).toBe("");
     expect(kept.stderr).toContain("up to date, nothing moved");
-    expect(lockOf()["dtdemo-alpha"]).toBe("1.0.0");
-
-    const r = await dt(["deps", "update", "--network", "host", "--bump", "patch", "-m", "Update dtdemo-alpha"], { cwd: app, ...long });
-    expect(r.code).toBe(0);
-    expect(r.stdout).toBe("dtdemo-alpha: 1.0.0 -> 1.1.0\n");
-    expect(r.stderr).toContain("is now stale");
-    expect(lockOf()).toEqual({ "dtdemo-alpha": "1.1.0", "dtdemo-beta": "1.0.0" });
-    expect(readFileSync(join(app, "changelog.txt"), "utf8")).toStartWith("# app-1.0.1\n");
-    expect(readFileSync(join(app, "changelog.txt"), "utf8")).toContain("- Update dtdemo-alpha\n");
+    expect(keptAlpha).toBe("1.0.0");
+    expect(update.code).toBe(0);
+    expect(update.stdout).toBe("dtdemo-alpha: 1.0.0 -> 1.1.0\n");
+    expect(update.stderr).toContain("is now stale");
+    expect(packages).toEqual({ "dtdemo-alpha": "1.1.0", "dtdemo-beta": "1.0.0" });
+    expect(changelog).toStartWith("# app-1.0.1\n");
+    expect(changelog).toContain("- Update dtdemo-alpha\n");
   });
 
   test("diff of the images built before and after the update shows what moved", async () => {
-    const build = await dt(["docker", "build", "--network", "host"], { cwd: app, ...long });
-    expect(build.code).toBe(0);
+    expect((await updated()).rebuild.code).toBe(0);
     const r = await dt(["deps", "diff", "local-1.0.0", "local"], { cwd: app, env });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe("dtdemo-alpha: 1.0.0 -> 1.1.0\n");
@@ -155,30 +187,26 @@ describe("dt deps", () => {
   });
 
   test("a conflicting requirement shows poetry's message, exits 1 and leaves the lock byte for byte", async () => {
+    expect((await locked()).lock.code).toBe(0);
     const lock = readFileSync(join(app, "poetry.lock"));
-    const original = readFileSync(join(app, "pyproject.toml"), "utf8");
-    writeFileSync(join(app, "pyproject.toml"), pyproject(index!.url, 'dtdemo-alpha = "<1.0"'));
-    try {
-      const r = await dt(["deps", "lock", "--network", "host"], { cwd: app, ...long });
-      expect(r.code).toBe(1);
-      expect(r.stderr).toContain("version solving failed");
-      expect(r.stderr).toContain("dtdemo-alpha");
-      expect(readFileSync(join(app, "poetry.lock")).equals(lock)).toBe(true);
-    } finally {
-      writeFileSync(join(app, "pyproject.toml"), original);
-    }
+    const r = await withRequirement('dtdemo-alpha = "<1.0"', () => dt(["deps", "lock", "--network", "host"], { cwd: app, ...long }));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("version solving failed");
+    expect(r.stderr).toContain("dtdemo-alpha");
+    expect(readFileSync(join(app, "poetry.lock")).equals(lock)).toBe(true);
   });
 
   test("a stale lock fails dt docker build before its first step, with dt deps lock as the fix", async () => {
-    const before = (await docker.listImages({ filters: { label: [`dev.dt.workspace=${root}`] } })).length;
-    writeFileSync(join(app, "pyproject.toml"), pyproject(index!.url, 'dtdemo-alpha = "^1.0"'));
-    const r = await dt(["docker", "build", "--network", "host"], { cwd: app, ...long });
+    expect((await locked()).lock.code).toBe(0);
+    const images = async () => (await docker.listImages({ filters: { label: [`dev.dt.workspace=${root}`] } })).length;
+    const before = await images();
+    const r = await withRequirement('dtdemo-alpha = "^1.0"', () => dt(["docker", "build", "--network", "host"], { cwd: app, ...long }));
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("app/poetry.lock: stale");
     expect(r.stderr).toContain("dt deps lock");
     expect(r.stderr).not.toContain("sending the build context");
     expect(r.stderr).not.toContain("Step 1/");
-    expect((await docker.listImages({ filters: { label: [`dev.dt.workspace=${root}`] } })).length).toBe(before);
+    expect(await images()).toBe(before);
   });
 
   test("an image without poetry is exit 3 naming the fix", async () => {
@@ -187,10 +215,14 @@ describe("dt deps", () => {
     const build = await dt(["docker", "build"], { cwd: dir, ...long });
     expect(build.code).toBe(0);
     writeFileSync(join(dir, "pyproject.toml"), pyproject(index!.url));
-    const r = await dt(["deps", "lock"], { cwd: dir, ...long });
-    expect(r.code).toBe(3);
-    expect(r.stderr).toContain("has no poetry");
-    expect(r.stderr).toContain("python3-poetry");
-    expect(readdirSync(dir)).not.toContain("poetry.lock");
+    try {
+      const r = await dt(["deps", "lock"], { cwd: dir, ...long });
+      expect(r.code).toBe(3);
+      expect(r.stderr).toContain("has no poetry");
+      expect(r.stderr).toContain("python3-poetry");
+      expect(readdirSync(dir)).not.toContain("poetry.lock");
+    } finally {
+      rmSync(join(dir, "pyproject.toml"));
+    }
   });
 });
