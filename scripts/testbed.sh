@@ -18,8 +18,13 @@ AUTH_REGISTRY_PORT=5001
 AUTH_USER=dtuser
 AUTH_PASSWORD=dt-secret-pw-42
 APT_PACKAGES=(docker.io debootstrap docker-registry apache2-utils hyperfine zsh fish
-  qemu-user-static binfmt-support git file python3 curl ca-certificates)
+  qemu-user-static binfmt-support git file python3 curl ca-certificates
+  python3-build python3-setuptools python3-wheel)
 PYBASE_INCLUDE=python3,python3-pytest,python3-venv,git,ca-certificates
+# The same with Debian's poetry, for `dt deps` (its own key: a second image, the first unchanged).
+# debootstrap does not resolve virtual packages: python3-cryptography (poetry -> keyring) needs
+# python3-cffi-backend-api-*, which python3-cffi-backend provides, so it is named here.
+POETRYBASE_INCLUDE=$PYBASE_INCLUDE,python3-poetry,python3-cffi-backend
 # The product talks to the engine's API, but the bed may use the CLI. The client here has
 # no buildx plugin, so ask for the classic builder explicitly (also what arm64 needs).
 export DOCKER_BUILDKIT=0
@@ -293,30 +298,31 @@ debian_mirror() {
 
 PYBASE_CHANGES=('ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' 'ENV LANG=C.UTF-8' 'CMD ["/bin/bash"]')
 
-build_pybase() {
-  local key ref rootfs mirror change_args=() c
+# Build dt-test/NAME:KEY by debootstrap with the packages INCLUDE; prints the image ref.
+build_debian_base() {
+  local name=$1 include=$2 key ref rootfs mirror change_args=() c
   # The mirror is left out of the key on purpose: any mirror yields the same image.
-  key=$(recipe_key "debootstrap --variant=minbase --include=$PYBASE_INCLUDE bookworm
+  key=$(recipe_key "debootstrap --variant=minbase --include=$include bookworm
 ${PYBASE_CHANGES[*]}")
-  ref=dt-test/pybase:$key
+  ref=dt-test/$name:$key
   if image_exists "$ref"; then
     log "image $ref: cached"
   else
     mirror=$(debian_mirror)
-    rootfs=$STATE/build/pybase-rootfs
+    rootfs=$STATE/build/$name-rootfs
     log "image $ref: debootstrap from $mirror (about 90 s)"
     rm -rf "$rootfs" && mkdir -p "$rootfs"
-    run_logged debootstrap debootstrap --variant=minbase --include="$PYBASE_INCLUDE" \
-      bookworm "$rootfs" "$mirror" || die "debootstrap failed"
+    run_logged "debootstrap-$name" debootstrap --variant=minbase --include="$include" \
+      bookworm "$rootfs" "$mirror" || die "debootstrap of $name failed"
     # Leave nothing of the build machine's apt cache in the image.
     rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
     for c in "${PYBASE_CHANGES[@]}"; do change_args+=(--change "$c"); done
     log "image $ref: importing"
     tar -C "$rootfs" -c . | docker import "${change_args[@]}" - "$ref" >/dev/null ||
-      die "docker import of the pybase rootfs failed"
+      die "docker import of the $name rootfs failed"
     rm -rf "$rootfs"
   fi
-  docker tag "$ref" dt-test/pybase:latest || return 1
+  docker tag "$ref" "dt-test/$name:latest" || return 1
   echo "$ref"
 }
 
@@ -381,7 +387,7 @@ cmd_stop() {
 }
 
 cmd_up() {
-  local started=$SECONDS qemu busybox busybox_arm64='' pybase other_user
+  local started=$SECONDS qemu busybox busybox_arm64='' pybase poetrybase other_user
   install_packages
   start_engine
   qemu=$(setup_qemu)
@@ -391,7 +397,8 @@ cmd_up() {
   if [ "$qemu" = 1 ]; then
     busybox_arm64=$(build_busybox busybox-arm64 arm64) || { warn "no arm64 busybox image"; busybox_arm64=''; }
   fi
-  pybase=$(build_pybase) || die "cannot build the pybase image"
+  pybase=$(build_debian_base pybase "$PYBASE_INCLUDE") || die "cannot build the pybase image"
+  poetrybase=$(build_debian_base poetrybase "$POETRYBASE_INCLUDE") || die "cannot build the poetrybase image"
   other_user=$(setup_other_user)
   local outputs=(
     "DT_TESTBED_DIR=$STATE"
@@ -402,6 +409,7 @@ cmd_up() {
     "DT_TEST_BUSYBOX=$busybox"
     "DT_TEST_BUSYBOX_ARM64=$busybox_arm64"
     "DT_TEST_PYBASE=$pybase"
+    "DT_TEST_POETRYBASE=$poetrybase"
     "DT_TEST_QEMU=$qemu"
     "DT_TEST_OTHER_USER=$other_user"
   )

@@ -10,6 +10,7 @@ export const commands: CommandTable = {
   test: { description: "Recursive pytest: each runnable dir's tests in its own container", load: lazy(() => import("./test.ts")) },
   ci: { description: "GitHub Actions: the test matrix and the workflow that runs it", load: lazy(() => import("./ci/index.ts")) },
   version: { description: "The target dir's version; bump it", load: lazy(() => import("./version/index.ts")) },
+  deps: { description: "Python dependencies with poetry: lock, update, show and diff the packages of images", load: lazy(() => import("./deps/index.ts")) },
   setenv: { description: "Shell code for eval: DT_* variables, PATH, PYTHONPATH and completion", load: lazy(() => import("./setenv.ts")) },
   run: { description: "Run a task of dt.yaml, stopping at the first failure", load: lazy(() => import("./run.ts")) },
   sync: { description: "Copy the shared files of dt.yaml sync: from their sub-repo; keep what was changed here", load: lazy(() => import("./sync.ts")) },

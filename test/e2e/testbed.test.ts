@@ -49,6 +49,12 @@ describe("docker engine", () => {
     expect(out).toMatch(/pytest \d+/);
   });
 
+  test("has the poetrybase image with Debian's poetry and pytest", () => {
+    const out = dockerOk(["run", "--rm", "--network", "none", tb.images.poetrybase, "sh", "-c", "poetry --version && python3 -m pytest --version"]);
+    expect(out).toMatch(/Poetry \(version 1\.\d+/);
+    expect(out).toMatch(/pytest \d+/);
+  });
+
   test("runs the arm64 image through QEMU when the bed says it can", () => {
     if (!tb.qemu) {
       // Consistent bed: no QEMU, no arm64 image. Nothing else to check here.

@@ -15,6 +15,7 @@ export interface TestbedEnv {
   DT_TEST_BUSYBOX: string;
   DT_TEST_BUSYBOX_ARM64: string;
   DT_TEST_PYBASE: string;
+  DT_TEST_POETRYBASE?: string;
   DT_TEST_QEMU: string;
   /** A non-root user in the engine socket's group (empty if the bed could not make one). */
   DT_TEST_OTHER_USER?: string;
@@ -37,6 +38,8 @@ export interface Testbed {
     busyboxArm64: string | null;
     /** Debian bookworm with python3, pytest, venv, git. */
     pybase: string;
+    /** The same plus Debian's python3-poetry (1.3.2), for dt deps. */
+    poetrybase: string;
   };
   /** arm64 binaries run through QEMU binfmt. */
   qemu: boolean;
@@ -96,6 +99,11 @@ export function testbed(): Testbed {
       busybox: env.DT_TEST_BUSYBOX,
       busyboxArm64: env.DT_TEST_BUSYBOX_ARM64 || null,
       pybase: env.DT_TEST_PYBASE,
+      // Checked where it is used: a bed set up before it existed still serves every other test.
+      get poetrybase(): string {
+        if (!env.DT_TEST_POETRYBASE) throw new Error("the test bed has no DT_TEST_POETRYBASE; re-run `bash scripts/testbed.sh` (about 90 s once)");
+        return env.DT_TEST_POETRYBASE;
+      },
     },
     qemu: env.DT_TEST_QEMU === "1",
     env,

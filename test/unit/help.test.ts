@@ -64,6 +64,11 @@ describe("--help", () => {
       "version",
       "version check",
       "version bump",
+      "deps",
+      "deps lock",
+      "deps update",
+      "deps show",
+      "deps diff",
       "setenv",
       "run",
       "sync",
@@ -93,6 +98,7 @@ describe("--help", () => {
         test        Recursive pytest: each runnable dir's tests in its own container
         ci          GitHub Actions: the test matrix and the workflow that runs it
         version     The target dir's version; bump it
+        deps        Python dependencies with poetry: lock, update, show and diff the packages of images
         setenv      Shell code for eval: DT_* variables, PATH, PYTHONPATH and completion
         run         Run a task of dt.yaml, stopping at the first failure
         sync        Copy the shared files of dt.yaml sync: from their sub-repo; keep what was changed here
@@ -226,6 +232,7 @@ describe("--help", () => {
                            --all    Build every runnable dir of the workspace, past failures; a table at the end
                   -j, --jobs=<N>    With --all: dirs built at once (default: number of cores)
                           --push    Then push the stage's versioned and floating tags to the registry (several platforms: as one manifest list)
+                --network=<NAME>    Network of the build's RUN steps, e.g. host for a package index on this machine (default: the engine's)
                           --json    Print one JSON document on stdout
 
       GLOBAL OPTIONS
@@ -624,6 +631,115 @@ describe("--help", () => {
         --date=<YYYY-MM-DD>    Entry date (default: today)
                --dir=<PATH>    Runnable dir to act on (default: the one around the current dir)
                      --json    Print one JSON document on stdout
+
+      GLOBAL OPTIONS
+        --verbose   Show debug output and stack traces
+        --quiet     Print only results and errors
+        --no-color  Do not colour output (also NO_COLOR=1)
+        --help      Show help"
+    `);
+  });
+
+  test("dt deps", async () => {
+    expect(await help("deps")).toMatchInlineSnapshot(`
+      "Python dependencies of the target dir with poetry, resolved in its local image
+
+      USAGE dt deps COMMAND [OPTIONS]
+
+      COMMANDS
+        lock    Resolve pyproject.toml into poetry.lock in a container of the local image
+        update  Update all locked packages, or the ones named, to the newest allowed
+        show    The Python packages installed in an image, as recorded when dt built it
+        diff    What moved between the packages of two images (old -> new, added, removed)"
+    `);
+  });
+
+  test("dt deps lock", async () => {
+    expect(await help("deps lock")).toMatchInlineSnapshot(`
+      "Resolve pyproject.toml into poetry.lock in a container of the local image (same OS and Python), keeping the pins that still fit; written atomically (dt deps lock)
+
+      USAGE dt deps lock [OPTIONS]
+
+      OPTIONS
+
+                      --dir=<PATH>    Runnable dir to act on (default: the one around the current dir)
+                  --network=<NAME>    Container network for poetry, e.g. host for a package index on this machine
+        --bump=<major|minor|patch>    When packages moved, also prepend a changelog entry (needs -m)
+               -m, --message=<MSG>    With --bump: what changed (repeatable, one line each)
+                            --json    Print one JSON document on stdout
+
+      GLOBAL OPTIONS
+        --verbose   Show debug output and stack traces
+        --quiet     Print only results and errors
+        --no-color  Do not colour output (also NO_COLOR=1)
+        --help      Show help"
+    `);
+  });
+
+  test("dt deps update", async () => {
+    expect(await help("deps update")).toMatchInlineSnapshot(`
+      "Update the locked packages (all, or the ones named) to the newest versions pyproject.toml allows; only poetry.lock changes (dt deps update)
+
+      USAGE dt deps update [OPTIONS]
+
+      OPTIONS
+
+                      --dir=<PATH>    Runnable dir to act on (default: the one around the current dir)
+                  --network=<NAME>    Container network for poetry, e.g. host for a package index on this machine
+        --bump=<major|minor|patch>    When packages moved, also prepend a changelog entry (needs -m)
+               -m, --message=<MSG>    With --bump: what changed (repeatable, one line each)
+                            --json    Print one JSON document on stdout
+
+      PKG...: the packages to update (default: all of them).
+      Example: dt deps update pandas numpy --bump patch -m "Update pandas"
+
+      GLOBAL OPTIONS
+        --verbose   Show debug output and stack traces
+        --quiet     Print only results and errors
+        --no-color  Do not colour output (also NO_COLOR=1)
+        --help      Show help"
+    `);
+  });
+
+  test("dt deps show", async () => {
+    expect(await help("deps show")).toMatchInlineSnapshot(`
+      "The Python packages installed in the target dir's image (the one a run uses, or --stage/--version), as recorded when dt built it (dt deps show)
+
+      USAGE dt deps show [OPTIONS]
+
+      OPTIONS
+
+                    --dir=<PATH>    Runnable dir to act on (default: the one around the current dir)
+        --stage=<local|dev|prod>    Image stage
+               --version=<X.Y.Z>    Image version (default: the changelog's)
+                          --json    Print one JSON document on stdout
+
+      GLOBAL OPTIONS
+        --verbose   Show debug output and stack traces
+        --quiet     Print only results and errors
+        --no-color  Do not colour output (also NO_COLOR=1)
+        --help      Show help"
+    `);
+  });
+
+  test("dt deps diff", async () => {
+    expect(await help("deps diff")).toMatchInlineSnapshot(`
+      "What moved between the Python packages of two images of the target dir: name: old -> new, added, removed (dt deps diff)
+
+      USAGE dt deps diff [OPTIONS] <A> <B>
+
+      ARGUMENTS
+
+        A    The older image (Required)
+        B    The newer image (Required)
+
+      OPTIONS
+
+        --dir=<PATH>    Runnable dir to act on (default: the one around the current dir)
+              --json    Print one JSON document on stdout
+
+      A and B: local, dev or prod (the image a run of that stage uses), STAGE-X.Y.Z (dev-1.2.0), or any image the engine has.
+      Example: dt deps diff dev-1.2.0 local
 
       GLOBAL OPTIONS
         --verbose   Show debug output and stack traces

@@ -26,6 +26,7 @@ export default defineCommand({
     all: { type: "boolean", description: "Build every runnable dir of the workspace, past failures; a table at the end" },
     jobs: { type: "string", alias: "j", description: "With --all: dirs built at once (default: number of cores)", valueHint: "N" },
     push: { type: "boolean", description: "Then push the stage's versioned and floating tags to the registry (several platforms: as one manifest list)" },
+    network: { type: "string", description: "Network of the build's RUN steps, e.g. host for a package index on this machine (default: the engine's)", valueHint: "NAME" },
     ...jsonArgs,
   },
   async run({ args, cwd }) {
@@ -39,8 +40,10 @@ export default defineCommand({
       noCache: args["no-cache"],
       buildArgs: parseBuildArgs(args["build-arg"]),
       push: args.push,
+      network: args.network,
     } as const;
     if (args.all && args.dir !== undefined) throw usageError("--all and --dir do not go together", { hint: "use one of them" });
+    const { packageRecorder } = await import("../../core/deps/image-packages.ts");
     if (args.all) return buildAll(await connectEngine(), cwd, options, parseJobs(args.jobs), Boolean(args.json));
     if (args.jobs !== undefined) throw usageError("-j goes with --all", { hint: "dt docker build --all -j 2" });
     const { loadTarget } = await import("../../core/workspace/target.ts");
@@ -54,7 +57,7 @@ export default defineCommand({
     const onTransfer = await transferEvents(bar);
     let result;
     try {
-      result = await buildForPlatforms(engine, target, options, (e) => {
+      result = await buildForPlatforms(engine, target, { ...options, afterBuild: packageRecorder(engine, target.root, warn) }, (e) => {
         if (e.kind !== "build") return onTransfer(e);
         const b = e.event;
         if (b.kind === "step") bar.step((options.platforms?.length ?? 0) > 1 || options.push ? `${e.platform}: ${b.text}` : b.text);
@@ -86,11 +89,12 @@ async function buildAll(engine: Engine, cwd: string, options: PlatformBuildOptio
   const { targetOf } = await import("../../core/workspace/target.ts");
   const { buildEach } = await import("../../core/build/build-each.ts");
   const { info, out, outJson, table, warn, c } = await import("../../ui/output.ts");
+  const { packageRecorder } = await import("../../core/deps/image-packages.ts");
   const ws = await scanWorkspace(cwd, { dirty: false });
   (await import("../../core/workspace/image-names.ts")).assertUniqueImages(ws.root, ws.runnableDirs);
   const dirs = ws.runnableDirs.map((d) => ({ dir: d.path, load: () => targetOf({ root: ws.root, path: d.path, absPath: d.absPath }) }));
   info(`building ${dirs.length} runnable dir${dirs.length === 1 ? "" : "s"}, ${Math.min(jobs, dirs.length)} at a time`);
-  const builds = await buildEach(engine, dirs, options, jobs, (e) => {
+  const builds = await buildEach(engine, dirs, { ...options, afterBuild: packageRecorder(engine, ws.root, warn) }, jobs, (e) => {
     if (e.kind === "build" && e.event.kind === "build" && e.event.event.kind === "context") for (const w of e.event.event.warnings) warn(`${e.dir}: ${w}`);
     if (e.kind !== "done") return;
     const b = e.build;

@@ -14,6 +14,7 @@ import { gitRaw } from "../git/git.ts";
 import { floating, LABEL, tagUser, versioned, type ImageRef } from "../workspace/image-ref.ts";
 import { readJsonLines } from "../base/json-lines.ts";
 import { lentTarChunks, packContext, tarSize } from "./tar-writer.ts";
+import { assertLockFresh } from "./poetry-lock.ts";
 import type { Target } from "../workspace/target.ts";
 import { stateDir } from "../workspace/state-dir.ts";
 import { readHead, repoDirOf } from "../workspace/workspace.ts";
@@ -32,6 +33,10 @@ export interface BuildOptions {
   tagSuffix?: string;
   /** The context, collected once when several platforms are built, so every engine gets the same files. */
   context?: CollectedContext;
+  /** The engine's network for RUN steps (`host` reaches a package index on the host's loopback). */
+  network?: string;
+  /** Runs once the image exists, built or found unchanged (dt deps records its packages here). */
+  afterBuild?: (result: BuildResult) => Promise<void>;
 }
 
 export type BuildEvent =
@@ -169,6 +174,8 @@ export async function buildImage(engine: Engine, target: Target, options: BuildO
 
 async function buildUnlocked(engine: Engine, target: Target, options: BuildOptions, onEvent: (e: BuildEvent) => void): Promise<BuildResult> {
   const version = options.version ?? target.version;
+  // Before anything is sent: poetry would install the old pins of a stale lock with a mere warning.
+  assertLockFresh(target.absPath, target.path);
   const plain = target.ref(options.stage, version);
   const suffix = options.tagSuffix ?? "";
   const ref = { ...plain, versionedTag: plain.versionedTag + suffix, floatingTag: plain.floatingTag + suffix };
@@ -203,7 +210,9 @@ async function buildUnlocked(engine: Engine, target: Target, options: BuildOptio
     const existing = await findByDigest(engine, target, digest);
     if (existing) {
       await tag(engine, existing, ref);
-      return { ...result, id: existing, skipped: true };
+      const found = { ...result, id: existing, skipped: true };
+      await options.afterBuild?.(found);
+      return found;
     }
   }
 
@@ -232,11 +241,14 @@ async function buildUnlocked(engine: Engine, target: Target, options: BuildOptio
       rm: true,
       forcerm: true,
       ...(options.platform ? { platform: options.platform } : {}),
+      ...(options.network ? { networkmode: options.network } : {}),
     },
   );
   const id = await followBuild(stream, onEvent, versioned(ref));
   await tag(engine, id, ref);
-  return { ...result, id, skipped: false };
+  const built = { ...result, id, skipped: false };
+  await options.afterBuild?.(built);
+  return built;
 }
 
 /** A failure to reach a registry (a FROM image's pull), not a mistake in the Dockerfile. */

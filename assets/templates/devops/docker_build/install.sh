@@ -14,12 +14,28 @@ if [ -f "$here/os_packages.txt" ]; then
   fi
 fi
 
-# Python dependencies with poetry, when pyproject.toml declares any.
-if [ -f /opt/dt/project/pyproject.toml ] && grep -Eq '^\[(tool\.poetry\.)?dependencies\]|^dependencies *=' /opt/dt/project/pyproject.toml; then
-  command -v poetry >/dev/null 2>&1 || python3 -m pip install --no-cache-dir poetry
+# Poetry for a poetry project, also before it declares dependencies: `dt deps lock` resolves in
+# this image. On Debian's own python3, Debian's python3-poetry (it runs on that python and
+# installs into it); on any other python (python:3.12-slim has its own in /usr/local), pip's.
+project=/opt/dt/project/pyproject.toml
+if [ -f "$project" ] && grep -Eq '^\[tool\.poetry|^\[(tool\.poetry\.)?dependencies\]|^dependencies *=' "$project"; then
+  if ! command -v poetry >/dev/null 2>&1; then
+    if [ "$(command -v python3)" = /usr/bin/python3 ] && command -v apt-get >/dev/null 2>&1 && dpkg -s python3-minimal >/dev/null 2>&1; then
+      apt-get update
+      DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3-poetry
+      rm -rf /var/lib/apt/lists/*
+    else
+      python3 -m pip install --no-cache-dir poetry
+    fi
+  fi
+fi
+
+# Python dependencies with poetry, when pyproject.toml declares any. Debian's python refuses
+# installs outside apt (PEP 668) unless told; this image is the environment, nothing else shares it.
+if [ -f "$project" ] && grep -Eq '^\[(tool\.poetry\.)?dependencies\]|^dependencies *=' "$project"; then
   cd /opt/dt/project
   poetry config virtualenvs.create false
-  poetry install --no-root --no-interaction
+  PIP_BREAK_SYSTEM_PACKAGES=1 PYTHON_KEYRING_BACKEND=keyring.backends.null.Keyring poetry install --no-root --no-interaction
 fi
 
 # Shared Python code the dir links in under python_packages/ (a package of a sub-repo, through

@@ -78,4 +78,28 @@ describe("buildImage", () => {
     expect({ skipped: again.skipped, digest: again.contextDigest }).toEqual({ skipped: true, digest: first.contextDigest });
     expect(engine.callsTo("pull")).toEqual([]);
   });
+
+  // e2e: deps.test.ts "a stale lock fails dt docker build before its first step"
+  test("a poetry.lock resolved from another pyproject.toml is exit 2 before the engine gets a byte", async () => {
+    const engine = new FakeEngine();
+    const pyproject = '[tool.poetry]\nname = "app"\n[tool.poetry.dependencies]\npython = "^3.11"\n';
+    const { target } = runnableTarget("name: app\n", { "pyproject.toml": pyproject, "poetry.lock": '[metadata]\ncontent-hash = "0000"\n' });
+    const e = await dtRejectionOf(buildImage(engine, target, { stage: "local" }));
+    expect(e.exitCode).toBe(2);
+    expect(e.hint).toContain("dt deps lock");
+    expect(engine.callsTo("build").length).toBe(0);
+  });
+
+  test("afterBuild sees the image once built, and again when a build is skipped", async () => {
+    const engine = new FakeEngine();
+    const { target } = runnableTarget();
+    const seen: { id: string; skipped: boolean }[] = [];
+    const afterBuild = async (r: { id: string; skipped: boolean }) => void seen.push({ id: r.id, skipped: r.skipped });
+    const first = await buildImage(engine, target, { stage: "local", afterBuild });
+    await buildImage(engine, target, { stage: "local", afterBuild });
+    expect(seen).toEqual([
+      { id: first.id, skipped: false },
+      { id: first.id, skipped: true },
+    ]);
+  });
 });
