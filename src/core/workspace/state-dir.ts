@@ -2,9 +2,10 @@
 // It must be a real directory of the workspace. A `.dt` (or a dir below it) that is a symlink
 // would make dt write wherever the link points, another user's files or a system path
 // included, so it is refused, whether it points in or out.
-import { lstatSync, mkdirSync, readlinkSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { usageError } from "../base/errors.ts";
+import { writeFileAtomic } from "../base/fs-util.ts";
 
 function refuseLink(root: string, dir: string): never {
   let to = "?";
@@ -48,5 +49,17 @@ export function stateDir(root: string, ...parts: string[]): string {
   }
   // Again, now that every part exists: one made by someone else meanwhile is checked too.
   checkStateDir(root, ...parts);
+  keepOutOfGit(join(root, ".dt"));
   return dir;
+}
+
+/**
+ * dt's state is not the repo's content: reports, caches, locks and package records stay out of
+ * `git status` (a sub-repo must not look dirty, `dt test --changed` must not see them), except
+ * `sync.lock`, which is committed. The user's own `.dt/.gitignore` is left as it is.
+ */
+function keepOutOfGit(dotDt: string): void {
+  const file = join(dotDt, ".gitignore");
+  if (existsSync(file)) return;
+  writeFileAtomic(file, "# dt's state (reports, caches, locks): not for git, but for the sync lock.\n*\n!sync.lock\n");
 }
