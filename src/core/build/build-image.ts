@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { assetsUnder, isExecutableAsset } from "../base/assets.ts";
 import { readFileSync } from "node:fs";
-import { collectContext, contextDigest, type CollectedContext } from "./context.ts";
+import { collectContext, contentDigest, contextDigest, type CollectedContext } from "./context.ts";
 import type { ContextEntry } from "./context-entry.ts";
 import { parseDockerignore } from "./dockerignore.ts";
 import type { Engine, ImageInfo, ProgressStream } from "../engine/engine.ts";
@@ -195,7 +195,7 @@ async function buildUnlocked(engine: Engine, target: Target, options: BuildOptio
 
   const context = options.context ?? collectBuildContext(target, options.stage);
   onEvent({ kind: "context", files: context.entries.length, warnings: context.warnings });
-  const digest = contextDigest(context.entries, {
+  const inputs = {
     dir: target.path,
     definition: definitionHash(context.entries),
     dockerfile,
@@ -203,7 +203,8 @@ async function buildUnlocked(engine: Engine, target: Target, options: BuildOptio
     version,
     platform: options.platform ?? "",
     buildArgs: JSON.stringify(Object.entries(buildArgs).sort()),
-  });
+  };
+  const digest = contextDigest(context.entries, inputs);
   const result = { image: versioned(ref), floating: floating(ref), contextDigest: digest, warnings: context.warnings, dir: target.path };
 
   if (!options.noCache) {
@@ -224,6 +225,8 @@ async function buildUnlocked(engine: Engine, target: Target, options: BuildOptio
     [LABEL.runnableDir]: target.path,
     [LABEL.stage]: options.stage,
     [LABEL.contextDigest]: digest,
+    // What the test-result cache keys an image on, so clones of one commit share results.
+    [LABEL.contentDigest]: contentDigest(context.entries, inputs),
     [LABEL.workspace]: target.root,
     ...(options.stage === "local" ? { [LABEL.user]: tagUser() } : {}),
   };

@@ -3,7 +3,7 @@
 // dt's builds resolve symlinks that stay inside the workspace (`tar -h`), because repos of the
 // older toolchain link their devops files into a shared sub-repo. No temp dirs: the tar is
 // streamed straight to the engine.
-import { lstatSync, readdirSync, readlinkSync, realpathSync, statSync, type Dirent, type Stats } from "node:fs";
+import { lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, type Dirent, type Stats } from "node:fs";
 import { relative } from "node:path";
 import { cleanPath, parseDockerignore, type Matcher, type MatchState } from "./dockerignore.ts";
 import { usageError } from "../base/errors.ts";
@@ -305,5 +305,24 @@ export function contextDigest(entries: readonly ContextEntry[], extraInputs: Rec
   }
   for (const key of Object.keys(extraInputs).sort()) lines.push(JSON.stringify([key, extraInputs[key]]));
   hash.update(lines.join("\n"));
+  return `sha256:${hash.digest("hex")}`;
+}
+
+/**
+ * The identity of a build's content, the same in every checkout of one commit: the inputs of
+ * the context digest with each file's bytes in place of its size and mtime, and of its mode
+ * only the executable bit (all git keeps; the rest follows the umask of whoever checked out).
+ * The context digest cannot serve across checkouts: a clone writes every file at its own time.
+ * It reads every file, so it is computed only for a build that really runs, never for the skip.
+ */
+export function contentDigest(entries: readonly ContextEntry[], extraInputs: Record<string, string> = {}): string {
+  const hash = new Bun.CryptoHasher("sha256");
+  hash.update("dt-content-v1\n");
+  for (const e of entries) {
+    const bytes = e.type === "file" ? new Bun.CryptoHasher("sha256").update(e.content ?? readFileSync(e.source!)).digest("hex") : "";
+    const exec = e.type === "file" && e.mode & 0o111 ? "x" : "";
+    hash.update(`${JSON.stringify([e.path, e.type, exec, e.linkTarget ?? "", bytes])}\n`);
+  }
+  for (const key of Object.keys(extraInputs).sort()) hash.update(`${JSON.stringify([key, extraInputs[key]])}\n`);
   return `sha256:${hash.digest("hex")}`;
 }

@@ -86,6 +86,8 @@ export const LABEL = {
   runnableDir: "dev.dt.runnable-dir",
   stage: "dev.dt.stage",
   contextDigest: "dev.dt.context-digest",
+  /** The context's content, without mtimes: equal in every clone of one commit (context.ts: contentDigest). */
+  contentDigest: "dev.dt.content-digest",
   workspace: "dev.dt.workspace",
   /** The login (as in local tags) that built a local image: local images are per user. */
   user: "dev.dt.user",

@@ -5,6 +5,7 @@ import type { Readable } from "node:stream";
 import { extract, type Header } from "tar-stream";
 import {
   collectContext,
+  contentDigest,
   contextDigest,
   INJECTED_MTIME_MS,
   LARGE_FILE_BYTES,
@@ -244,6 +245,39 @@ describe("contextDigest", () => {
     expect(digestOf(dir, { buildArgs: '[["A","1"]]' }, t1)).not.toBe(base);
     expect(digestOf(dir, { buildArgs: "[]", stage: "prod" }, t1)).not.toBe(base);
     expect(digestOf(dir, { buildArgs: "[]" }, t2)).not.toBe(base);
+  });
+});
+
+describe("contentDigest", () => {
+  const contentOf = (dir: string, extra: Record<string, string> = {}) => contentDigest(collectContext(dir, ignore(IGNORE)).entries, extra);
+
+  // e2e: test-cache.test.ts "a second clone with its own images is served from the first clone's results"
+  test("two copies written at different times (and under different umasks) agree; the context digest does not", () => {
+    const a = testdir(PROJECT).path;
+    const b = testdir(PROJECT).path;
+    utimesSync(join(b, "src/app/main.py"), 1_700_000_000, 1_700_000_000);
+    chmodSync(join(b, "pyproject.toml"), 0o664);
+    expect(contentOf(b, { stage: "local" })).toBe(contentOf(a, { stage: "local" }));
+    expect(contextDigest(collectContext(b, ignore(IGNORE)).entries)).not.toBe(contextDigest(collectContext(a, ignore(IGNORE)).entries));
+  });
+
+  test("changes with a file's bytes (same size and mtime too), its executable bit, a new file, or an extra input", () => {
+    const dir = testdir(PROJECT).path;
+    const main = join(dir, "src/app/main.py");
+    utimesSync(main, 1_700_000_000, 1_700_000_000);
+    const seen = new Set([contentOf(dir)]);
+    const expectNew = (d: string) => {
+      expect(seen.has(d)).toBe(false);
+      seen.add(d);
+    };
+    writeFileSync(main, "print(9)\n");
+    utimesSync(main, 1_700_000_000, 1_700_000_000);
+    expectNew(contentOf(dir));
+    chmodSync(main, 0o755);
+    expectNew(contentOf(dir));
+    writeFileSync(join(dir, "src/new.py"), "");
+    expectNew(contentOf(dir));
+    expectNew(contentOf(dir, { buildArgs: '[["A","1"]]' }));
   });
 });
 
