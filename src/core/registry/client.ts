@@ -1,6 +1,7 @@
 // A small client for the Registry HTTP API v2 (Distribution, GHCR, ECR, Docker Hub, ...):
-// manifests only. Enough for "is this version already released?", writing a manifest list /
-// OCI index over per-platform pushes, and moving a floating tag without pulling (rollback).
+// manifests, and small blobs. Enough for "is this version already released?", writing a manifest
+// list / OCI index over per-platform pushes, moving a floating tag without pulling (rollback), and
+// the test-result cache's entries (testing/registry-cache.ts).
 // Auth follows the registry's WWW-Authenticate challenge (auth-challenge.ts).
 import { basicHeader, fetchToken, parseChallenge } from "./auth-challenge.ts";
 import { authSecrets, redact, resolveCredentials, type RegistryAuth } from "./credentials.ts";
@@ -39,8 +40,9 @@ export function registryBase(host: string): string {
 type Action = "pull" | "pull,push";
 
 interface RequestSpec {
-  method: "GET" | "HEAD" | "PUT";
+  method: "GET" | "HEAD" | "PUT" | "POST";
   repo: string;
+  /** Below the registry's base; or a whole URL of another origin (an upload location), which gets no credentials. */
   path: string;
   action: Action;
   headers?: Record<string, string>;
@@ -178,6 +180,28 @@ export class RegistryClient {
   }
 
   /**
+   * Stores `bytes` as a blob of `repo` and returns its digest: an upload started with POST and
+   * finished with one PUT of the whole body, which every registry takes (a single-POST upload
+   * is optional in the Distribution spec).
+   */
+  async putBlob(repo: string, bytes: Uint8Array): Promise<string> {
+    const digest = sha256Digest(bytes);
+    const what = `${repo}@${digest}`;
+    const start = await this.request({ method: "POST", repo, path: `/v2/${normalizeRepo(this.host, repo)}/blobs/uploads/`, action: "pull,push", what });
+    await this.check(start, "POST", what);
+    await start.arrayBuffer().catch(() => undefined);
+    const location = start.headers.get("location");
+    if (!location) throw envError(`registry ${this.host} started an upload of ${what} without saying where to send it (no Location)`);
+    const url = new URL(location, this.base);
+    url.searchParams.set("digest", digest);
+    const path = url.origin === new URL(this.base).origin ? `${url.pathname}${url.search}` : url.toString();
+    const res = await this.request({ method: "PUT", repo, path, action: "pull,push", headers: { "Content-Type": "application/octet-stream" }, body: bytes, what });
+    await this.check(res, "PUT", what);
+    await res.arrayBuffer().catch(() => undefined);
+    return digest;
+  }
+
+  /**
    * The labels of `repo:ref`'s image config; for a manifest list or index, of its first
    * entry (dt's labels are the same on every platform but the arch). Undefined when missing.
    */
@@ -274,8 +298,10 @@ export class RegistryClient {
 
   private async send(spec: RequestSpec, authorization: string | undefined): Promise<Response> {
     const headers: Record<string, string> = { ...spec.headers };
-    if (authorization) headers.Authorization = authorization;
-    return this.fetchOrThrow(`${this.base}${spec.path}`, { method: spec.method, headers, body: spec.body });
+    const foreign = !spec.path.startsWith("/");
+    // A registry may hand an upload to storage elsewhere; its credentials stay with the registry.
+    if (authorization && !foreign) headers.Authorization = authorization;
+    return this.fetchOrThrow(foreign ? spec.path : `${this.base}${spec.path}`, { method: spec.method, headers, body: spec.body });
   }
 
   private async fetchOrThrow(url: string, init: RequestInit & { headers: Record<string, string> }): Promise<Response> {
