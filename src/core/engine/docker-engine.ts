@@ -94,9 +94,9 @@ export class DockerEngine implements Engine {
   }
 
   async inspectImage(name: string): Promise<ImageInfo | undefined> {
-    const docker = await this.dockerode();
     try {
-      return (await docker.getImage(name).inspect()) as unknown as ImageInfo;
+      // A bare GET, like the listing: a dt test served from the test-result cache loads no dockerode.
+      return await this.get(`/images/${name}/json`, undefined, async (docker) => (await docker.getImage(name).inspect()) as unknown as ImageInfo);
     } catch (cause) {
       if (isNotFound(cause)) return undefined;
       throw engineError(cause, `inspecting image ${name}`);
