@@ -22,6 +22,8 @@ export default defineCommand({
     "fail-fast": { type: "boolean", description: "Stop at the first failing dir (and pytest -x)" },
     "skip-checks": { type: "boolean", description: "Skip the image architecture and version checks" },
     pull: { type: "boolean", description: "Pull the dev/prod image before running" },
+    "no-cache": { type: "boolean", description: "Run every dir, even those whose passing result is cached" },
+    explain: { type: "boolean", description: "Say for each dir that runs which input changed since its last cached run" },
     ...jsonArgs,
   },
   async run({ args, rest, cwd }) {
@@ -40,12 +42,17 @@ export default defineCommand({
     const { selectDirs } = await import("../core/testing/select-dirs.ts");
     const { scanWorkspace } = await import("../core/workspace/workspace.ts");
     const { connectEngine } = await import("../core/engine/connect.ts");
-    const [ws, engine] = await Promise.all([scanWorkspace(cwd, { dirty: false }), connectEngine()]);
+    // The status of each repo: the test-result cache takes the changed files from it and every
+    // other file's id from the indexes, so the working trees are walked once.
+    const [ws, engine] = await Promise.all([scanWorkspace(cwd, { dirty: true }), connectEngine()]);
     const selection = await selectDirs(ws, { cwd, all: args.all, dirs, changed: args.changed, base: args.base });
+    // Opened now: it lists the workspace's files while the checks below run.
+    const { TestCache } = await import("../core/testing/test-cache.ts");
+    const cache = selection.dirs.length ? new TestCache(ws, { noCache: args["no-cache"], explain: args.explain }) : undefined;
     (await import("../core/workspace/image-names.ts")).assertUniqueImages(ws.root, ws.runnableDirs);
     const { testDisplay } = await import("../ui/test-display.ts");
     const { renderTestReport } = await import("../ui/test-report.ts");
-    const { out, outJson } = await import("../ui/output.ts");
+    const { debug, info, out, outJson, warn } = await import("../ui/output.ts");
     const display = testDisplay();
     let report;
     try {
@@ -63,12 +70,18 @@ export default defineCommand({
           pytestArgs: rest,
           skipChecks: args["skip-checks"],
           pull: args.pull,
+          cache,
         },
         display.onEvent,
       );
     } finally {
       display.stop();
     }
+    for (const d of report.dirs) {
+      if (d.explain) info([`${d.dir} ran:`, ...d.explain.map((line) => `  ${line}`)].join("\n"));
+      debug(`test cache: ${d.dir}: ${d.cached ? `served, from the run of ${d.cachedAt}` : "ran"}`);
+    }
+    for (const w of report.cache?.warnings ?? []) warn(w);
     if (process.env.GITHUB_ACTIONS === "true") {
       const { reportToGithub } = await import("../core/testing/github-report.ts");
       reportToGithub(report, { root: ws.root, annotationsTo: args.json ? process.stderr : process.stdout });

@@ -1,5 +1,6 @@
 import type { DirResult, TestEvent } from "../core/testing/run-tests.ts";
 import { c, isInteractive, settings } from "./output.ts";
+import { localMinute } from "./test-report.ts";
 
 interface Row {
   dir: string;
@@ -24,7 +25,8 @@ function count(row: Row, line: string) {
 function describeDone(r: DirResult): string {
   const n = r.counts;
   const parts = [`${n.passed} passed`, n.failed ? c.red(`${n.failed} failed`) : "", n.errors ? c.red(`${n.errors} errors`) : "", n.skipped ? `${n.skipped} skipped` : ""].filter(Boolean);
-  const what = r.status === "no-tests" ? "no tests" : r.status === "error" || r.status === "not-run" ? r.reason ?? r.status : parts.join(", ");
+  let what = r.status === "no-tests" ? "no tests" : r.status === "error" || r.status === "not-run" ? r.reason ?? r.status : parts.join(", ");
+  if (r.cached) what = `cached: ${what}${r.cachedAt ? ` (ran ${localMinute(r.cachedAt)})` : ""}`;
   const mark = r.status === "passed" || r.status === "no-tests" ? c.green("✓") : r.status === "not-run" ? c.dim("-") : c.red("✗");
   return `${mark} ${r.dir}  ${what}${r.reason && r.status === "failed" ? c.red(` (${r.reason})`) : ""}  ${c.dim(`${r.seconds.toFixed(1)}s`)}`;
 }

@@ -28,12 +28,22 @@ export function renderTestReport(report: TestReport): string {
     r.counts.failed + r.counts.errors ? c.red(String(r.counts.failed + r.counts.errors)) : "0",
     String(r.counts.skipped),
     `${r.seconds.toFixed(1)}s`,
-    r.status === "passed" ? c.green("passed") : r.status === "no-tests" ? "no tests" : r.status === "not-run" ? c.dim("not run") : c.red(r.status),
+    // A cached row's counts and time are its original run's, whose date it shows.
+    r.cached ? c.green(`cached ${r.cachedAt ? localMinute(r.cachedAt) : ""}`.trim()) : r.status === "passed" ? c.green("passed") : r.status === "no-tests" ? "no tests" : r.status === "not-run" ? c.dim("not run") : c.red(r.status),
   ]);
   parts.push(table(["DIR", "IMAGE", "STAGE", "PASSED", "FAILED", "SKIPPED", "TIME", "RESULT"], rows));
   const t = report.totals;
+  const cached = report.dirs.filter((r) => r.cached).length;
   parts.push(
-    `${report.ok ? c.green("passed") : c.red("failed")}: ${t.passed} passed, ${t.failed + t.errors} failed, ${t.skipped} skipped in ${report.dirs.length} dir${report.dirs.length === 1 ? "" : "s"} (${t.seconds.toFixed(1)}s)${report.junit ? `; JUnit: ${report.junit}` : ""}`,
+    `${report.ok ? c.green("passed") : c.red("failed")}: ${t.passed} passed, ${t.failed + t.errors} failed, ${t.skipped} skipped in ${report.dirs.length} dir${report.dirs.length === 1 ? "" : "s"} (${cached ? `${cached} cached, ` : ""}${t.seconds.toFixed(1)}s)${report.junit ? `; JUnit: ${report.junit}` : ""}`,
   );
   return parts.join("\n");
+}
+
+/** `2026-12-02 14:05` in the local time zone: when a cached result's run ended. */
+export function localMinute(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}`;
 }

@@ -504,6 +504,8 @@ describe("--help", () => {
                      --fail-fast    Stop at the first failing dir (and pytest -x)
                    --skip-checks    Skip the image architecture and version checks
                           --pull    Pull the dev/prod image before running
+                      --no-cache    Run every dir, even those whose passing result is cached
+                       --explain    Say for each dir that runs which input changed since its last cached run
                           --json    Print one JSON document on stdout
 
       Examples: dt test --all -j 2;  dt test --changed --suite slow;  dt test --dir apps/pricer -- -k price

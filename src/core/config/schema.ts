@@ -32,6 +32,9 @@ export const SUITE_SCHEMA: Schema = {
 
 export const SYNC_MODES = ["copy", "link"] as const;
 
+export const TEST_CACHE_MODES = ["local", "registry", "off"] as const;
+export type TestCacheMode = (typeof TEST_CACHE_MODES)[number];
+
 /** A `sync.files` entry written as a mapping; `to` defaults to `[from]`, `mode` to copy. */
 export interface SyncFileSpec {
   from?: string;
@@ -120,6 +123,13 @@ export const DT_YAML_SCHEMA = {
       fields: {
         suites: { kind: "map", description: "test suites by name", value: SUITE_SCHEMA },
         depends_on: strList("paths whose changes affect every runnable dir (--changed)"),
+        cache: str("test-result cache: local (default, under .dt/cache/), registry (also shared through registry:), off", {
+          enum: TEST_CACHE_MODES,
+        }),
+        cache_size: str("most the local test-result cache keeps, e.g. 100MB or 1GB (default 100MB)", {
+          pattern: /^\d+(\.\d+)?[kmgKMG]?[bB]?$/,
+          expected: "a size like 100MB or 1GB",
+        }),
       },
     },
     setenv: {
@@ -172,7 +182,7 @@ export interface DtConfig {
     trusted_subrepos: string[];
     memory: string | null;
   };
-  test: { suites: Record<string, Suite>; depends_on: string[] };
+  test: { suites: Record<string, Suite>; depends_on: string[]; cache: TestCacheMode; cache_size: string };
   setenv: { path: string[]; pythonpath: string[] };
   sync: { from: string | null; files: (string | SyncFileSpec)[] };
   tasks: Record<string, string | string[]>;
@@ -194,7 +204,7 @@ export function defaults(): Omit<DtConfig, "name" | "image"> {
     base_image: "python:3.12-slim",
     version_policy: "minor",
     docker: { mount: "same-path", sibling: false, dind: false, env: [], volumes: [], build_args: {}, trusted_subrepos: [], memory: null },
-    test: { suites: structuredClone(DEFAULT_SUITES), depends_on: [] },
+    test: { suites: structuredClone(DEFAULT_SUITES), depends_on: [], cache: "local", cache_size: "100MB" },
     // The thin environment's tools: dev_scripts or dev_scripts_<repo>, and every dir below them.
     setenv: { path: ["dev_scripts*/**"], pythonpath: ["."] },
     sync: { from: null, files: [] },

@@ -24,7 +24,7 @@ function globToRegExp(glob: string): RegExp {
 }
 
 /** Host variables named by `docker.env` (globs allowed), passed through to the container. */
-function passThroughEnv(patterns: readonly string[], env: Record<string, string | undefined> = process.env): Record<string, string> {
+export function passThroughEnv(patterns: readonly string[], env: Record<string, string | undefined> = process.env): Record<string, string> {
   const regexps = patterns.map(globToRegExp);
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {

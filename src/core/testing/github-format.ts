@@ -30,6 +30,8 @@ export interface CiDirResult {
   counts: { passed: number; failed: number; skipped: number; errors: number };
   seconds: number;
   failures: CiFailure[];
+  /** Served from the test-result cache: not run by this job, so it annotates nothing. */
+  cached?: boolean;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -53,7 +55,7 @@ const ANNOTATION_DETAIL_LINES = 30;
  * many more failed instead of naming one more, so nothing disappears silently.
  */
 export function annotations(results: readonly CiDirResult[], limit = MAX_ANNOTATIONS): string[] {
-  const all = results.flatMap((r) => r.failures.map((f) => ({ r, f })));
+  const all = results.filter((r) => !r.cached).flatMap((r) => r.failures.map((f) => ({ r, f })));
   const shown = all.length > limit ? all.slice(0, Math.max(0, limit - 1)) : all;
   const lines = shown.map(({ r, f }) => {
     const props: string[] = [];
@@ -100,7 +102,7 @@ export function stepSummary(results: readonly CiDirResult[], title = "dt test"):
   for (const r of results) {
     const failed = r.counts.errors > 0 ? `${r.counts.failed} (+${r.counts.errors} errors)` : String(r.counts.failed);
     const mark = r.counts.failed + r.counts.errors > 0 ? "❌ " : "";
-    lines.push(`| ${mark}${cell(where(r))} | ${code(r.image)} | ${cell(r.stage)} | ${r.counts.passed} | ${failed} | ${r.counts.skipped} | ${seconds(r.seconds)} |`);
+    lines.push(`| ${mark}${cell(where(r))}${r.cached ? " (cached)" : ""} | ${code(r.image)} | ${cell(r.stage)} | ${r.counts.passed} | ${failed} | ${r.counts.skipped} | ${seconds(r.seconds)} |`);
   }
   for (const r of results) {
     if (r.failures.length === 0) continue;

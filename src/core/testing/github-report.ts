@@ -18,6 +18,7 @@ function toCiResults(report: TestReport, root: string): CiDirResult[] {
     ...(report.shard ? { shard: report.shard } : {}),
     counts: { passed: d.counts.passed, failed: d.counts.failed, skipped: d.counts.skipped, errors: d.counts.errors },
     seconds: d.seconds,
+    cached: d.cached,
     failures: d.cases
       .filter((c) => c.status === "failed" || c.status === "error")
       .map((c) => ({

@@ -16,6 +16,8 @@ import { PLUGIN_MOUNT, pluginBind } from "./pytest-plugin.ts";
 import { toContainerPath } from "../run/run-env.ts";
 import { targetOf } from "../workspace/target.ts";
 import { exclusionsFor, markerFor, reportSlug, type Selection } from "./select-dirs.ts";
+import type { CachedResult } from "./result-cache.ts";
+import type { CacheSummary, TestCache } from "./test-cache.ts";
 
 export interface TestRunOptions {
   suite: string;
@@ -31,6 +33,8 @@ export interface TestRunOptions {
   pull?: boolean;
   /** Memory limit per test container, bytes. */
   memory?: number;
+  /** The test-result cache (`dt test`); without it every dir runs and nothing is stored (a release's tests). */
+  cache?: TestCache;
 }
 
 export type DirStatus = "passed" | "failed" | "no-tests" | "error" | "not-run";
@@ -52,6 +56,12 @@ export interface DirResult {
   output: string;
   cases: TestCase[];
   report: string | null;
+  /** Served from the test-result cache: counts, cases, time and exit code are the original run's. */
+  cached: boolean;
+  /** When the cached run ended (ISO 8601); null when the dir ran now. */
+  cachedAt: string | null;
+  /** With --explain, for a dir that ran: what changed since its last cached run. */
+  explain: string[] | null;
 }
 
 export interface TestReport {
@@ -63,6 +73,8 @@ export interface TestReport {
   dirs: DirResult[];
   totals: Counts & { seconds: number };
   junit: string | null;
+  /** Null when the run used no cache. */
+  cache: CacheSummary | null;
 }
 
 export type TestEvent =
@@ -130,6 +142,7 @@ async function runDirTests(
   options: TestRunOptions,
   reportsDir: string,
   onEvent: (e: TestEvent) => void,
+  cache: TestCache | undefined,
 ): Promise<DirResult> {
   const base = emptyResult(job, "error", null);
   const started = performance.now();
@@ -143,6 +156,24 @@ async function runDirTests(
     base.stage = ref.stage;
     if (!info) throw missingImageError(ref, name, target.path, otherVersions, target.resolved.config.version_policy);
     if (!options.skipChecks) checkImage(target, ref, name, info);
+    const { config } = target.resolved;
+    const prepared = await cache?.prepare(config.test.cache, config.registry, {
+      target,
+      info,
+      stage: ref.stage,
+      suite: options.suite,
+      marker,
+      timeout,
+      pytestArgs: options.pytestArgs,
+      shard: options.shard,
+      shardFiles: job.files,
+      memory: options.memory,
+    });
+    if (prepared) {
+      const hit = await cache!.lookup(prepared);
+      if (hit) return fromCache(base, hit);
+      base.explain = cache!.explain(prepared);
+    }
 
     const hostReport = join(reportsDir, `${reportSlug(job.path)}.xml`);
     const spec = runSpecFor(target, selection.ws.subRepos, ref, name, {});
@@ -197,7 +228,7 @@ async function runDirTests(
     const shardTag = options.shard ? `.shard-${options.shard.index}-of-${options.shard.total}` : "";
     const latest = join(selection.ws.root, ".dt", "reports", `${reportSlug(job.path)}${shardTag}.xml`);
     if (xml) writeFileAtomic(latest, xml);
-    return {
+    const result: DirResult = {
       ...base,
       status,
       reason,
@@ -208,12 +239,47 @@ async function runDirTests(
       report: xml ? latest : null,
       seconds: (performance.now() - started) / 1000,
     };
+    // Only a pass is kept: a failure or an error must show again until it is fixed.
+    if (prepared && result.status !== "passed" && result.status !== "no-tests") cache!.forget(prepared);
+    if (prepared && (result.status === "passed" || result.status === "no-tests")) {
+      await cache!.store(prepared, {
+        dir: job.path,
+        status: result.status,
+        exitCode: outcome.exitCode,
+        counts,
+        cases,
+        seconds: result.seconds,
+        at: new Date().toISOString(),
+        image: name,
+        stage: ref.stage,
+        output: result.output.slice(-OUTPUT_KEPT),
+      });
+    }
+    return result;
   } catch (e) {
     if (!(e instanceof DtError) || e.exitCode === 1) throw e;
     if (e.exitCode === 2) throw e;
     return { ...base, status: "error", reason: e.message, hint: e.hint ?? null, seconds: (performance.now() - started) / 1000 };
   }
 }
+
+/** A dir's result served from the cache, as the original run reported it. */
+function fromCache(base: DirResult, hit: CachedResult): DirResult {
+  return {
+    ...base,
+    status: hit.status,
+    counts: hit.counts,
+    cases: hit.cases,
+    seconds: hit.seconds,
+    exitCode: hit.exitCode,
+    output: hit.output ?? "",
+    cached: true,
+    cachedAt: hit.at,
+  };
+}
+
+/** Of a passing run's output the cache keeps this much (its end): the cases hold the results. */
+const OUTPUT_KEPT = 32 * 1024;
 
 /** `dt test`: each selected dir's tests in its own container, `jobs` at a time. */
 export async function runTests(engine: Engine, selection: Selection, options: TestRunOptions, onEvent: (e: TestEvent) => void = () => {}): Promise<TestReport> {
@@ -224,6 +290,7 @@ export async function runTests(engine: Engine, selection: Selection, options: Te
     jobs = jobs.filter((j) => (files.get(j.path)?.length ?? 0) > 0).map((j) => ({ ...j, files: files.get(j.path) }));
   }
   onEvent({ kind: "planned", dirs: jobs.map((j) => ({ dir: j.path, reasons: j.reasons, staleImage: j.staleImage })) });
+  const cache = options.cache;
   const runId = `${new Date().toISOString().replace(/[:.]/g, "-")}-${process.pid}`;
   // Reports and pytest's cache go under .dt/, which must be the workspace's own directory.
   checkStateDir(selection.ws.root, "pytest-cache");
@@ -238,7 +305,7 @@ export async function runTests(engine: Engine, selection: Selection, options: Te
   try {
     results = await mapLimit(jobs, options.jobs, async (job) => {
       if (stop) return notRun(job);
-      const result = await runDirTests(engine, job, selection, options, reportsDir, onEvent);
+      const result = await runDirTests(engine, job, selection, options, reportsDir, onEvent, cache);
       onEvent({ kind: "done", result });
       if (options.failFast && result.status !== "passed" && result.status !== "no-tests") stop = true;
       return result;
@@ -247,6 +314,7 @@ export async function runTests(engine: Engine, selection: Selection, options: Te
     removeReportsDir();
     unregister();
   }
+  const cacheSummary = cache?.finish() ?? null;
   const all = results.flatMap((r) => r.cases);
   const totals = { ...countCases(all), seconds: (performance.now() - started) / 1000 };
   let junit: string | null = null;
@@ -263,6 +331,7 @@ export async function runTests(engine: Engine, selection: Selection, options: Te
     dirs: results,
     totals,
     junit,
+    cache: cacheSummary,
   };
 }
 
@@ -283,6 +352,9 @@ function emptyResult(job: DirJob, status: DirStatus, reason: string | null): Dir
     output: "",
     cases: [],
     report: null,
+    cached: false,
+    cachedAt: null,
+    explain: null,
   };
 }
 

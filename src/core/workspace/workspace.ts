@@ -34,6 +34,13 @@ export interface Workspace {
   root: string;
   subRepos: SubRepo[];
   runnableDirs: RunnableDir[];
+  /**
+   * Paths (from the root) whose content in the working tree git does not vouch for: modified,
+   * added, deleted, renamed and untracked (not ignored) files of every initialised repo. Only
+   * from a scan that read each repo's status (`dirty`); the test-result cache takes every other
+   * file's id from the index.
+   */
+  changedFiles?: string[];
 }
 
 const toPosix = (p: string) => (sep === "/" ? p : p.split(sep).join("/"));
@@ -163,11 +170,13 @@ function changelogDir(file: string): string | undefined {
  * Runnable dirs and (optionally) dirty sub-repos, with few git processes: one
  * `git ls-files --recurse-submodules` for every tracked changelog.txt of the workspace, and one
  * process per repo (root and each initialised sub-repo, in parallel) that finds the untracked,
- * not ignored ones: `git status` when the dirty state is wanted too (one walk gives both),
- * else `git ls-files --others`. A `changelog.txt` counts when its dir also has `devops/`.
+ * not ignored ones: `git status` when the dirty state is wanted too (one walk gives both, and
+ * the changed files), else `git ls-files --others`. A `changelog.txt` counts when its dir also
+ * has `devops/`.
  */
-async function scanRepos(root: string, subRepos: SubRepo[], withDirty: boolean): Promise<RunnableDir[]> {
+async function scanRepos(root: string, subRepos: SubRepo[], withDirty: boolean): Promise<{ dirs: RunnableDir[]; changed: string[] | undefined }> {
   const found = new Set<string>();
+  let changed: string[] | undefined = withDirty ? [] : undefined;
   const tracked = gitRaw(["ls-files", "--recurse-submodules", "-z", "--", ...CHANGELOG_SPECS], root).then((r) => {
     if (r.code === 0) for (const f of r.stdout.split("\0")) if (f) found.add(f);
   });
@@ -179,7 +188,17 @@ async function scanRepos(root: string, subRepos: SubRepo[], withDirty: boolean):
     if (withDirty) {
       const r = await gitRaw(["status", "--porcelain", "-z", "--ignore-submodules=all", "--untracked-files=all"], cwd);
       if (sub) sub.dirty = r.code === 0 ? r.stdout.length > 0 : null;
-      for (const entry of r.stdout.split("\0")) if (entry.startsWith("?? ")) found.add(prefix + entry.slice(3));
+      // One repo without a status: no list of changes can be trusted.
+      if (r.code !== 0) changed = undefined;
+      const entries = r.stdout.split("\0");
+      for (let i = 0; i < entries.length; i++) {
+        const entry = entries[i]!;
+        if (!entry) continue;
+        if (entry.startsWith("?? ")) found.add(prefix + entry.slice(3));
+        changed?.push(prefix + entry.slice(3));
+        // A rename or copy is followed by the path it came from.
+        if (entry[0] === "R" || entry[0] === "C") changed?.push(prefix + (entries[++i] ?? ""));
+      }
     } else {
       const r = await gitRaw(["ls-files", "-z", "--others", "--exclude-standard", "--", ...CHANGELOG_SPECS], cwd);
       for (const f of r.stdout.split("\0")) if (f) found.add(prefix + f);
@@ -193,19 +212,21 @@ async function scanRepos(root: string, subRepos: SubRepo[], withDirty: boolean):
     const absPath = path === "." ? root : join(root, path);
     if (isDir(join(absPath, "devops"))) dirs.push({ path, absPath, repo: owningRepo(path, subRepos) });
   }
-  return dirs.sort((a, b) => (a.path === "." ? -1 : b.path === "." ? 1 : a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  dirs.sort((a, b) => (a.path === "." ? -1 : b.path === "." ? 1 : a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { dirs, changed };
 }
 
 /** Runnable dirs of the whole workspace (see scanRepos). */
-export function findRunnableDirs(root: string, subRepos: SubRepo[]): Promise<RunnableDir[]> {
-  return scanRepos(root, subRepos, false);
+export async function findRunnableDirs(root: string, subRepos: SubRepo[]): Promise<RunnableDir[]> {
+  return (await scanRepos(root, subRepos, false)).dirs;
 }
 
 export async function scanWorkspace(start: string, options: { dirty?: boolean } = {}): Promise<Workspace> {
   const root = findWorkspaceRoot(start);
   const subRepos = findSubRepos(root);
-  const runnableDirs = await scanRepos(root, subRepos, options.dirty !== false);
-  return { root, subRepos, runnableDirs };
+  const dirty = options.dirty !== false;
+  const { dirs: runnableDirs, changed } = await scanRepos(root, subRepos, dirty);
+  return changed ? { root, subRepos, runnableDirs, changedFiles: changed } : { root, subRepos, runnableDirs };
 }
 
 /** The checkout (the root or a sub-repo's dir) whose files hold `absPath`: the nearest `.git` up to the root. */

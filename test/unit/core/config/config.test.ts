@@ -177,6 +177,8 @@ describe("parseConfigText: invalid, each problem at file:line:col", () => {
     expect(problemsOf("version_policy: minr\n")).toEqual([
       { where: "dt.yaml:1:17", message: 'version_policy: expected one of exact, minor, major, got "minr". Did you mean \'minor\'?' },
     ]);
+    expect(problemsOf("test: {cache: regsitry}\n")[0]!.message).toBe('test.cache: expected one of local, registry, off, got "regsitry". Did you mean \'registry\'?');
+    expect(problemsOf("test: {cache_size: 1 GB}\n")[0]!.message).toBe('test.cache_size: expected a size like 100MB or 1GB, got "1 GB"');
     expect(problemsOf("name: CMAMP\n")[0]!.message).toBe('name: expected a lowercase name like cmamp, got "CMAMP"');
     expect(problemsOf("docker: {mount: app}\n")[0]).toEqual({
       where: "dt.yaml:1:17",
@@ -600,6 +602,10 @@ describe("toJsonSchema", () => {
       properties: { marker: { type: "string" }, timeout: { type: "number", minimum: 0 } },
     });
     expect(props.tasks.additionalProperties.oneOf).toEqual([{ type: "string" }, { type: "array", items: { type: "string" } }]);
+    expect(Object.keys(props.test.properties)).toEqual(["suites", "depends_on", "cache", "cache_size"]);
+    expect(props.test.properties.cache).toMatchObject({ type: "string", enum: ["local", "registry", "off"] });
+    expect(new RegExp(props.test.properties.cache_size.pattern).test("100MB")).toBe(true);
+    expect(new RegExp(props.test.properties.cache_size.pattern).test("lots")).toBe(false);
   });
 
   test("is plain JSON", () => {
