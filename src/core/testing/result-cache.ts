@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync, rmSync, statSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../base/fs-util.ts";
+import { checkStateDir, stateDir } from "../workspace/state-dir.ts";
 import type { RecordedInputs } from "./cache-key.ts";
 import type { Counts, TestCase } from "./junit.ts";
 import { reportSlug } from "./select-dirs.ts";
@@ -50,19 +51,30 @@ export function isCachedResult(value: unknown, key: string): value is CachedResu
 /** A temp file left by a writer that died is garbage once older than this. */
 const STALE_TEMP_MS = 60 * 60 * 1000;
 
+const PARTS = ["cache", "test"];
+type Part = "results" | "scopes" | "dirs";
+
 export class LocalResultCache {
   readonly dir: string;
 
   constructor(
-    root: string,
+    private readonly root: string,
     private readonly maxBytes: number,
   ) {
-    this.dir = join(root, ".dt", "cache", "test");
+    this.dir = join(root, ".dt", ...PARTS);
+    // A linked .dt/ (or a part below it) could hand dt planted passes, or take its writes
+    // elsewhere: refused, as for every other state dt keeps there.
+    for (const part of ["results", "scopes", "dirs"]) checkStateDir(root, ...PARTS, part);
   }
 
   private resultPath = (key: string) => join(this.dir, "results", `${key}.json`);
   private scopePath = (digest: string) => join(this.dir, "scopes", `${digest}.json`);
   private dirPath = (dir: string) => join(this.dir, "dirs", `${reportSlug(dir)}.json`);
+
+  /** Writes `name` under `part`, made (and checked) the way all of dt's state is. */
+  private write(part: Part, name: string, text: string): void {
+    writeFileAtomic(join(stateDir(this.root, ...PARTS, part), name), text);
+  }
 
   get(key: string): CachedResult | undefined {
     const path = this.resultPath(key);
@@ -77,7 +89,7 @@ export class LocalResultCache {
   }
 
   put(result: CachedResult): void {
-    writeFileAtomic(this.resultPath(result.key), JSON.stringify(result));
+    this.write("results", `${result.key}.json`, JSON.stringify(result));
   }
 
   /** Drops the entry of `key`: the same inputs just failed (a flaky test), so its pass proves nothing. */
@@ -97,9 +109,9 @@ export class LocalResultCache {
     for (const [name, digest] of Object.entries(recorded.inputs)) {
       if (!name.startsWith("scope ")) continue;
       const path = this.scopePath(digest);
-      if (!touch(path)) writeFileAtomic(path, JSON.stringify(scopeFiles(digest)));
+      if (!touch(path)) this.write("scopes", `${digest}.json`, JSON.stringify(scopeFiles(digest)));
     }
-    writeFileAtomic(this.dirPath(dir), JSON.stringify(recorded));
+    this.write("dirs", `${reportSlug(dir)}.json`, JSON.stringify(recorded));
   }
 
   /** The files of a scope digest, if still kept. */

@@ -1,9 +1,10 @@
 // The local test-result cache: entries by key, the size limit (the longest unused go first),
 // and atomic writes (a reader never sees half an entry, even with writers in other processes).
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, linkSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { LocalResultCache, type CachedResult } from "../../../../src/core/testing/result-cache.ts";
+import { dtErrorOf } from "../../../support/errors.ts";
 import { cleanupAll, testdir } from "../../../support/fixtures.ts";
 
 afterAll(cleanupAll);
@@ -93,6 +94,32 @@ describe("LocalResultCache", () => {
     expect(JSON.parse(readFileSync(reader, "utf8"))).toEqual(result(KEY(7)));
     expect(cache.get(KEY(7))?.output?.length).toBe(100_000);
     expect(statSync(path).ino).not.toBe(statSync(reader).ino);
+  });
+
+  test("atomic: a writer stopped half-way (a file size limit) leaves the entry as it was", async () => {
+    const root = testdir().path;
+    const cache = new LocalResultCache(root, 1e9);
+    cache.put(result(KEY(8)));
+    const module = join(import.meta.dir, "../../../../src/core/testing/result-cache.ts");
+    const script = `const { LocalResultCache } = await import(${JSON.stringify(module)});
+      const entry = { ...JSON.parse(process.argv[1]), output: "x".repeat(4_000_000) };
+      new LocalResultCache(${JSON.stringify(root)}, 1e9).put(entry);`;
+    // 2048 blocks (1-2 MB, by the shell's unit): the 4 MB entry cannot be written whole.
+    const writer = Bun.spawn(["sh", "-c", 'ulimit -f 2048 && exec "$0" -e "$1" "$2"', process.execPath, script, JSON.stringify(result(KEY(8)))], {
+      stdout: "ignore",
+      stderr: "ignore",
+    });
+    expect(await writer.exited).not.toBe(0);
+    expect(cache.get(KEY(8))).toEqual(result(KEY(8)));
+  });
+
+  test("a .dt/cache that is a symlink is refused (exit 2) before anything is read or written", () => {
+    const root = testdir().path;
+    const elsewhere = testdir().path;
+    new LocalResultCache(elsewhere, 1e6).put(result(KEY(5)));
+    mkdirSync(join(root, ".dt"));
+    symlinkSync(join(elsewhere, ".dt", "cache"), join(root, ".dt", "cache"));
+    expect(dtErrorOf(() => new LocalResultCache(root, 1e6))).toMatchObject({ exitCode: 2, message: expect.stringContaining("is a symlink") });
   });
 
   test("a dir's recorded inputs and its scopes' file lists come back", () => {
