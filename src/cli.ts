@@ -16,6 +16,7 @@ function takeGlobalFlags(argv: string[]): { tokens: string[]; help: boolean } {
   if (flags.verbose) settings.verbose = true;
   if (flags.quiet) settings.quiet = true;
   if (flags.color !== undefined) settings.color = flags.color;
+  if (flags.wide) settings.wide = true;
   return { tokens, help: flags.help };
 }
 

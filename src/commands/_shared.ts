@@ -29,6 +29,7 @@ export const globalFlags = {
   verbose: "Show debug output and stack traces",
   quiet: "Print only results and errors",
   "no-color": "Do not colour output (also NO_COLOR=1)",
+  wide: "Print table cells whole instead of fitting tables in 80 columns",
   help: "Show help",
 } as const;
 
@@ -37,6 +38,7 @@ export interface GlobalFlags {
   quiet: boolean;
   /** undefined: neither --color nor --no-color was given. */
   color: boolean | undefined;
+  wide: boolean;
   help: boolean;
 }
 
@@ -46,7 +48,7 @@ export interface GlobalFlags {
  */
 export function splitGlobalFlags(argv: readonly string[]): { tokens: string[]; flags: GlobalFlags } {
   const tokens: string[] = [];
-  const flags: GlobalFlags = { verbose: false, quiet: false, color: undefined, help: false };
+  const flags: GlobalFlags = { verbose: false, quiet: false, color: undefined, wide: false, help: false };
   for (let i = 0; i < argv.length; i++) {
     const token = argv[i]!;
     if (token === "--") {
@@ -57,6 +59,7 @@ export function splitGlobalFlags(argv: readonly string[]): { tokens: string[]; f
     else if (token === "--quiet" || token === "-q") flags.quiet = true;
     else if (token === "--no-color") flags.color = false;
     else if (token === "--color") flags.color = true;
+    else if (token === "--wide") flags.wide = true;
     else if (token === "--help" || token === "-h") flags.help = true;
     else tokens.push(token);
   }

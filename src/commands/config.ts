@@ -44,7 +44,7 @@ export default defineCommand({
       return;
     }
     out(`${c.bold("config of")} ${dir === "." ? root : `${dir} (in ${root})`}`);
-    out(table(["KEY", "VALUE", "SOURCE"], rows.map((r) => [r.key, formatValue(r.value), c.dim(r.source)])));
+    out(table(["KEY", "VALUE", "SOURCE"], rows.map((r) => [r.key, formatValue(r.value), c.dim(r.source)]), { shrink: [1, 2] }));
   },
 });
 

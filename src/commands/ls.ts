@@ -44,6 +44,7 @@ export default defineCommand({
             !s.initialised ? c.yellow("not initialised") : s.dirty ? c.yellow("dirty") : "clean",
             s.url ?? "-",
           ]),
+          { shrink: [4] },
         ),
       );
       out("");
@@ -56,6 +57,7 @@ export default defineCommand({
       table(
         ["RUNNABLE DIR", "IMAGE", "VERSION", "BUILT"],
         runnable.map((r) => [r.path, r.image, r.version ?? c.red(r.problem ?? "?"), builtStages(r.stages)]),
+        { shrink: [1] },
       ),
     );
     for (const r of runnable) if (r.version && r.problem) warn(`${r.path}: ${r.problem}`);

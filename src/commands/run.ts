@@ -47,7 +47,7 @@ export default defineCommand({
         output.info("no tasks are defined; add them under 'tasks:' in dt.yaml");
         return;
       }
-      output.out(output.table(["TASK", "STEPS", "DEFINED IN"], tasks.map((t) => [t.name, t.steps.join(" && "), t.source])));
+      output.out(output.table(["TASK", "STEPS", "DEFINED IN"], tasks.map((t) => [t.name, t.steps.join(" && "), t.source]), { shrink: [1] }));
       return;
     }
     if (args.task === undefined) throw tasksCore.noTaskError(tasks);

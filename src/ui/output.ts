@@ -1,4 +1,5 @@
 import { isTTY, writeAll } from "./fd.ts";
+import { shortenMiddle, visibleWidth } from "./text-width.ts";
 
 /**
  * Everything that decides how dt talks: results on stdout, talk on stderr, colour only on a
@@ -8,12 +9,15 @@ export interface OutputSettings {
   quiet: boolean;
   verbose: boolean;
   color: boolean;
+  /** --wide: tables keep every cell whole, however wide. */
+  wide: boolean;
 }
 
 export const settings: OutputSettings = {
   quiet: false,
   verbose: false,
   color: detectColor(),
+  wide: false,
 };
 
 function detectColor(): boolean {
@@ -58,13 +62,33 @@ export function outJson(value: unknown): void {
   writeAll(1, `${JSON.stringify(value, null, 2)}\n`);
 }
 
-/** Left-aligned columns; widths from the content, colour codes not counted. */
-export function table(header: string[], rows: string[][]): string {
-  const visible = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, "").length;
-  const widths = header.map((h, i) => Math.max(visible(h), ...rows.map((r) => visible(r[i] ?? ""))));
+/** The width tables fit in (unless --wide): what a terminal, a log viewer or a mail shows whole. */
+export const TABLE_WIDTH = 80;
+
+const stripEscapes = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, "");
+
+/**
+ * Left-aligned columns; widths from the content, colour codes not counted. A table wider than
+ * TABLE_WIDTH takes the middle out of the cells of the `shrink` columns (image names, URLs),
+ * widest column first, unless --wide; the other columns stay whole.
+ */
+export function table(header: string[], rows: string[][], options: { shrink?: number[] } = {}): string {
+  const widths = header.map((h, i) => Math.max(visibleWidth(h), ...rows.map((r) => visibleWidth(r[i] ?? ""))));
+  const shrink = settings.wide ? [] : (options.shrink ?? []);
+  const total = () => widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1);
+  const MIN = 12;
+  while (total() > TABLE_WIDTH) {
+    const widest = shrink.filter((i) => widths[i]! > MIN).sort((a, b) => widths[b]! - widths[a]!)[0];
+    if (widest === undefined) break;
+    widths[widest]!--;
+  }
+  const fit = (cell: string, i: number) => (shrink.includes(i) && visibleWidth(cell) > widths[i]! ? shortenMiddle(stripEscapes(cell), widths[i]!) : cell);
   const line = (cells: string[]) =>
     cells
-      .map((cell, i) => (i === cells.length - 1 ? cell : cell + " ".repeat(widths[i]! - visible(cell))))
+      .map((raw, i) => {
+        const cell = fit(raw, i);
+        return i === cells.length - 1 ? cell : cell + " ".repeat(Math.max(0, widths[i]! - visibleWidth(cell)));
+      })
       .join("  ")
       .trimEnd();
   return [line(header.map((h) => c.bold(h))), ...rows.map(line)].join("\n");

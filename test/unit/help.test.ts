@@ -103,6 +103,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help
 
       Run 'dt COMMAND --help' for a command's options. Exit codes: 0 ok, 1 the work failed, 2 usage or input error, 3 environment error, 130 interrupted."
@@ -127,6 +128,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -145,6 +147,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -165,6 +168,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -183,6 +187,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -232,6 +237,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -251,6 +257,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -277,6 +284,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -305,6 +313,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -332,6 +341,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -354,6 +364,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -376,6 +387,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -408,6 +420,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -433,6 +446,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -452,6 +466,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -472,6 +487,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -505,6 +521,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -542,6 +559,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -560,6 +578,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -583,6 +602,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -604,6 +624,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -629,6 +650,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -655,6 +677,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -683,6 +706,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -704,6 +728,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -746,6 +771,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -764,6 +790,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -782,6 +809,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -800,6 +828,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -827,6 +856,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -848,6 +878,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -868,6 +899,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });

@@ -21,6 +21,7 @@ export default defineCommand({
       table(
         ["STAGE", "VERSION", "TAGS", "ID", "ARCH", "CREATED", "SIZE"],
         images.map((i) => [i.stage, i.version, i.tags.map((t) => t.split(":").at(-1)).join(",") || "-", i.id, i.arch, i.created.slice(0, 19).replace("T", " "), `${(i.size / 1e6).toFixed(1)} MB`]),
+        { shrink: [2, 3] },
       ),
     );
   },

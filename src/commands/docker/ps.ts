@@ -22,6 +22,6 @@ export default defineCommand({
       out("no dt containers");
       return;
     }
-    out(table(["ID", "NAME", "DIR", "IMAGE", "STATUS"], containers.map((c) => [c.id, c.name, c.runnableDir, c.image, c.status])));
+    out(table(["ID", "NAME", "DIR", "IMAGE", "STATUS"], containers.map((c) => [c.id, c.name, c.runnableDir, c.image, c.status]), { shrink: [1, 3] }));
   },
 });

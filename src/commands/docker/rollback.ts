@@ -1,6 +1,6 @@
 import { defineCommand } from "../_define.ts";
 import { dirArgs, jsonArgs, registryArgs } from "../_shared.ts";
-import { runTransfer } from "./_transfer-ui.ts";
+import { movedText, runTransfer } from "./_transfer-ui.ts";
 
 export default defineCommand({
   meta: { name: "rollback", description: "Point the floating tag (dev or prod) back at version V, in the registry and locally" },
@@ -21,7 +21,7 @@ export default defineCommand({
       "rollback",
       args.json,
       (onEvent) => rollback(engine, target, { stage, version: args.version, registry: args.registry }, onEvent),
-      (result) => `${result.image} now points at ${stage}-${args.version}`,
+      (result) => `${result.image} now points at ${stage}-${args.version}${movedText(result.moved)}`,
     );
   },
 });

@@ -24,6 +24,7 @@ export default defineCommand({
           s.initialised ? sync(s.ahead, s.behind) : "-",
           !s.initialised ? c.yellow("not initialised") : s.dirty ? c.yellow("dirty") : "clean",
         ]),
+        { shrink: [0] },
       ),
     );
   },

@@ -1,4 +1,5 @@
-import { DtError, usageError } from "../base/errors.ts";
+import { DtError, envError, usageError } from "../base/errors.ts";
+import { plural } from "../base/text.ts";
 import { hostPlatform, platformBuild, platformSuffix, requireBuildable } from "../base/platform.ts";
 import { buildImage, type BuildEvent } from "../build/build-image.ts";
 import type { Engine } from "../engine/engine.ts";
@@ -24,11 +25,14 @@ export interface ReleaseOptions {
   buildArgs?: Record<string, string>;
 }
 
+/**
+ * A `step` starts a step and the next `done` ends it, succeeded; a step that fails ends with the
+ * error the release throws. Steps run one after the other.
+ */
 export type ReleaseEvent =
   | PublishEvent
   | { kind: "build"; event: BuildEvent; platform: string }
-  | { kind: "test"; event: TestEvent }
-  | { kind: "done"; text: string };
+  | { kind: "test"; event: TestEvent };
 
 export interface ReleaseResult {
   dir: string;
@@ -125,6 +129,7 @@ export async function release(engine: Engine, target: Target, ws: Workspace, opt
           onProgress: (progress) => onEvent({ kind: "transfer", what: remote, progress }),
         });
         if (remote !== devName) await engine.tagImage(remote, stageRef.repository, devTag);
+        onEvent({ kind: "done", text: `pulled ${remote}` });
       }
     }
   }
@@ -144,6 +149,7 @@ export async function release(engine: Engine, target: Target, ws: Workspace, opt
       (event) => onEvent({ kind: "build", event, platform: p }),
     );
     built.set(p, b.image);
+    onEvent({ kind: "done", text: b.skipped ? `${b.image} is up to date (context unchanged)` : `built ${b.image}` });
     if (p === platforms[0] && (await releasedElsewhere(dests, stageRef.versionedTag, b.contextDigest))) {
       return { ...result, alreadyReleased: true };
     }
@@ -159,11 +165,9 @@ export async function release(engine: Engine, target: Target, ws: Workspace, opt
         (event) => onEvent({ kind: "test", event }),
       );
       result.tests.push(report);
-      if (!report.ok) {
-        throw new DtError(1, `the ${suite} suite failed in ${built.get(native)}; nothing was pushed`, {
-          hint: "fix the tests (dt test --suite " + suite + "), or release anyway with --skip-tests",
-        });
-      }
+      if (!report.ok) throw suiteError(report, suite, built.get(native)!);
+      const t = report.totals;
+      onEvent({ kind: "done", text: `suite ${suite}: ${t.passed} passed${t.skipped ? `, ${t.skipped} skipped` : ""}${t.total ? "" : " (no tests)"}` });
     }
   }
 
@@ -171,3 +175,20 @@ export async function release(engine: Engine, target: Target, ws: Workspace, opt
   return result;
 }
 
+/**
+ * Why a suite stopped the release: its failing tests by name (pytest's `path::test`), or why the
+ * dir could not run at all (an environment problem, with its fix). Nothing is tagged or pushed.
+ */
+function suiteError(report: TestReport, suite: string, image: string): DtError {
+  const dir = report.dirs[0];
+  if (dir && (dir.status === "error" || dir.status === "not-run")) {
+    return envError(`the ${suite} suite could not run in ${image}: ${dir.reason ?? dir.status}; nothing was tagged or pushed`, { hint: dir.hint ?? undefined });
+  }
+  const failing = report.dirs.flatMap((d) => d.cases.filter((t) => t.status === "failed" || t.status === "error").map((t) => `${t.file ?? t.classname}${t.status === "error" && !t.classname ? "" : `::${t.name}`}`));
+  const t = report.totals;
+  const counts = [t.failed ? `${t.failed} failed` : "", t.errors ? plural(t.errors, "error") : ""].filter(Boolean).join(", ") || dir?.reason || "failed";
+  const named = failing.length ? `: ${failing.slice(0, 3).join(", ")}${failing.length > 3 ? ` and ${failing.length - 3} more` : ""}` : "";
+  return new DtError(1, `the ${suite} suite failed in ${image} (${counts})${named}; nothing was tagged or pushed`, {
+    hint: `fix the tests (dt test --suite ${suite}), or release anyway with --skip-tests`,
+  });
+}
