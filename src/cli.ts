@@ -4,10 +4,10 @@ import { commands } from "./commands/index.ts";
 import type { CommandTable, DtCommand } from "./commands/_define.ts";
 import { globalFlags, splitGlobalFlags } from "./commands/_shared.ts";
 import { locate, runnable, type Located } from "./commands/_tree.ts";
-import { DtError, ExitCode, isDtError, usageError } from "./core/base/errors.ts";
+import { DtError, DtErrors, ExitCode, isDtError, usageError } from "./core/base/errors.ts";
 import { suggestion } from "./core/base/did-you-mean.ts";
 import { writeAll } from "./ui/fd.ts";
-import { c, settings } from "./ui/output.ts";
+import { c, documentsWritten, outDocument, settings } from "./ui/output.ts";
 import { DT_VERSION } from "./core/base/dt-version.ts";
 
 /** Takes the global flags out of argv (before `--`) and applies them. */
@@ -119,8 +119,37 @@ export async function runCli(argv: string[]): Promise<number> {
     writeAll(2, `${await renderHelp(resolved)}\n`);
     return ExitCode.usage;
   }
-  const code = await command.invoke(resolved.rest, { command: ["dt", ...resolved.path].join(" "), cwd: process.cwd() });
-  return code ?? ExitCode.ok;
+  const json = wantsJson(command, resolved.rest);
+  try {
+    const code = await command.invoke(resolved.rest, { command: ["dt", ...resolved.path].join(" "), cwd: process.cwd() });
+    return code ?? ExitCode.ok;
+  } catch (error) {
+    // The --json promise holds when the command fails too: one document on stdout, unless the
+    // command printed its own before failing. The error is still told on stderr.
+    if (json && documentsWritten() === 0) printErrorDocument(error);
+    throw error;
+  }
+}
+
+/** Whether argv (a command's words) asks a command that takes --json for it. */
+function wantsJson(command: DtCommand, tokens: readonly string[]): boolean {
+  if (command.impliedJson) return true;
+  if (!("json" in command.args)) return false;
+  const end = tokens.indexOf("--");
+  return (end < 0 ? tokens : tokens.slice(0, end)).some((t) => t === "--json" || t === "--json=true");
+}
+
+/** `{ok: false, exitCode, error: {message, where, hint}}`: an error as a --json document. */
+function printErrorDocument(error: unknown): void {
+  if ((error as NodeJS.ErrnoException | undefined)?.code === "EPIPE") return;
+  const describe = (e: DtError) => ({ message: e.message, where: e.where ?? null, hint: e.hint ?? null });
+  if (isDtError(error)) {
+    const problems = error instanceof DtErrors ? { problems: error.problems.map(describe) } : {};
+    outDocument({ ok: false, exitCode: error.exitCode, error: { ...describe(error), ...problems } });
+    return;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  outDocument({ ok: false, exitCode: ExitCode.failed, error: { message: `internal error: ${message}`, where: null, hint: "run again with --verbose for details, and report it" } });
 }
 
 /** Prints an error once, the SPEC's way: what and where, then how to fix it. */

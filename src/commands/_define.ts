@@ -21,6 +21,8 @@ export interface CommandSpec<T extends ArgsDef> {
   meta: CommandMeta;
   args: T;
   variadic?: boolean;
+  /** Its output is always one JSON document (`--json` only accepted): so is an error's. */
+  impliedJson?: boolean;
   /** Returns the exit code (undefined = 0). Throws DtError for failures. */
   run: (ctx: CommandContext<T>) => Promise<number | void> | number | void;
 }
@@ -33,6 +35,7 @@ export interface DtCommand {
   kind: "command";
   meta: CommandMeta;
   args: ArgsDef;
+  impliedJson?: boolean;
   /** Parses argv (what follows the command's name) and runs the command. */
   invoke: (tokens: readonly string[], where: { command: string; cwd: string }) => Promise<number | void>;
 }
@@ -58,6 +61,7 @@ export function defineCommand<const T extends ArgsDef>(spec: CommandSpec<T>): Dt
     kind: "command",
     meta: spec.meta,
     args: spec.args,
+    impliedJson: spec.impliedJson,
     async invoke(tokens, { command, cwd }) {
       const { args, rest, extra } = parseCommandArgs(spec.args, tokens, { command, variadic: spec.variadic });
       return spec.run({ args, rest, extra, cwd });

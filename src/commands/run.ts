@@ -40,7 +40,7 @@ export default defineCommand({
 
     if (listing) {
       if (args.json) {
-        output.outJson({ dir: relPath(env.root, runDir), tasks });
+        output.outDocument({ dir: relPath(env.root, runDir), tasks });
         return;
       }
       if (tasks.length === 0) {

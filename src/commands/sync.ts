@@ -15,11 +15,11 @@ export default defineCommand({
   },
   async run({ args, cwd }) {
     const { runSync } = await import("../core/sync/run-sync.ts");
-    const { out, outJson, info, warn, c } = await import("../ui/output.ts");
+    const { out, outDocument, info, warn, c } = await import("../ui/output.ts");
     const result = await runSync({ cwd, check: args.check, force: args.force, dryRun: args["dry-run"] });
     const code = result.ok ? ExitCode.ok : ExitCode.failed;
     if (args.json) {
-      outJson(result);
+      outDocument(result, code);
       return code;
     }
     for (const w of result.warnings) warn(w);

@@ -45,7 +45,7 @@ export default defineCommand({
     (await import("../core/workspace/image-names.ts")).assertUniqueImages(ws.root, ws.runnableDirs);
     const { testDisplay } = await import("../ui/test-display.ts");
     const { renderTestReport } = await import("../ui/test-report.ts");
-    const { out, outJson } = await import("../ui/output.ts");
+    const { out, outDocument } = await import("../ui/output.ts");
     const display = testDisplay();
     let report;
     try {
@@ -73,11 +73,10 @@ export default defineCommand({
       const { reportToGithub } = await import("../core/testing/github-report.ts");
       reportToGithub(report, { root: ws.root, annotationsTo: args.json ? process.stderr : process.stdout });
     }
-    if (args.json) outJson(report);
+    const code = report.ok ? ExitCode.ok : report.dirs.some((d) => d.status === "failed") ? ExitCode.failed : ExitCode.environment;
+    if (args.json) outDocument(report, code);
     else if (report.dirs.length === 0) out(args.changed ? `no runnable dir is affected by changes since ${report.base}` : "nothing to test");
     else out(renderTestReport(report));
-    if (report.ok) return ExitCode.ok;
-    const testsFailed = report.dirs.some((d) => d.status === "failed");
-    return testsFailed ? ExitCode.failed : ExitCode.environment;
+    return code;
   },
 });

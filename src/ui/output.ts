@@ -57,9 +57,24 @@ export function out(text: string): void {
   writeAll(1, text.endsWith("\n") ? text : `${text}\n`);
 }
 
-/** The one JSON document a `--json` command prints. */
+/** JSON on stdout as it is (a GitHub matrix, a JSON schema): for output that is JSON by nature. */
 export function outJson(value: unknown): void {
   writeAll(1, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+let documents = 0;
+/** How many --json documents this run printed: the top level prints an error document only if none. */
+export const documentsWritten = () => documents;
+
+/**
+ * The one JSON document a `--json` command prints: `ok` comes first (the document's own, else
+ * whether `exitCode` is 0), then `exitCode` when it is not 0, so a script reads success and
+ * failure the same way from every command and from errors.
+ */
+export function outDocument(value: object, exitCode = 0): void {
+  documents++;
+  const ok = "ok" in value ? value.ok : exitCode === 0;
+  outJson({ ok, ...(exitCode ? { exitCode } : {}), ...value });
 }
 
 /** The width tables fit in (unless --wide): what a terminal, a log viewer or a mail shows whole. */

@@ -143,6 +143,8 @@ describe("--help", () => {
 
         --json    Print one JSON document on stdout
 
+      Exit 2 when a dt.yaml, changelog.txt or image name it read is invalid; the rest is still listed.
+
       GLOBAL OPTIONS
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors

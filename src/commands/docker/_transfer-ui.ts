@@ -66,6 +66,6 @@ export async function runTransfer<T extends object>(title: string, json: boolean
     throw e;
   }
   bar.succeed(done(result));
-  if (json) (await import("../../ui/output.ts")).outJson(result);
+  if (json) (await import("../../ui/output.ts")).outDocument(result);
   return result;
 }

@@ -6,11 +6,11 @@ export default defineCommand({
   args: { ...dirArgs, ...jsonArgs },
   async run({ args, cwd }) {
     const { listDtImages } = await import("../../core/engine/image-list.ts");
-    const { out, outJson, table } = await import("../../ui/output.ts");
+    const { out, outDocument, table } = await import("../../ui/output.ts");
     const { target, engine } = await (await import("./_target.ts")).targetAndEngine(cwd, args.dir);
     const images = await listDtImages(engine, { workspace: target.root, runnableDir: target.path });
     if (args.json) {
-      outJson({ dir: target.path, images });
+      outDocument({ dir: target.path, images });
       return;
     }
     if (images.length === 0) {

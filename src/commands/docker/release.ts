@@ -31,7 +31,7 @@ export default defineCommand({
     const { failureLines } = await import("../../ui/test-failures.ts");
     const { describeOutcome } = await import("../../ui/test-display.ts");
     const { writeAll } = await import("../../ui/fd.ts");
-    const { out, outJson, info, c } = await import("../../ui/output.ts");
+    const { out, outDocument, info, c } = await import("../../ui/output.ts");
     const { stepLog, transferEvents } = await import("./_transfer-ui.ts");
     const platforms = commaList(args.platform);
     const bar = args["dry-run"] ? undefined : progress(`release ${args.stage}`);
@@ -73,13 +73,13 @@ export default defineCommand({
         },
       );
       if (args["dry-run"]) {
-        if (args.json) outJson(result);
+        if (args.json) outDocument(result);
         else out(result.plan.map((step, i) => `${i + 1}. ${step}`).join("\n"));
         return;
       }
       if (result.alreadyReleased) bar?.succeed(`${args.stage}-${result.version} of ${result.dir} is already released; nothing pushed`);
       else bar?.succeed(`released ${result.pushed.map((p) => `${p.repository}:${p.tag}`).join(", ")}`);
-      if (args.json) outJson(result);
+      if (args.json) outDocument(result);
       else if (!result.alreadyReleased) info(result.pushed.map((p) => `${p.repository}:${p.tag} ${p.digest}`).join("\n"));
     } catch (e) {
       if (!steps?.failed(outcome)) bar?.fail(`release ${args.stage} failed`);

@@ -7,9 +7,9 @@ export default defineCommand({
   async run({ args, cwd }) {
     const { updateSubRepos } = await import("../../core/subrepo/update.ts");
     const { short } = await import("../../core/subrepo/short-commit.ts");
-    const { info, out, outJson } = await import("../../ui/output.ts");
+    const { info, out, outDocument } = await import("../../ui/output.ts");
     const result = await updateSubRepos(cwd);
-    if (args.json) return outJson(result);
+    if (args.json) return outDocument(result);
     for (const ch of result.changes) {
       if (ch.kind === "initialised") out(`initialised ${ch.path} at ${short(ch.new)}`);
       else out(`moved ${ch.path}: ${short(ch.old)} -> ${short(ch.new)}${ch.oldBranch ? ` (was on ${ch.oldBranch}, now detached)` : ""}`);

@@ -18,10 +18,10 @@ export default defineCommand({
     }
     const { resolveTargetDir } = await import("../../core/workspace/workspace.ts");
     const { bumpVersion } = await import("../../core/version/changelog-file.ts");
-    const { out, outJson } = await import("../../ui/output.ts");
+    const { out, outDocument } = await import("../../ui/output.ts");
     const target = await resolveTargetDir(cwd, args.dir);
     const version = bumpVersion(target, part, args.message, args.date);
-    if (args.json) outJson({ dir: target.path, version });
+    if (args.json) outDocument({ dir: target.path, version });
     else out(version);
   },
 });
