@@ -69,6 +69,33 @@ export interface ParsedCommandArgs<T extends ArgsDef> {
   rest: string[];
 }
 
+/**
+ * Where the operands of a pass-through command (`dt docker cmd python3 --version`) start in
+ * `argv`: past `names` command names, the global flags and the command's own options (with
+ * their values), the first other word. Everything from there on is the command's to run, as in
+ * `docker run IMAGE CMD...`. -1 when there is no such word, or a `--` comes first (which then
+ * marks the start itself).
+ */
+export function operandStart(argv: readonly string[], names: number, defs: ArgsDef, isGlobal: (token: string) => boolean): number {
+  let left = names;
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i]!;
+    if (token === "--") return -1;
+    if (isGlobal(token)) continue;
+    const isFlag = token.startsWith("-") && token !== "-" && !/^-\d/.test(token);
+    if (!isFlag) {
+      if (left-- > 0) continue;
+      return i;
+    }
+    const body = token.replace(/^--?/, "");
+    if (body.includes("=") || (!token.startsWith("--") && body.length > 1)) continue;
+    const def = Object.entries(defs).find(([name, d]) => name === body || name === camel(body) || aliasesOf("alias" in d ? d.alias : undefined).includes(body))?.[1];
+    // A flag that takes a value takes the next word with it; an unknown one is the parser's to refuse.
+    if (def && (def.type === "string" || def.type === "enum")) i++;
+  }
+  return -1;
+}
+
 const camel = (s: string) => s.replace(/-([a-z])/g, (_, ch: string) => ch.toUpperCase());
 const aliasesOf = (alias: Alias | undefined): readonly string[] => (alias === undefined ? [] : typeof alias === "string" ? [alias] : alias);
 const isRepeatable = (def: ArgDef) => def.type !== "boolean" && def.type !== "positional" && def.repeatable === true;

@@ -21,6 +21,11 @@ export interface CommandSpec<T extends ArgsDef> {
   meta: CommandMeta;
   args: T;
   variadic?: boolean;
+  /**
+   * The first word that is no option of dt's starts a command to run, and it and every word
+   * after it are that command's (`rest`), flags included, as in `docker run IMAGE CMD...`.
+   */
+  passThrough?: boolean;
   /** Its output is always one JSON document (`--json` only accepted): so is an error's. */
   impliedJson?: boolean;
   /** Returns the exit code (undefined = 0). Throws DtError for failures. */
@@ -35,6 +40,7 @@ export interface DtCommand {
   kind: "command";
   meta: CommandMeta;
   args: ArgsDef;
+  passThrough?: boolean;
   impliedJson?: boolean;
   /** Parses argv (what follows the command's name) and runs the command. */
   invoke: (tokens: readonly string[], where: { command: string; cwd: string }) => Promise<number | void>;
@@ -61,6 +67,7 @@ export function defineCommand<const T extends ArgsDef>(spec: CommandSpec<T>): Dt
     kind: "command",
     meta: spec.meta,
     args: spec.args,
+    passThrough: spec.passThrough,
     impliedJson: spec.impliedJson,
     async invoke(tokens, { command, cwd }) {
       const { args, rest, extra } = parseCommandArgs(spec.args, tokens, { command, variadic: spec.variadic });

@@ -42,6 +42,9 @@ export interface GlobalFlags {
   help: boolean;
 }
 
+const GLOBAL_TOKENS = new Set(["--verbose", "--quiet", "-q", "--no-color", "--color", "--wide", "--help", "-h"]);
+export const isGlobalFlag = (token: string) => GLOBAL_TOKENS.has(token);
+
 /**
  * Takes the global flags out of argv, wherever they stand before `--`. Pure, so that completion
  * sees the words a run would see without changing any setting.

@@ -282,6 +282,8 @@ describe("--help", () => {
                 --network=<NAME>    Container network (default: the engine's default)
                           --pull    Pull the dev/prod image before running
 
+      Words after the options (or after --) are the shell's: dt docker bash -- -lc 'echo $DT_STAGE', dt docker bash script.sh ARG.
+
       GLOBAL OPTIONS
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
@@ -309,7 +311,9 @@ describe("--help", () => {
                 --network=<NAME>    Container network (default: the engine's default)
                           --pull    Pull the dev/prod image before running
 
-      Example: dt docker cmd -- python3 -m pytest -x
+      Examples: dt docker cmd python3 --version;  dt docker cmd --stage dev python3 -m pytest -x
+      The first word that is not one of the options above starts the command: it and every word after
+      it are the command's, flags included (as in 'docker run IMAGE CMD...'). '--' before it works too.
 
       GLOBAL OPTIONS
         --verbose   Show debug output and stack traces
@@ -322,7 +326,7 @@ describe("--help", () => {
 
   test("dt docker jupyter", async () => {
     expect(await help("docker jupyter")).toMatchInlineSnapshot(`
-      "JupyterLab in the target dir's container, port published, URL printed (dt docker jupyter)
+      "JupyterLab in the target dir's container, port published, URL printed once the server answers (dt docker jupyter)
 
       USAGE dt docker jupyter [OPTIONS]
 
@@ -338,6 +342,8 @@ describe("--help", () => {
                 --network=<NAME>    Container network (default: the engine's default)
                           --pull    Pull the dev/prod image before running
                  --port=<N|auto>    Host port, or 'auto' for a free one (default: auto)
+
+      Exit 3 when the image has no 'jupyter' on its PATH (add jupyterlab to the image's dependencies).
 
       GLOBAL OPTIONS
         --verbose   Show debug output and stack traces

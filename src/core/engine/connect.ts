@@ -1,5 +1,5 @@
 import type { Engine } from "./engine.ts";
-import { engineHost } from "./engine-host.ts";
+import { checkEngineHost } from "./engine-host.ts";
 
 /**
  * The engine dt talks to (DOCKER_HOST, else the default socket). Nothing heavy loads here:
@@ -7,5 +7,5 @@ import { engineHost } from "./engine-host.ts";
  */
 export async function connectEngine(): Promise<Engine> {
   const { DockerEngine } = await import("./docker-engine.ts");
-  return new DockerEngine(engineHost());
+  return new DockerEngine(checkEngineHost());
 }

@@ -6,7 +6,7 @@ import type { Target } from "../workspace/target.ts";
 import { destinations, type Destination } from "./destinations.ts";
 import semver from "semver";
 import { authFor, publish, type PublishEvent, type ReleasedTag } from "./publish.ts";
-import { pullImage } from "./transfer.ts";
+import { NotInRegistryError, pullImage } from "./transfer.ts";
 
 export interface StageOpOptions {
   stage: Stage;
@@ -54,7 +54,14 @@ export async function pushStage(engine: Engine, target: Target, options: StageOp
 async function pullAs(engine: Engine, d: Destination, localRepository: string, tag: string, onEvent: (e: OpEvent) => void) {
   const remote = `${d.repository}:${tag}`;
   onEvent({ kind: "step", text: `pull ${remote}` });
-  await pullImage(engine, remote, await authFor(d.host), { onProgress: (progress) => onEvent({ kind: "transfer", what: remote, progress }) });
+  try {
+    await pullImage(engine, remote, await authFor(d.host), { onProgress: (progress) => onEvent({ kind: "transfer", what: remote, progress }) });
+  } catch (e) {
+    // A stage's tags come from its release: say which one makes the missing image.
+    const stage = /^(dev|prod)(-|$)/.exec(tag)?.[1];
+    if (e instanceof NotInRegistryError && stage) throw new NotInRegistryError(e.reference, e.registry, e.detail, `dt docker release ${stage} (or pick a released --version)`);
+    throw e;
+  }
   if (d.repository !== localRepository) await engine.tagImage(remote, localRepository, tag);
   onEvent({ kind: "done", text: `pulled ${remote}` });
 }
