@@ -94,6 +94,7 @@ export default defineCommand({
       writeAll(2, `${c.red("error:")} ${text}${named ? "" : ` ${c.dim(`(${dirs.join(", ")})`)}`}\n`);
       if (hint) writeAll(2, `  ${c.dim("fix:")} ${hint}\n`);
     }
+    for (const r of runnable) for (const w of r.warnings) warn(w);
     if (engineProblem) warn(`stages built locally are unknown: ${engineProblem}`);
     return code;
   },

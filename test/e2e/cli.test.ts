@@ -151,6 +151,18 @@ describe("dt ls", () => {
     expect(json.runnableDirs[0].problems).toEqual([{ kind: "config", where: "dt.yaml:2:1", message: "unknown key 'base_imag'. Did you mean 'base_image'?", hint: expect.stringContaining("known keys") }]);
   });
 
+  test("a changelog heading named other than the image is a warning, not an error", async () => {
+    const root = makeRepo(join(testdir().path, "named"), {
+      "api/changelog.txt": "# cmamp-0.1.0\n- 2026-11-20\n- First\n",
+      "api/devops/.keep": "",
+    });
+    const r = await dt(["ls"], { cwd: root });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("warning: api/changelog.txt:1: the heading names 'cmamp', the image is 'api'; name the next entry '# api-X.Y.Z'");
+    const doctor = await dtJson(["doctor", "--json"], { cwd: root });
+    expect(doctor.json.checks.find((c: any) => c.name === "changelog name api")).toMatchObject({ status: "warn", detail: "api/changelog.txt:1: the heading names 'cmamp', the image is 'api'" });
+  });
+
   test("an untracked new runnable dir is found; a git-ignored one is not", async () => {
     const fresh = makeWorkspace({ runnables: 0, depth: 0, uninitialized: false });
     const files: Record<string, string> = {

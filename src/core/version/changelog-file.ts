@@ -1,4 +1,4 @@
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { bumpChangelog, parseChangelog, today, type BumpKind, type ChangelogEntry } from "./changelog.ts";
 import { usageError } from "../base/errors.ts";
 import { withFileLock } from "../base/file-lock.ts";
@@ -20,7 +20,7 @@ export function readChangelog(target: ChangelogDir): ChangelogEntry[] {
   const file = changelogPath(target);
   const text = readText(file.abs);
   if (text === undefined) throw usageError(`cannot read ${file.rel}`, { hint: "create it with 'dt init'" });
-  return parseChangelog(text, file.rel);
+  return parseChangelog(text, file.rel, basename(target.absPath));
 }
 
 /** Prepends an entry to the target's changelog atomically and returns the new version. */
@@ -30,7 +30,7 @@ export function bumpVersion(target: ChangelogDir, kind: BumpKind, notes: readonl
   return withFileLock(file.abs, () => {
     const text = readText(file.abs);
     if (text === undefined) throw usageError(`cannot read ${file.rel}`, { hint: "create it with 'dt init'" });
-    const bumped = bumpChangelog(text, kind, notes, date, file.rel);
+    const bumped = bumpChangelog(text, kind, notes, date, file.rel, basename(target.absPath));
     writeFileAtomic(file.abs, bumped.text);
     return bumped.version;
   });

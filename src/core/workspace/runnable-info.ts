@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { currentVersion, parseChangelog } from "../version/changelog.ts";
+import { currentVersion, parseChangelog, type ChangelogEntry } from "../version/changelog.ts";
 import { loadConfig } from "../config/config.ts";
 import { DtError, DtErrors } from "../base/errors.ts";
 import { readText } from "../base/fs-util.ts";
@@ -24,6 +24,20 @@ export interface RunnableSummary {
   /** Every problem in one line (`where: message; ...`), or null. */
   problem: string | null;
   problems: RunnableProblem[];
+  /** What is odd but works: a changelog heading named other than the image. */
+  warnings: string[];
+}
+
+/**
+ * A changelog whose newest heading names something else than the dir's image (`# helpers-1.0.0`
+ * for the image helpers_root): it still works, the name is only a label, but it misleads.
+ */
+export function headingNameWarning(file: string, entry: ChangelogEntry, image: string): { message: string; fix: string } | undefined {
+  if (!entry.name || entry.name === image) return undefined;
+  return {
+    message: `${file}:${entry.line}: the heading names '${entry.name}', the image is '${image}'`,
+    fix: `name the next entry '# ${image}-X.Y.Z' (dt version bump keeps the newest heading's name), or set image: ${entry.name} in dt.yaml`,
+  };
 }
 
 /** Image name and version of a runnable dir, without letting one bad file hide the others. */
@@ -32,6 +46,7 @@ export function summarizeRunnable(root: string, dir: RunnableDir): RunnableSumma
   let version: string | null = null;
   let registry: string | null = null;
   const problems: RunnableProblem[] = [];
+  const warnings: string[] = [];
   try {
     ({ image, registry } = loadConfig(root, dir.path).config);
   } catch (e) {
@@ -39,11 +54,14 @@ export function summarizeRunnable(root: string, dir: RunnableDir): RunnableSumma
   }
   const file = dir.path === "." ? "changelog.txt" : `${dir.path}/changelog.txt`;
   try {
-    version = currentVersion(parseChangelog(readText(join(root, file)) ?? "", file));
+    const entries = parseChangelog(readText(join(root, file)) ?? "", file, image ?? undefined);
+    version = currentVersion(entries);
+    const odd = image === null ? undefined : headingNameWarning(file, entries[0]!, image);
+    if (odd) warnings.push(`${odd.message}; ${odd.fix}`);
   } catch (e) {
     problems.push(...problemsOf("changelog", e));
   }
-  return { path: dir.path, image, registry, version, problem: joinProblems(problems), problems };
+  return { path: dir.path, image, registry, version, problem: joinProblems(problems), problems, warnings };
 }
 
 export const joinProblems = (problems: readonly RunnableProblem[]) =>
