@@ -67,7 +67,7 @@ describe("dt init", () => {
     expect(readFileSync(join(sub, "dt.yaml"), "utf8")).toBe("image: api-server\n");
     const { json } = await dtJson(["ls", "--json"], { cwd: ws });
     expect(json.runnableDirs).toEqual([
-      { path: "apps/api", image: "api-server", registry: null, version: "0.1.0", problem: null, repo: ".", stages: { local: false, dev: false, prod: false } },
+      { path: "apps/api", image: "api-server", registry: null, version: "0.1.0", problem: null, problems: [], warnings: [], repo: ".", stages: { local: false, dev: false, prod: false } },
     ]);
   });
 });
