@@ -7,6 +7,12 @@ import { suggestion } from "./core/base/did-you-mean.ts";
 
 type Alias = string | readonly string[];
 
+/**
+ * What shell completion offers for a value: fixed words, or words read from the workspace
+ * around the current dir (its runnable dirs, the tasks of dt.yaml, the target dir's suites).
+ */
+export type Completer = readonly string[] | "runnable-dirs" | "tasks" | "suites";
+
 /** `--name` / `--no-name`; `--name=true|false` also works. */
 export interface BooleanArgDef {
   type: "boolean";
@@ -26,10 +32,11 @@ export interface StringArgDef {
   required?: boolean;
   /** Every value is kept, in order (`-m A -m B`), and the arg is a string[] (empty when not given). */
   repeatable?: boolean;
+  complete?: Completer;
 }
 
 /** A string that must be one of `options`; typed as their union. */
-export interface EnumArgDef extends Omit<StringArgDef, "type" | "default"> {
+export interface EnumArgDef extends Omit<StringArgDef, "type" | "default" | "complete"> {
   type: "enum";
   options: readonly string[];
   default?: string;
@@ -41,6 +48,7 @@ export interface PositionalArgDef {
   description?: string;
   default?: string;
   required?: boolean;
+  complete?: Completer;
 }
 
 export type ArgDef = BooleanArgDef | StringArgDef | EnumArgDef | PositionalArgDef;

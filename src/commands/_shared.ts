@@ -8,7 +8,7 @@ export const jsonArgs = {
 } as const satisfies ArgsDef;
 
 export const dirArgs = {
-  dir: { type: "string", description: "Runnable dir to act on (default: the one around the current dir)", valueHint: "PATH" },
+  dir: { type: "string", description: "Runnable dir to act on (default: the one around the current dir)", valueHint: "PATH", complete: "runnable-dirs" },
 } as const satisfies ArgsDef;
 
 export const stageArgs = {

@@ -12,7 +12,7 @@ export default defineCommand({
     ].join("\n"),
   },
   args: {
-    task: { type: "positional", required: false, description: "Name of the task (see --list)" },
+    task: { type: "positional", required: false, description: "Name of the task (see --list)", complete: "tasks" },
     list: { type: "boolean", description: "List the tasks" },
     ...jsonArgs,
     ...dirArgs,

@@ -10,8 +10,8 @@ export default defineCommand({
   },
   args: {
     all: { type: "boolean", description: "Every runnable dir of the workspace" },
-    dir: { type: "string", description: "A runnable dir to test (repeatable)", valueHint: "PATH", repeatable: true },
-    suite: { type: "string", description: "fast (default), slow, superslow, all, or a suite of dt.yaml", valueHint: "NAME" },
+    dir: { type: "string", description: "A runnable dir to test (repeatable)", valueHint: "PATH", repeatable: true, complete: "runnable-dirs" },
+    suite: { type: "string", description: "fast (default), slow, superslow, all, or a suite of dt.yaml", valueHint: "NAME", complete: "suites" },
     marker: { type: "string", alias: "m", description: "Marker expression added to the suite's", valueHint: "EXPR" },
     changed: { type: "boolean", description: "Only dirs affected by changes since --base (committed and uncommitted)" },
     base: { type: "string", description: "Base of --changed (default: merge-base with the default branch)", valueHint: "REF" },

@@ -8,10 +8,10 @@ export default defineCommand({
     usage: "Re-running a finished release pushes nothing and says so. --dry-run prints the plan.",
   },
   args: {
-    stage: { type: "positional", required: true, description: "dev or prod" },
+    stage: { type: "positional", required: true, description: "dev or prod", complete: ["dev", "prod"] },
     version: { type: "string", description: "Version to release (default: the changelog's newest)", valueHint: "X.Y.Z" },
     "skip-tests": { type: "boolean", description: "Do not run the suites before pushing" },
-    suite: { type: "string", description: "Suite to run before pushing (repeatable; default fast and slow)", valueHint: "NAME", repeatable: true },
+    suite: { type: "string", description: "Suite to run before pushing (repeatable; default fast and slow)", valueHint: "NAME", repeatable: true, complete: "suites" },
     registry: { type: "string", description: "Release to this registry of registries: (repeatable; default registry:)", valueHint: "NAME", repeatable: true },
     platform: { type: "string", description: "Platforms, comma-separated (default: platforms: in dt.yaml, else this host's)", valueHint: "P,..." },
     "dry-run": { type: "boolean", description: "Print the plan, do nothing" },

@@ -5,7 +5,7 @@ import { movedText, runTransfer } from "./_transfer-ui.ts";
 export default defineCommand({
   meta: { name: "rollback", description: "Point the floating tag (dev or prod) back at version V, in the registry and locally" },
   args: {
-    stage: { type: "positional", required: true, description: "dev or prod" },
+    stage: { type: "positional", required: true, description: "dev or prod", complete: ["dev", "prod"] },
     version: { type: "string", required: true, description: "The released version to go back to", valueHint: "X.Y.Z" },
     ...registryArgs,
     ...dirArgs,

@@ -4,7 +4,7 @@ import { dirArgs, jsonArgs } from "../_shared.ts";
 export default defineCommand({
   meta: { name: "bump", description: "Prepend a changelog entry and print the new version (atomic write)" },
   args: {
-    part: { type: "positional", required: true, description: "major, minor or patch" },
+    part: { type: "positional", required: true, description: "major, minor or patch", complete: ["major", "minor", "patch"] },
     message: { type: "string", alias: "m", description: "What changed (repeatable, one line each)", valueHint: "MSG", repeatable: true },
     date: { type: "string", description: "Entry date (default: today)", valueHint: "YYYY-MM-DD" },
     ...dirArgs,
