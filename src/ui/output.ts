@@ -85,9 +85,10 @@ const stripEscapes = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, "");
 /**
  * Left-aligned columns; widths from the content, colour codes not counted. A table wider than
  * TABLE_WIDTH takes the middle out of the cells of the `shrink` columns (image names, URLs),
- * widest column first, unless --wide; the other columns stay whole.
+ * widest column first, unless --wide; the other columns stay whole, and so do the rows `whole`
+ * keeps (a reason in place of an image name must be read to the end).
  */
-export function table(header: string[], rows: string[][], options: { shrink?: number[] } = {}): string {
+export function table(header: string[], rows: string[][], options: { shrink?: number[]; whole?: (row: number) => boolean } = {}): string {
   const widths = header.map((h, i) => Math.max(visibleWidth(h), ...rows.map((r) => visibleWidth(r[i] ?? ""))));
   const shrink = settings.wide ? [] : (options.shrink ?? []);
   const total = () => widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1);
@@ -97,14 +98,15 @@ export function table(header: string[], rows: string[][], options: { shrink?: nu
     if (widest === undefined) break;
     widths[widest]!--;
   }
-  const fit = (cell: string, i: number) => (shrink.includes(i) && visibleWidth(cell) > widths[i]! ? shortenMiddle(stripEscapes(cell), widths[i]!) : cell);
-  const line = (cells: string[]) =>
+  const fit = (cell: string, i: number, row: number) =>
+    shrink.includes(i) && !(row >= 0 && options.whole?.(row)) && visibleWidth(cell) > widths[i]! ? shortenMiddle(stripEscapes(cell), widths[i]!) : cell;
+  const line = (cells: string[], row: number) =>
     cells
       .map((raw, i) => {
-        const cell = fit(raw, i);
+        const cell = fit(raw, i, row);
         return i === cells.length - 1 ? cell : cell + " ".repeat(Math.max(0, widths[i]! - visibleWidth(cell)));
       })
       .join("  ")
       .trimEnd();
-  return [line(header.map((h) => c.bold(h))), ...rows.map(line)].join("\n");
+  return [line(header.map((h) => c.bold(h)), -1), ...rows.map(line)].join("\n");
 }

@@ -371,26 +371,32 @@ describe("dt docker jupyter (a stand-in server: JupyterLab is not installable of
     writeFileSync(join(root, "dev_scripts", "jupyter"), STAND_IN_JUPYTER);
     chmodSync(join(root, "dev_scripts", "jupyter"), 0o755);
     const proc = Bun.spawn([...dtArgv(), "docker", "jupyter"], { cwd: alpha(), env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe" });
-    const reader = proc.stderr.getReader();
-    let stderr = "";
-    let url: string | undefined;
-    // One read in flight at a time: a read left behind by the timeout would swallow its chunk.
-    let pending = reader.read();
-    for (let i = 0; i < 100 && !url; i++) {
-      const got = await Promise.race([pending, Bun.sleep(100).then(() => undefined)]);
-      if (!got) continue;
-      if (got.done) break;
-      stderr += new TextDecoder().decode(got.value);
-      pending = reader.read();
-      url = stderr.match(/http:\/\/127\.0\.0\.1:\d+\/lab\?token=[0-9a-f]{48}/)?.[0];
+    // A failed expectation must not leave dt and its server running after the test.
+    try {
+      const reader = proc.stderr.getReader();
+      let stderr = "";
+      let url: string | undefined;
+      // One read in flight at a time: a read left behind by the timeout would swallow its chunk.
+      let pending = reader.read();
+      for (let i = 0; i < 100 && !url; i++) {
+        const got = await Promise.race([pending, Bun.sleep(100).then(() => undefined)]);
+        if (!got) continue;
+        if (got.done) break;
+        stderr += new TextDecoder().decode(got.value);
+        pending = reader.read();
+        url = stderr.match(/http:\/\/127\.0\.0\.1:\d+\/lab\?token=[0-9a-f]{48}/)?.[0];
+      }
+      expect(stderr).toContain("starting JupyterLab in the container of alpha on port");
+      expect(url).toBeDefined();
+      // Printed once the server answered: the first request already gets the lab.
+      expect(await fetch(url!).then((r) => r.status)).toBe(200);
+      expect(await fetch(url!.replace(/token=.*/, "token=wrong")).then((r) => r.status)).toBe(403);
+      proc.kill("SIGINT");
+      expect(await proc.exited).toBe(130);
+    } finally {
+      proc.kill("SIGINT");
+      await proc.exited;
     }
-    expect(stderr).toContain("starting JupyterLab in the container of alpha on port");
-    expect(url).toBeDefined();
-    // Printed once the server answered: the first request already gets the lab.
-    expect(await fetch(url!).then((r) => r.status)).toBe(200);
-    expect(await fetch(url!.replace(/token=.*/, "token=wrong")).then((r) => r.status)).toBe(403);
-    proc.kill("SIGINT");
-    expect(await proc.exited).toBe(130);
     expect(await dtContainersOf(root)).toEqual([]);
   });
 });

@@ -107,7 +107,7 @@ async function buildAll(engine: Engine, cwd: string, options: PlatformBuildOptio
     outDocument({ ok: failed === 0, builds }, failed ? ExitCode.failed : ExitCode.ok);
   } else {
     const mark = (b: DirBuild) => (b.status === "failed" ? c.red("failed") : b.status === "skipped" ? "skipped" : c.green("built"));
-    out(table(["DIR", "RESULT", "TIME", "IMAGE OR REASON"], builds.map((b) => [b.dir, mark(b), `${b.seconds.toFixed(1)}s`, b.image ?? b.reason ?? ""]), { shrink: [3] }));
+    out(table(["DIR", "RESULT", "TIME", "IMAGE OR REASON"], builds.map((b) => [b.dir, mark(b), `${b.seconds.toFixed(1)}s`, b.image ?? b.reason ?? ""]), { shrink: [3], whole: (i) => !builds[i]!.image }));
     out(`${builds.length - failed} of ${builds.length} built or up to date${failed ? `, ${failed} failed` : ""}`);
   }
   return failed ? ExitCode.failed : ExitCode.ok;

@@ -24,7 +24,6 @@ export default defineCommand({
           s.initialised ? sync(s.ahead, s.behind) : "-",
           !s.initialised ? c.yellow("not initialised") : s.dirty ? c.yellow("dirty") : "clean",
         ]),
-        { shrink: [0] },
       ),
     );
   },

@@ -56,3 +56,18 @@ describe("table", () => {
     expect(Math.max(...text.split("\n").map(visibleWidth))).toBeGreaterThan(80);
   });
 });
+
+describe("table rows kept whole", () => {
+  test("a reason in an image column is read to the end; the images beside it still fit", () => {
+    settings.wide = false;
+    const reason = "building dtl-d4en5x-beta:local-dttest-abcdef12-0.1.0 failed at Step 4/15 : RUN sh install_shared.sh: returned a non-zero code: 1";
+    const rows = [
+      ["apps/alpha", "built", "1.0s", "127.0.0.1:5000/some-team/alpha-service:local-dttest-abcdef12-0.1.0"],
+      ["apps/beta", "failed", "1.0s", reason],
+    ];
+    const lines = table(["DIR", "RESULT", "TIME", "IMAGE OR REASON"], rows, { shrink: [3], whole: (i) => rows[i]![1] === "failed" }).split("\n");
+    expect(lines[2]).toEndWith(reason);
+    expect(lines[1]).toContain("…");
+    expect(visibleWidth(lines[1]!)).toBeLessThanOrEqual(80);
+  });
+});
