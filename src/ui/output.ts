@@ -1,3 +1,4 @@
+import type { ConsolaInstance, ConsolaReporter, LogObject } from "consola/core";
 import { isTTY, writeAll } from "./fd.ts";
 import { shortenMiddle, visibleWidth } from "./text-width.ts";
 
@@ -39,17 +40,69 @@ export const c = {
   cyan: paint("36"),
 };
 
+// Talk (info, warnings, debug lines) goes through consola: its levels follow --quiet and
+// --verbose, and its reporter is chosen once for where stderr goes. consola/core is required on
+// first use, never by `dt --help` or `dt --version` (bench/startup.sh); the reporters are dt's own
+// so the words stay dt's (`warning: ...`), and they write with writeAll, as all output does.
+
+/** The progress line being drawn in place, which talk on a terminal must not write into. */
+export interface LiveLine {
+  clear(): void;
+  redraw(): void;
+}
+let live: LiveLine | undefined;
+/** Set by a live progress display while it draws; undefined when it ends. */
+export const setLiveLine = (line: LiveLine | undefined) => {
+  live = line;
+};
+
+const lineOf = (logObj: LogObject) => {
+  const message = logObj.args.map(String).join(" ");
+  if (logObj.type === "warn") return `${c.yellow("warning:")} ${message}\n`;
+  if (logObj.type === "debug" || logObj.type === "trace") return `${c.dim(message)}\n`;
+  return `${message}\n`;
+};
+
+/** CI and pipes: each message a whole line, as it is. */
+export const plainReporter: ConsolaReporter = { log: (logObj) => writeAll(2, lineOf(logObj)) };
+
+/** A terminal: the same lines, written above a progress line drawn in place, which is then redrawn. */
+export const terminalReporter: ConsolaReporter = {
+  log(logObj) {
+    live?.clear();
+    writeAll(2, lineOf(logObj));
+    live?.redraw();
+  },
+};
+
+/** consola's level for the global flags: --quiet keeps warnings, --verbose adds debug lines. */
+export const talkLevel = (s: Pick<OutputSettings, "quiet" | "verbose">) => (s.quiet ? 1 : s.verbose ? 4 : 3);
+
+let talker: ConsolaInstance | undefined;
+/** The talk channel: one consola instance, made on first use. Tests may set its reporters. */
+export function talk(): ConsolaInstance {
+  if (!talker) {
+    const { createConsola } = require("consola/core") as typeof import("consola/core");
+    // throttle 0: consola would fold repeated lines ("repeated 5 times"); a warning per dir is wanted.
+    talker = createConsola({ reporters: [isInteractive() ? terminalReporter : plainReporter], throttle: 0 });
+  }
+  talker.level = talkLevel(settings);
+  return talker;
+}
+
 /** A line of talk on stderr; suppressed by --quiet. */
 export function info(message: string): void {
-  if (!settings.quiet) writeAll(2, `${message}\n`);
+  talk().info(message);
 }
 
+/** Shown under --quiet too. */
 export function warn(message: string): void {
-  writeAll(2, `${c.yellow("warning:")} ${message}\n`);
+  talk().warn(message);
 }
 
+/** Only with --verbose. */
 export function debug(message: string): void {
-  if (settings.verbose) writeAll(2, `${c.dim(message)}\n`);
+  talk().debug(message);
 }
 
 /** A result for the user on stdout (tables, listings). */

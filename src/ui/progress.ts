@@ -1,4 +1,4 @@
-import { c, isInteractive, settings } from "./output.ts";
+import { c, isInteractive, setLiveLine, settings } from "./output.ts";
 import { cutToWidth } from "./text-width.ts";
 
 /**
@@ -62,13 +62,17 @@ function spinnerProgress(title: string): Progress {
   };
   // Stopped by a ✓ or ✗ line (the last one leaves no spinner behind), started again by a step.
   let timer: ReturnType<typeof setInterval> | undefined;
+  // Talk written meanwhile (info, warnings) goes above the line, which is then drawn again.
+  const line = { clear: () => process.stderr.write("\r\x1b[K"), redraw: render };
   const start = () => {
     timer ??= setInterval(render, 100);
+    setLiveLine(line);
     render();
   };
   const clear = () => {
     clearInterval(timer);
     timer = undefined;
+    setLiveLine(undefined);
     process.stderr.write("\r\x1b[K");
   };
   start();

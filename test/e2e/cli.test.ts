@@ -163,6 +163,18 @@ describe("dt ls", () => {
     expect(doctor.json.checks.find((c: any) => c.name === "changelog name api")).toMatchObject({ status: "warn", detail: "api/changelog.txt:1: the heading names 'cmamp', the image is 'api'" });
   });
 
+  test("--quiet keeps warnings and drops talk; --verbose adds debug lines", async () => {
+    const env = { DOCKER_HOST: "unix:///nonexistent/docker.sock" };
+    const quiet = await dt(["ls", "--quiet"], { cwd: ws.root, env });
+    expect(quiet.stderr).toContain("warning: stages built locally are unknown");
+    const bare = makeRepo(join(testdir().path, "bare"), { "README.md": "x\n" });
+    expect((await dt(["sync", "--check"], { cwd: bare })).stderr).toBe("nothing to sync: dt.yaml lists no sync.files\n");
+    expect((await dt(["sync", "--check", "--quiet"], { cwd: bare })).stderr).toBe("");
+    const verbose = await dt(["setenv", "--verbose"], { cwd: testdir().path });
+    expect(verbose.stderr).toContain("is not inside a git workspace; only completion is set");
+    expect((await dt(["setenv"], { cwd: testdir().path })).stderr).toBe("");
+  });
+
   test("an untracked new runnable dir is found; a git-ignored one is not", async () => {
     const fresh = makeWorkspace({ runnables: 0, depth: 0, uninitialized: false });
     const files: Record<string, string> = {
