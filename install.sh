@@ -241,16 +241,19 @@ case ":${PATH:-}:" in
 	case $install_dir in "${HOME:-/nonexistent}"/*) shown="\$HOME/${install_dir#"$HOME"/}" ;; esac
 	say ""
 	say "$install_dir is not on your PATH. To add it:"
-	case $(basename "${SHELL:-sh}") in
-	fish) say "  fish_add_path \"$shown\"" ;;
-	zsh) say "  echo 'export PATH=\"$shown:\$PATH\"' >> ~/.zshrc" ;;
-	bash)
+	login_shell=$(basename "${SHELL:-sh}")
+	if [ "$login_shell" = fish ]; then
+		# fish_add_path keeps the dir in a universal variable: this fish and every later one.
+		say "  fish_add_path \"$shown\""
+		say "(fish keeps it: this shell and every new one have it at once)."
+	else
 		# shellcheck disable=SC2088 # printed for the user, not expanded here
-		rc='~/.bashrc'
-		# shellcheck disable=SC2088
-		if [ "$os" = darwin ]; then rc='~/.bash_profile'; fi
-		say "  echo 'export PATH=\"$shown:\$PATH\"' >> $rc" ;;
-	*) say "  echo 'export PATH=\"$shown:\$PATH\"' >> ~/.profile" ;;
-	esac
-	say "then open a new shell (or run: export PATH=\"$shown:\$PATH\")." ;;
+		case $login_shell in
+		zsh) rc='~/.zshrc' ;;
+		bash) if [ "$os" = darwin ]; then rc='~/.bash_profile'; else rc='~/.bashrc'; fi ;;
+		*) rc='~/.profile' ;;
+		esac
+		say "  echo 'export PATH=\"$shown:\$PATH\"' >> $rc"
+		say "then open a new shell (or run: export PATH=\"$shown:\$PATH\")."
+	fi ;;
 esac

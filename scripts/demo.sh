@@ -54,3 +54,5 @@ dt sync
 dt run hello
 
 printf '\nThe example workspace is in %s; dt is %s.\n' "$DEMO" "$(command -v dt)" >&2
+# This script's PATH ends with it: say how to get the same in the user's own shell.
+printf 'To use dt in your shell: export PATH="%s:$PATH" (fish: fish_add_path %s), then cd %s && dt ls\n' "$BIN_DIR" "$BIN_DIR" "$DEMO" >&2

@@ -421,9 +421,17 @@ cmd_up() {
 
 main() {
   mkdir -p "$STATE" "$LOGS"
-  # One bed at a time: a second run waits instead of racing on ports and builds.
-  exec 9>"$STATE/lock"
-  flock 9
+  # One bed at a time: a second run waits instead of racing on ports and builds, and says
+  # so (a silent wait of minutes looks like a hang). Append, so opening does not wipe anything.
+  exec 9>>"$STATE/lock"
+  if ! flock -n 9; then
+    local holder started=$SECONDS
+    holder=$(cat "$STATE/lock.owner" 2>/dev/null || true)
+    log "waiting for another testbed.sh run to finish${holder:+ ($holder)} (lock: $STATE/lock)"
+    flock 9
+    log "waited $((SECONDS - started)) s for the other testbed.sh run"
+  fi
+  printf 'pid %s, since %s\n' "$$" "$(date '+%H:%M:%S')" >"$STATE/lock.owner"
   case "${1:-up}" in
     up) cmd_up ;;
     stop) cmd_stop ;;

@@ -7,6 +7,12 @@ import { suggestion } from "./core/base/did-you-mean.ts";
 
 type Alias = string | readonly string[];
 
+/**
+ * What shell completion offers for a value: fixed words, or words read from the workspace
+ * around the current dir (its runnable dirs, the tasks of dt.yaml, the target dir's suites).
+ */
+export type Completer = readonly string[] | "runnable-dirs" | "tasks" | "suites";
+
 /** `--name` / `--no-name`; `--name=true|false` also works. */
 export interface BooleanArgDef {
   type: "boolean";
@@ -26,10 +32,11 @@ export interface StringArgDef {
   required?: boolean;
   /** Every value is kept, in order (`-m A -m B`), and the arg is a string[] (empty when not given). */
   repeatable?: boolean;
+  complete?: Completer;
 }
 
 /** A string that must be one of `options`; typed as their union. */
-export interface EnumArgDef extends Omit<StringArgDef, "type" | "default"> {
+export interface EnumArgDef extends Omit<StringArgDef, "type" | "default" | "complete"> {
   type: "enum";
   options: readonly string[];
   default?: string;
@@ -41,6 +48,7 @@ export interface PositionalArgDef {
   description?: string;
   default?: string;
   required?: boolean;
+  complete?: Completer;
 }
 
 export type ArgDef = BooleanArgDef | StringArgDef | EnumArgDef | PositionalArgDef;
@@ -67,6 +75,33 @@ export interface ParsedCommandArgs<T extends ArgsDef> {
   extra: string[];
   /** Everything after a bare `--`, untouched. */
   rest: string[];
+}
+
+/**
+ * Where the operands of a pass-through command (`dt docker cmd python3 --version`) start in
+ * `argv`: past `names` command names, the global flags and the command's own options (with
+ * their values), the first other word. Everything from there on is the command's to run, as in
+ * `docker run IMAGE CMD...`. -1 when there is no such word, or a `--` comes first (which then
+ * marks the start itself).
+ */
+export function operandStart(argv: readonly string[], names: number, defs: ArgsDef, isGlobal: (token: string) => boolean): number {
+  let left = names;
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i]!;
+    if (token === "--") return -1;
+    if (isGlobal(token)) continue;
+    const isFlag = token.startsWith("-") && token !== "-" && !/^-\d/.test(token);
+    if (!isFlag) {
+      if (left-- > 0) continue;
+      return i;
+    }
+    const body = token.replace(/^--?/, "");
+    if (body.includes("=") || (!token.startsWith("--") && body.length > 1)) continue;
+    const def = Object.entries(defs).find(([name, d]) => name === body || name === camel(body) || aliasesOf("alias" in d ? d.alias : undefined).includes(body))?.[1];
+    // A flag that takes a value takes the next word with it; an unknown one is the parser's to refuse.
+    if (def && (def.type === "string" || def.type === "enum")) i++;
+  }
+  return -1;
 }
 
 const camel = (s: string) => s.replace(/-([a-z])/g, (_, ch: string) => ch.toUpperCase());

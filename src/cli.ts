@@ -1,22 +1,45 @@
 import type { ArgsDef as CittyArgsDef, ArgDef as CittyArgDef } from "citty";
-import type { ArgDef } from "./cli-args.ts";
+import { operandStart, type ArgDef } from "./cli-args.ts";
 import { commands } from "./commands/index.ts";
 import type { CommandTable, DtCommand } from "./commands/_define.ts";
-import { globalFlags, splitGlobalFlags } from "./commands/_shared.ts";
+import { globalFlags, isGlobalFlag, splitGlobalFlags } from "./commands/_shared.ts";
 import { locate, runnable, type Located } from "./commands/_tree.ts";
-import { DtError, ExitCode, isDtError, usageError } from "./core/base/errors.ts";
+import { DtError, DtErrors, ExitCode, isDtError, usageError } from "./core/base/errors.ts";
 import { suggestion } from "./core/base/did-you-mean.ts";
 import { writeAll } from "./ui/fd.ts";
-import { c, settings } from "./ui/output.ts";
+import { c, documentsWritten, outDocument, settings } from "./ui/output.ts";
 import { DT_VERSION } from "./core/base/dt-version.ts";
 
-/** Takes the global flags out of argv (before `--`) and applies them. */
-function takeGlobalFlags(argv: string[]): { tokens: string[]; help: boolean } {
-  const { tokens, flags } = splitGlobalFlags(argv);
-  if (flags.verbose) settings.verbose = true;
-  if (flags.quiet) settings.quiet = true;
-  if (flags.color !== undefined) settings.color = flags.color;
-  return { tokens, help: flags.help };
+/**
+ * Takes the global flags out of argv (before `--`, and for a pass-through command before the
+ * command it runs) and applies them; returns the words left and the command they reach.
+ */
+async function takeGlobalFlags(argv: string[]): Promise<{ tokens: string[]; help: boolean; resolved: Located }> {
+  let { tokens, flags } = splitGlobalFlags(argv);
+  const apply = () => {
+    if (flags.verbose) settings.verbose = true;
+    if (flags.quiet) settings.quiet = true;
+    if (flags.color !== undefined) settings.color = flags.color;
+    if (flags.wide) settings.wide = true;
+  };
+  let resolved: Located;
+  try {
+    resolved = await resolveCommand(tokens);
+  } catch (e) {
+    apply(); // an unknown command is told in the colours asked for
+    throw e;
+  }
+  const command = runnable(resolved.node);
+  if (command?.passThrough) {
+    // `dt docker cmd ls --help`: the --help is ls's. Read again as if a `--` stood before `ls`.
+    const at = operandStart(argv, resolved.path.length, command.args, isGlobalFlag);
+    if (at >= 0) {
+      ({ tokens, flags } = splitGlobalFlags([...argv.slice(0, at), "--", ...argv.slice(at)]));
+      resolved = await resolveCommand(tokens);
+    }
+  }
+  apply();
+  return { tokens, help: flags.help, resolved };
 }
 
 /** The command a run of `tokens` reaches; a name that is no command is a usage error. */
@@ -102,12 +125,11 @@ export async function runCli(argv: string[]): Promise<number> {
     writeAll(1, `${(await completions(argv.slice(1))).join("\n")}\n`);
     return ExitCode.ok;
   }
-  const { tokens, help } = takeGlobalFlags(argv);
-  if (tokens[0] === "--version" || tokens[0] === "-v") {
+  if (argv.filter((t) => !isGlobalFlag(t))[0]?.match(/^(--version|-v)$/)) {
     writeAll(1, `${DT_VERSION}\n`);
     return ExitCode.ok;
   }
-  const resolved = await resolveCommand(tokens);
+  const { help, resolved } = await takeGlobalFlags(argv);
   if (help || resolved.node === undefined) {
     // console.log, not writeAll: help must not pay for loading node:fs (see ui/fd.ts).
     console.log(await renderHelp(resolved));
@@ -118,8 +140,37 @@ export async function runCli(argv: string[]): Promise<number> {
     writeAll(2, `${await renderHelp(resolved)}\n`);
     return ExitCode.usage;
   }
-  const code = await command.invoke(resolved.rest, { command: ["dt", ...resolved.path].join(" "), cwd: process.cwd() });
-  return code ?? ExitCode.ok;
+  const json = wantsJson(command, resolved.rest);
+  try {
+    const code = await command.invoke(resolved.rest, { command: ["dt", ...resolved.path].join(" "), cwd: process.cwd() });
+    return code ?? ExitCode.ok;
+  } catch (error) {
+    // The --json promise holds when the command fails too: one document on stdout, unless the
+    // command printed its own before failing. The error is still told on stderr.
+    if (json && documentsWritten() === 0) printErrorDocument(error);
+    throw error;
+  }
+}
+
+/** Whether argv (a command's words) asks a command that takes --json for it. */
+function wantsJson(command: DtCommand, tokens: readonly string[]): boolean {
+  if (command.impliedJson) return true;
+  if (!("json" in command.args)) return false;
+  const end = tokens.indexOf("--");
+  return (end < 0 ? tokens : tokens.slice(0, end)).some((t) => t === "--json" || t === "--json=true");
+}
+
+/** `{ok: false, exitCode, error: {message, where, hint}}`: an error as a --json document. */
+function printErrorDocument(error: unknown): void {
+  if ((error as NodeJS.ErrnoException | undefined)?.code === "EPIPE") return;
+  const describe = (e: DtError) => ({ message: e.message, where: e.where ?? null, hint: e.hint ?? null });
+  if (isDtError(error)) {
+    const problems = error instanceof DtErrors ? { problems: error.problems.map(describe) } : {};
+    outDocument({ ok: false, exitCode: error.exitCode, error: { ...describe(error), ...problems } });
+    return;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  outDocument({ ok: false, exitCode: ExitCode.failed, error: { message: `internal error: ${message}`, where: null, hint: "run again with --verbose for details, and report it" } });
 }
 
 /** Prints an error once, the SPEC's way: what and where, then how to fix it. */

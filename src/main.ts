@@ -3,6 +3,12 @@
 import { ExitCode } from "./core/base/errors.ts";
 import { interruptedBy, markInterrupted, runCleanups } from "./core/base/lifecycle.ts";
 
+// A dependency's runtime warning (docker-modem's url.parse() is a DeprecationWarning under
+// Node's rules) tells the user nothing they can act on: dt's own problems are DtErrors, and
+// --verbose shows the rest.
+process.noDeprecation = true;
+process.removeAllListeners("warning");
+
 /** Exits once cleanups ran; after a signal the exit code is the signal's, whoever gets here first. */
 async function finish(code: number): Promise<never> {
   await runCleanups();

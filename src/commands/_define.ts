@@ -21,6 +21,13 @@ export interface CommandSpec<T extends ArgsDef> {
   meta: CommandMeta;
   args: T;
   variadic?: boolean;
+  /**
+   * The first word that is no option of dt's starts a command to run, and it and every word
+   * after it are that command's (`rest`), flags included, as in `docker run IMAGE CMD...`.
+   */
+  passThrough?: boolean;
+  /** Its output is always one JSON document (`--json` only accepted): so is an error's. */
+  impliedJson?: boolean;
   /** Returns the exit code (undefined = 0). Throws DtError for failures. */
   run: (ctx: CommandContext<T>) => Promise<number | void> | number | void;
 }
@@ -33,6 +40,8 @@ export interface DtCommand {
   kind: "command";
   meta: CommandMeta;
   args: ArgsDef;
+  passThrough?: boolean;
+  impliedJson?: boolean;
   /** Parses argv (what follows the command's name) and runs the command. */
   invoke: (tokens: readonly string[], where: { command: string; cwd: string }) => Promise<number | void>;
 }
@@ -58,6 +67,8 @@ export function defineCommand<const T extends ArgsDef>(spec: CommandSpec<T>): Dt
     kind: "command",
     meta: spec.meta,
     args: spec.args,
+    passThrough: spec.passThrough,
+    impliedJson: spec.impliedJson,
     async invoke(tokens, { command, cwd }) {
       const { args, rest, extra } = parseCommandArgs(spec.args, tokens, { command, variadic: spec.variadic });
       return spec.run({ args, rest, extra, cwd });

@@ -8,7 +8,7 @@ export const jsonArgs = {
 } as const satisfies ArgsDef;
 
 export const dirArgs = {
-  dir: { type: "string", description: "Runnable dir to act on (default: the one around the current dir)", valueHint: "PATH" },
+  dir: { type: "string", description: "Runnable dir to act on (default: the one around the current dir)", valueHint: "PATH", complete: "runnable-dirs" },
 } as const satisfies ArgsDef;
 
 export const stageArgs = {
@@ -29,6 +29,7 @@ export const globalFlags = {
   verbose: "Show debug output and stack traces",
   quiet: "Print only results and errors",
   "no-color": "Do not colour output (also NO_COLOR=1)",
+  wide: "Print table cells whole instead of fitting tables in 80 columns",
   help: "Show help",
 } as const;
 
@@ -37,8 +38,12 @@ export interface GlobalFlags {
   quiet: boolean;
   /** undefined: neither --color nor --no-color was given. */
   color: boolean | undefined;
+  wide: boolean;
   help: boolean;
 }
+
+const GLOBAL_TOKENS = new Set(["--verbose", "--quiet", "-q", "--no-color", "--color", "--wide", "--help", "-h"]);
+export const isGlobalFlag = (token: string) => GLOBAL_TOKENS.has(token);
 
 /**
  * Takes the global flags out of argv, wherever they stand before `--`. Pure, so that completion
@@ -46,7 +51,7 @@ export interface GlobalFlags {
  */
 export function splitGlobalFlags(argv: readonly string[]): { tokens: string[]; flags: GlobalFlags } {
   const tokens: string[] = [];
-  const flags: GlobalFlags = { verbose: false, quiet: false, color: undefined, help: false };
+  const flags: GlobalFlags = { verbose: false, quiet: false, color: undefined, wide: false, help: false };
   for (let i = 0; i < argv.length; i++) {
     const token = argv[i]!;
     if (token === "--") {
@@ -57,6 +62,7 @@ export function splitGlobalFlags(argv: readonly string[]): { tokens: string[]; f
     else if (token === "--quiet" || token === "-q") flags.quiet = true;
     else if (token === "--no-color") flags.color = false;
     else if (token === "--color") flags.color = true;
+    else if (token === "--wide") flags.wide = true;
     else if (token === "--help" || token === "-h") flags.help = true;
     else tokens.push(token);
   }

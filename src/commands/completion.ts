@@ -7,7 +7,7 @@ export default defineCommand({
     usage: "Load it with: source <(dt completion bash)  |  source <(dt completion zsh)  |  dt completion fish | source",
   },
   args: {
-    shell: { type: "positional", required: true, description: "bash, zsh or fish" },
+    shell: { type: "positional", required: true, description: "bash, zsh or fish", complete: ["bash", "zsh", "fish"] },
   },
   async run({ args }) {
     const { usageError } = await import("../core/base/errors.ts");

@@ -9,7 +9,7 @@ export default defineCommand({
     schema: { type: "boolean", description: "Print the JSON schema of dt.yaml (for editors) instead" },
   },
   async run({ args, cwd }) {
-    const { outJson, out, table, c, info } = await import("../ui/output.ts");
+    const { outJson, outDocument, out, table, c, info } = await import("../ui/output.ts");
     if (args.schema) {
       const { DT_YAML_SCHEMA, toJsonSchema } = await import("../core/config/schema.ts");
       outJson({ $schema: "https://json-schema.org/draft/2020-12/schema", title: "dt.yaml", ...toJsonSchema(DT_YAML_SCHEMA) });
@@ -40,11 +40,11 @@ export default defineCommand({
       if (!(name in own)) rows.push({ key: `docker.build_args.${name}`, value, source });
     }
     if (args.json) {
-      outJson({ root, dir, files: resolved.files, config: resolved.config, values: rows, baseImageIgnoredBy: ignoredBy, ignored: resolved.ignored });
+      outDocument({ root, dir, files: resolved.files, config: resolved.config, values: rows, baseImageIgnoredBy: ignoredBy, ignored: resolved.ignored });
       return;
     }
     out(`${c.bold("config of")} ${dir === "." ? root : `${dir} (in ${root})`}`);
-    out(table(["KEY", "VALUE", "SOURCE"], rows.map((r) => [r.key, formatValue(r.value), c.dim(r.source)])));
+    out(table(["KEY", "VALUE", "SOURCE"], rows.map((r) => [r.key, formatValue(r.value), c.dim(r.source)]), { shrink: [1, 2] }));
   },
 });
 

@@ -11,11 +11,11 @@ export default defineCommand({
   async run({ args, cwd }) {
     const { runDoctor } = await import("../core/doctor/doctor.ts");
     const { connectEngine } = await import("../core/engine/connect.ts");
-    const { out, outJson, c } = await import("../ui/output.ts");
+    const { out, outDocument, c } = await import("../ui/output.ts");
     const checks = await runDoctor(cwd, await connectEngine());
     const failed = checks.some((ch) => ch.status === "fail");
     if (args.json) {
-      outJson({ ok: !failed, checks });
+      outDocument({ ok: !failed, checks }, failed ? ExitCode.environment : ExitCode.ok);
     } else {
       const mark = { ok: c.green("✓"), warn: c.yellow("!"), fail: c.red("✗") } as const;
       for (const ch of checks) {

@@ -12,7 +12,7 @@ export default defineCommand({
     ].join("\n"),
   },
   args: {
-    task: { type: "positional", required: false, description: "Name of the task (see --list)" },
+    task: { type: "positional", required: false, description: "Name of the task (see --list)", complete: "tasks" },
     list: { type: "boolean", description: "List the tasks" },
     ...jsonArgs,
     ...dirArgs,
@@ -40,14 +40,14 @@ export default defineCommand({
 
     if (listing) {
       if (args.json) {
-        output.outJson({ dir: relPath(env.root, runDir), tasks });
+        output.outDocument({ dir: relPath(env.root, runDir), tasks });
         return;
       }
       if (tasks.length === 0) {
         output.info("no tasks are defined; add them under 'tasks:' in dt.yaml");
         return;
       }
-      output.out(output.table(["TASK", "STEPS", "DEFINED IN"], tasks.map((t) => [t.name, t.steps.join(" && "), t.source])));
+      output.out(output.table(["TASK", "STEPS", "DEFINED IN"], tasks.map((t) => [t.name, t.steps.join(" && "), t.source]), { shrink: [1] }));
       return;
     }
     if (args.task === undefined) throw tasksCore.noTaskError(tasks);

@@ -1,4 +1,5 @@
 import { ExitCode } from "../core/base/errors.ts";
+import { plural } from "../core/base/text.ts";
 import { defineCommand } from "./_define.ts";
 import { jsonArgs } from "./_shared.ts";
 
@@ -15,11 +16,11 @@ export default defineCommand({
   },
   async run({ args, cwd }) {
     const { runSync } = await import("../core/sync/run-sync.ts");
-    const { out, outJson, info, warn, c } = await import("../ui/output.ts");
+    const { out, outDocument, info, warn, c } = await import("../ui/output.ts");
     const result = await runSync({ cwd, check: args.check, force: args.force, dryRun: args["dry-run"] });
     const code = result.ok ? ExitCode.ok : ExitCode.failed;
     if (args.json) {
-      outJson(result);
+      outDocument(result, code);
       return code;
     }
     for (const w of result.warnings) warn(w);
@@ -30,7 +31,8 @@ export default defineCommand({
     if (result.dirty.length > 0) {
       warn(`${result.from} has uncommitted changes to ${result.dirty.join(", ")}: the content synced is not exactly commit ${result.commit?.slice(0, 12)}`);
     }
-    const would = result.mode === "dry-run" ? "would be " : "";
+    // --check and --dry-run change nothing: what they report is what a sync would do.
+    const would = result.mode === "sync" ? "" : "would be ";
     const label = {
       "in-sync": c.dim("in sync"),
       added: c.green(`${would}added`),
@@ -56,10 +58,15 @@ export default defineCommand({
     const upstream = `${result.from}@${result.commit?.slice(0, 12)}`;
     if (result.mode === "check") {
       const drift = result.files.filter((f) => f.differs).length;
-      info(drift === 0 ? `all ${result.files.length} synced files match ${upstream}` : `${drift} of ${result.files.length} synced files differ from ${upstream}; 'dt sync' updates them`);
+      const all = result.files.length;
+      info(
+        drift === 0
+          ? `${all === 1 ? "the synced file matches" : `all ${all} synced files match`} ${upstream}`
+          : `${drift} of ${plural(all, "synced file")} ${drift === 1 ? "differs" : "differ"} from ${upstream}; 'dt sync' updates ${drift === 1 ? "it" : "them"}`,
+      );
     } else {
       const conflicts = count("conflict");
-      if (conflicts > 0) info(`${conflicts} conflict${conflicts === 1 ? "" : "s"}: merge by hand, or take upstream's with 'dt sync --force'`);
+      if (conflicts > 0) info(`${plural(conflicts, "conflict")}: merge by hand, or take upstream's with 'dt sync --force'`);
       else if (result.mode === "sync") info(result.lock.written ? `synced from ${upstream}; wrote ${result.lock.path}` : `up to date with ${upstream}`);
     }
     return code;

@@ -10,8 +10,8 @@ export default defineCommand({
   },
   args: {
     all: { type: "boolean", description: "Every runnable dir of the workspace" },
-    dir: { type: "string", description: "A runnable dir to test (repeatable)", valueHint: "PATH", repeatable: true },
-    suite: { type: "string", description: "fast (default), slow, superslow, all, or a suite of dt.yaml", valueHint: "NAME" },
+    dir: { type: "string", description: "A runnable dir to test (repeatable)", valueHint: "PATH", repeatable: true, complete: "runnable-dirs" },
+    suite: { type: "string", description: "fast (default), slow, superslow, all, or a suite of dt.yaml", valueHint: "NAME", complete: "suites" },
     marker: { type: "string", alias: "m", description: "Marker expression added to the suite's", valueHint: "EXPR" },
     changed: { type: "boolean", description: "Only dirs affected by changes since --base (committed and uncommitted)" },
     base: { type: "string", description: "Base of --changed (default: merge-base with the default branch)", valueHint: "REF" },
@@ -52,7 +52,7 @@ export default defineCommand({
     (await import("../core/workspace/image-names.ts")).assertUniqueImages(ws.root, ws.runnableDirs);
     const { testDisplay } = await import("../ui/test-display.ts");
     const { renderTestReport } = await import("../ui/test-report.ts");
-    const { debug, info, out, outJson, warn } = await import("../ui/output.ts");
+    const { debug, info, out, outDocument, warn } = await import("../ui/output.ts");
     const display = testDisplay();
     let report;
     try {
@@ -86,11 +86,10 @@ export default defineCommand({
       const { reportToGithub } = await import("../core/testing/github-report.ts");
       reportToGithub(report, { root: ws.root, annotationsTo: args.json ? process.stderr : process.stdout });
     }
-    if (args.json) outJson(report);
+    const code = report.ok ? ExitCode.ok : report.dirs.some((d) => d.status === "failed") ? ExitCode.failed : ExitCode.environment;
+    if (args.json) outDocument(report, code);
     else if (report.dirs.length === 0) out(args.changed ? `no runnable dir is affected by changes since ${report.base}` : "nothing to test");
     else out(renderTestReport(report));
-    if (report.ok) return ExitCode.ok;
-    const testsFailed = report.dirs.some((d) => d.status === "failed");
-    return testsFailed ? ExitCode.failed : ExitCode.environment;
+    return code;
   },
 });

@@ -1,5 +1,8 @@
 import type { DirResult, TestEvent } from "../core/testing/run-tests.ts";
-import { c, isInteractive, settings } from "./output.ts";
+import { plural } from "../core/base/text.ts";
+import { c, settings } from "./output.ts";
+import { stderrColumns } from "./progress.ts";
+import { cutToWidth } from "./text-width.ts";
 import { localMinute } from "./test-report.ts";
 
 interface Row {
@@ -22,11 +25,16 @@ function count(row: Row, line: string) {
   else row.failed++;
 }
 
-function describeDone(r: DirResult): string {
+/** A dir's outcome in a few words: its counts, `no tests`, or why it could not run. */
+export function describeOutcome(r: DirResult): string {
   const n = r.counts;
-  const parts = [`${n.passed} passed`, n.failed ? c.red(`${n.failed} failed`) : "", n.errors ? c.red(`${n.errors} errors`) : "", n.skipped ? `${n.skipped} skipped` : ""].filter(Boolean);
-  let what = r.status === "no-tests" ? "no tests" : r.status === "error" || r.status === "not-run" ? r.reason ?? r.status : parts.join(", ");
-  if (r.cached) what = `cached: ${what}${r.cachedAt ? ` (ran ${localMinute(r.cachedAt)})` : ""}`;
+  const parts = [`${n.passed} passed`, n.failed ? c.red(`${n.failed} failed`) : "", n.errors ? c.red(plural(n.errors, "error")) : "", n.skipped ? `${n.skipped} skipped` : ""].filter(Boolean);
+  const what = r.status === "no-tests" ? "no tests" : r.status === "error" || r.status === "not-run" ? (r.reason ?? r.status) : parts.join(", ");
+  return r.cached ? `cached: ${what}${r.cachedAt ? ` (ran ${localMinute(r.cachedAt)})` : ""}` : what;
+}
+
+function describeDone(r: DirResult): string {
+  const what = describeOutcome(r);
   const mark = r.status === "passed" || r.status === "no-tests" ? c.green("✓") : r.status === "not-run" ? c.dim("-") : c.red("✗");
   return `${mark} ${r.dir}  ${what}${r.reason && r.status === "failed" ? c.red(` (${r.reason})`) : ""}  ${c.dim(`${r.seconds.toFixed(1)}s`)}`;
 }
@@ -38,7 +46,7 @@ function describeDone(r: DirResult): string {
 export function testDisplay(): { onEvent: (e: TestEvent) => void; stop: () => void } {
   const rows = new Map<string, Row>();
   if (settings.quiet) return { onEvent: () => {}, stop: () => {} };
-  if (!isInteractive()) {
+  if (stderrColumns() === undefined) {
     return {
       onEvent(e) {
         if (e.kind === "planned") for (const d of e.dirs) process.stderr.write(`dt test: ${d.dir}: ${d.reasons.join("; ")}${d.staleImage ? " (the image is stale: rebuild with dt docker build)" : ""}\n`);
@@ -57,9 +65,11 @@ export function testDisplay(): { onEvent: (e: TestEvent) => void; stop: () => vo
       const elapsed = ((Date.now() - row.started) / 1000).toFixed(1);
       return `${c.cyan("▸")} ${row.dir}  running ${elapsed}s  ${c.green(`${row.passed} passed`)}${row.failed ? c.red(` ${row.failed} failed`) : ""}${row.skipped ? ` ${row.skipped} skipped` : ""}`;
     });
-    const width = Math.max(20, (process.stderr.columns ?? 100) - 1);
+    // Each row within the terminal's width (one column spare): a wrapped row would take two
+    // rows, and moving up by `drawn` lines would then leave stale rows behind.
+    const width = (stderrColumns() ?? 80) - 1;
     let text = drawn > 0 ? `\x1b[${drawn}A` : "";
-    for (const line of lines) text += `\r\x1b[K${line.slice(0, width + 40)}\n`;
+    for (const line of lines) text += `\r\x1b[K${cutToWidth(line, width)}\n`;
     process.stderr.write(text);
     drawn = lines.length;
   };

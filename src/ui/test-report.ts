@@ -1,4 +1,5 @@
 import type { TestReport } from "../core/testing/run-tests.ts";
+import { plural } from "../core/base/text.ts";
 import { c, table } from "./output.ts";
 
 /** Failing tests' output grouped by dir, then the summary table: the text result of `dt test`. */
@@ -31,11 +32,12 @@ export function renderTestReport(report: TestReport): string {
     // A cached row's counts and time are its original run's, whose date it shows.
     r.cached ? c.green(`cached ${r.cachedAt ? localMinute(r.cachedAt) : ""}`.trim()) : r.status === "passed" ? c.green("passed") : r.status === "no-tests" ? "no tests" : r.status === "not-run" ? c.dim("not run") : c.red(r.status),
   ]);
-  parts.push(table(["DIR", "IMAGE", "STAGE", "PASSED", "FAILED", "SKIPPED", "TIME", "RESULT"], rows));
+  parts.push(table(["DIR", "IMAGE", "STAGE", "PASSED", "FAILED", "SKIPPED", "TIME", "RESULT"], rows, { shrink: [1] }));
   const t = report.totals;
+  const notRun = report.dirs.filter((r) => r.status === "error" || r.status === "not-run").length;
   const cached = report.dirs.filter((r) => r.cached).length;
   parts.push(
-    `${report.ok ? c.green("passed") : c.red("failed")}: ${t.passed} passed, ${t.failed + t.errors} failed, ${t.skipped} skipped in ${report.dirs.length} dir${report.dirs.length === 1 ? "" : "s"} (${cached ? `${cached} cached, ` : ""}${t.seconds.toFixed(1)}s)${report.junit ? `; JUnit: ${report.junit}` : ""}`,
+    `${report.ok ? c.green("passed") : c.red("failed")}: ${t.passed} passed, ${t.failed} failed, ${t.errors ? `${plural(t.errors, "error")}, ` : ""}${t.skipped} skipped in ${plural(report.dirs.length, "dir")}${notRun ? ` (${notRun} could not run)` : ""} (${cached ? `${cached} cached, ` : ""}${t.seconds.toFixed(1)}s)${report.junit ? `; JUnit: ${report.junit}` : ""}`,
   );
   return parts.join("\n");
 }

@@ -87,7 +87,11 @@ describe("dt ci matrix", () => {
     ] as const) {
       const r = await dt(["ci", "matrix", ...args], { cwd: ws.root });
       expect(r.code).toBe(2);
-      expect(r.stdout).toBe("");
+      // Its output is always one JSON document: on failure, the error's (no matrix a job could run).
+      const doc = JSON.parse(r.stdout);
+      expect(doc).toMatchObject({ ok: false, exitCode: 2 });
+      expect(doc.error.message).toContain(message);
+      expect(doc.include).toBeUndefined();
       expect(r.stderr).toContain(message);
     }
   });

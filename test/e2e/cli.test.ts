@@ -2,7 +2,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cleanupAll, git, makeWorkspace, testdir } from "../support/fixtures.ts";
+import { cleanupAll, git, makeRepo, makeWorkspace, testdir } from "../support/fixtures.ts";
 import { dt, dtArgv, dtJson } from "../support/dt.ts";
 
 afterAll(cleanupAll);
@@ -128,6 +128,56 @@ describe("dt ls", () => {
     const table = await dt(["ls"], { cwd: ws.root, env });
     expect(table.code).toBe(0);
     expect(table.stderr).toContain("stages built locally are unknown");
+  });
+
+  test("a typo in dt.yaml: exit 2, the problem in the table and told once, the rest still listed", async () => {
+    const root = makeRepo(join(testdir().path, "typo"), {
+      "dt.yaml": "name: typo\nbase_imag: python:3.12-slim\n",
+      "api/changelog.txt": "# api-0.1.0\n- 2026-11-20\n- First\n",
+      "api/devops/.keep": "",
+      "web/changelog.txt": "# web-0.3.0\n- 2026-11-20\n- First\n",
+      "web/devops/.keep": "",
+      "web/dt.yaml": "image: web-ui\n",
+    });
+    const r = await dt(["ls"], { cwd: root });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/RUNNABLE DIR\s+IMAGE\s+VERSION\s+BUILT\s+PROBLEM/);
+    // No image name is guessed from an invalid config, so no stage is claimed for it.
+    expect(r.stdout).toMatch(/^api\s+\?\s+0\.1\.0\s+\?\s+dt\.yaml:2:1$/m);
+    expect(r.stdout).toMatch(/^web\s+\?\s+0\.3\.0\s+\?\s+dt\.yaml:2:1$/m);
+    expect(r.stderr).toBe(
+      "error: dt.yaml:2:1: unknown key 'base_imag'. Did you mean 'base_image'? (api, web)\n" +
+        "  fix: known keys: name, image, registry, registries, platforms, builders, base_image, version_policy, docker, test, setenv, sync, tasks\n",
+    );
+    const { result, json } = await dtJson(["ls", "--json"], { cwd: root });
+    expect(result.code).toBe(2);
+    expect(json.ok).toBe(false);
+    expect(json.runnableDirs.map((d: any) => [d.path, d.image, d.version, d.stages])).toEqual([["api", null, "0.1.0", null], ["web", null, "0.3.0", null]]);
+    expect(json.runnableDirs[0].problems).toEqual([{ kind: "config", where: "dt.yaml:2:1", message: "unknown key 'base_imag'. Did you mean 'base_image'?", hint: expect.stringContaining("known keys") }]);
+  });
+
+  test("a changelog heading named other than the image is a warning, not an error", async () => {
+    const root = makeRepo(join(testdir().path, "named"), {
+      "api/changelog.txt": "# cmamp-0.1.0\n- 2026-11-20\n- First\n",
+      "api/devops/.keep": "",
+    });
+    const r = await dt(["ls"], { cwd: root });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("warning: api/changelog.txt:1: the heading names 'cmamp', the image is 'api'; name the next entry '# api-X.Y.Z'");
+    const doctor = await dtJson(["doctor", "--json"], { cwd: root });
+    expect(doctor.json.checks.find((c: any) => c.name === "changelog name api")).toMatchObject({ status: "warn", detail: "api/changelog.txt:1: the heading names 'cmamp', the image is 'api'" });
+  });
+
+  test("--quiet keeps warnings and drops talk; --verbose adds debug lines", async () => {
+    const env = { DOCKER_HOST: "unix:///nonexistent/docker.sock" };
+    const quiet = await dt(["ls", "--quiet"], { cwd: ws.root, env });
+    expect(quiet.stderr).toContain("warning: stages built locally are unknown");
+    const bare = makeRepo(join(testdir().path, "bare"), { "README.md": "x\n" });
+    expect((await dt(["sync", "--check"], { cwd: bare })).stderr).toBe("nothing to sync: dt.yaml lists no sync.files\n");
+    expect((await dt(["sync", "--check", "--quiet"], { cwd: bare })).stderr).toBe("");
+    const verbose = await dt(["setenv", "--verbose"], { cwd: testdir().path });
+    expect(verbose.stderr).toContain("is not inside a git workspace; only completion is set");
+    expect((await dt(["setenv"], { cwd: testdir().path })).stderr).toBe("");
   });
 
   test("an untracked new runnable dir is found; a git-ignored one is not", async () => {

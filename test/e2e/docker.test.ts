@@ -206,6 +206,51 @@ describe("dt docker cmd", () => {
     expect(r.stderr).toContain("fix: dt docker build");
   });
 
+  test("the first word that is not a dt option starts the command: its flags are its own, -- still works", async () => {
+    const version = await dt(["docker", "cmd", "python3", "--version"], { cwd: alpha(), env });
+    expect(version.stderr).not.toContain("needs a value");
+    expect(version.stdout).toMatch(/^Python 3\.\d+\.\d+\n$/);
+    expect(version.code).toBe(0);
+    const one = await dt(["docker", "cmd", "python3", "-c", "print(1)"], { cwd: alpha(), env });
+    expect(one.stdout).toBe("1\n");
+    expect(one.code).toBe(0);
+    // dt's options (and globals) before the word are dt's; after it, even --help and -- are the command's.
+    const mixed = await dt(["--quiet", "docker", "cmd", "--skip-checks", "sh", "-c", 'echo "$@"', "sh", "--help", "--verbose", "--", "x"], { cwd: alpha(), env });
+    expect(mixed.stdout).toBe("--help --verbose -- x\n");
+    expect(mixed.code).toBe(0);
+    const dashed = await dt(["docker", "cmd", "--", "python3", "-c", "print(2)"], { cwd: alpha(), env });
+    expect(dashed.stdout).toBe("2\n");
+    const typo = await dt(["docker", "cmd", "--stag", "dev", "true"], { cwd: alpha(), env });
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain("unknown option '--stag' for 'dt docker cmd'. Did you mean '--stage'?");
+  });
+
+  test("--stage prod with no prod release in the registry: exit 3, says so, fix: dt docker release prod", async () => {
+    const registry = `${testbed().registry}/dtt-none-${Math.random().toString(36).slice(2, 8)}`;
+    const r = await dt(["docker", "cmd", "--stage", "prod", "true"], { cwd: alpha(), env: { ...env, DT_REGISTRY: registry } });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`error: alpha has no prod release in the registry: ${registry}/`);
+    expect(r.stderr).toContain("fix: dt docker release prod");
+    expect(r.stderr).not.toContain("manifest unknown: manifest unknown");
+  });
+
+  test("DOCKER_HOST that does not parse is exit 2 with the accepted forms; one that does not answer is exit 3; no runtime warning either way", async () => {
+    const garbage = await dt(["docker", "ps"], { cwd: alpha(), env: { ...env, DOCKER_HOST: "garbage" } });
+    expect(garbage.code).toBe(2);
+    expect(garbage.stderr).toBe(
+      "error: DOCKER_HOST=garbage is not an engine address\n  fix: set DOCKER_HOST to unix:///var/run/docker.sock, tcp://HOST:PORT or ssh://USER@HOST, or unset it for the local engine\n",
+    );
+    // tcp:// loads dockerode, whose url.parse() Node flags as deprecated.
+    for (const host of ["tcp://127.0.0.1:1", "tcp://no-such-engine.invalid:2375"]) {
+      const r = await dt(["docker", "ps"], { cwd: alpha(), env: { ...env, DOCKER_HOST: host } });
+      expect(r.code).toBe(3);
+      expect(r.stderr).toContain(`error: the Docker engine at ${host} is not reachable`);
+      expect(r.stderr).toContain("  fix: ");
+      expect(r.stderr).not.toContain("DeprecationWarning");
+      expect(r.stderr).not.toContain("DEP0");
+    }
+  });
+
   const running = async () => (await dtContainersOf(root)).filter((c) => c.State === "running").length;
 
   test("SIGINT to 'dt docker cmd -- sleep 60' stops and removes the container, exit 130", async () => {
@@ -357,7 +402,16 @@ http.server.HTTPServer((args["--ip"], int(args["--port"])), Lab).serve_forever()
 `;
 
 describe("dt docker jupyter (a stand-in server: JupyterLab is not installable offline)", () => {
-  test("prints a URL with a fresh token that the server admits, refuses requests without it, and Ctrl-C removes the container", async () => {
+  test("an image without jupyter: exit 3 with how to add JupyterLab, and no URL for a server that never started", async () => {
+    const r = await dt(["docker", "jupyter"], { cwd: alpha(), env });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain("error: JupyterLab is not in the image of alpha: no 'jupyter' on the container's PATH");
+    expect(r.stderr).toContain("fix: add jupyterlab to the image: list it under [tool.poetry.dependencies] in alpha/pyproject.toml (poetry add jupyterlab), then dt docker build");
+    expect(r.stderr).not.toContain("http://");
+    expect(await dtContainersOf(root)).toEqual([]);
+  });
+
+  test("prints a URL with a fresh token once the server answers; it admits the token, refuses requests without it, and Ctrl-C removes the container", async () => {
     mkdirSync(join(root, "dev_scripts"), { recursive: true });
     writeFileSync(join(root, "dev_scripts", "jupyter"), STAND_IN_JUPYTER);
     chmodSync(join(root, "dev_scripts", "jupyter"), 0o755);

@@ -67,7 +67,7 @@ describe("dt init", () => {
     expect(readFileSync(join(sub, "dt.yaml"), "utf8")).toBe("image: api-server\n");
     const { json } = await dtJson(["ls", "--json"], { cwd: ws });
     expect(json.runnableDirs).toEqual([
-      { path: "apps/api", image: "api-server", registry: null, version: "0.1.0", problem: null, repo: ".", stages: { local: false, dev: false, prod: false } },
+      { path: "apps/api", image: "api-server", registry: null, version: "0.1.0", problem: null, problems: [], warnings: [], repo: ".", stages: { local: false, dev: false, prod: false } },
     ]);
   });
 });
@@ -117,6 +117,45 @@ describe("dt completion", () => {
     expect(out).toContain("1:version");
     expect(out).toContain("2:bump");
     expect(out).toContain("3:--json");
+  });
+
+  test("dt run <TAB> lists the example's tasks in bash, zsh and fish; --dir its runnable dirs", async () => {
+    const binDir = testdir().path;
+    copyFileSync(dtArgv()[0]!, join(binDir, "dt"));
+    Bun.spawnSync(["chmod", "755", join(binDir, "dt")]);
+    const example = join(testdir().path, "example");
+    expect((await dt(["init", "--example", example], { cwd: testdir().path })).code).toBe(0);
+    const env = { ...process.env, PATH: `${binDir}:${process.env.PATH}`, HOME: testdir().path };
+    const run = (argv: string[]) => {
+      const r = Bun.spawnSync(argv, { cwd: join(example, "apps", "pricer"), env });
+      expect(r.stderr.toString()).toBe("");
+      return r.stdout.toString().split("\n").filter(Boolean);
+    };
+    const tasks = ["hello", "fast", "all-tests"];
+    const bash = run(["bash", "--norc", "-c", 'source <(dt completion bash); COMP_WORDS=(dt run ""); COMP_CWORD=2; _dt_complete; printf "%s\\n" "${COMPREPLY[@]}"']);
+    expect(bash.slice(0, 3)).toEqual(tasks);
+    expect(bash).toContain("--list");
+    const filtered = run(["bash", "--norc", "-c", 'source <(dt completion bash); COMP_WORDS=(dt run al); COMP_CWORD=2; _dt_complete; printf "%s\\n" "${COMPREPLY[@]}"']);
+    expect(filtered).toEqual(["all-tests"]);
+    // zsh: the script's own logic, with compadd standing in for the completion system.
+    const zsh = run(["zsh", "-f", "-c", 'source <(dt completion zsh); compadd() { [[ $1 == -- ]] && shift; print -l -- "$@"; }; words=(dt run ""); CURRENT=3; _dt']);
+    expect(zsh.slice(0, 3)).toEqual(tasks);
+    const fish = run(["fish", "--no-config", "-c", 'dt completion fish | source; complete -C "dt run "']);
+    expect(fish.filter((w) => !w.startsWith("-"))).toEqual(["all-tests", "fast", "hello"]);
+    const dirs = run(["bash", "--norc", "-c", 'source <(dt completion bash); COMP_WORDS=(dt test --dir ""); COMP_CWORD=3; _dt_complete; printf "%s\\n" "${COMPREPLY[@]}"']);
+    expect(dirs).toEqual([".", "../reporter", "../../helpers_root"]);
+  });
+
+  test("fish: loading setenv twice registers dt's completion once", () => {
+    const binDir = testdir().path;
+    copyFileSync(dtArgv()[0]!, join(binDir, "dt"));
+    Bun.spawnSync(["chmod", "755", join(binDir, "dt")]);
+    const ws = makeRepo(join(testdir().path, "ws"), { "README.md": "x\n" });
+    const r = Bun.spawnSync(["fish", "--no-config", "-c", "dt setenv --shell fish | source; dt setenv --shell fish | source; complete -c dt"], {
+      cwd: ws,
+      env: { ...process.env, PATH: `${binDir}:${process.env.PATH}`, HOME: testdir().path },
+    });
+    expect(r.stdout.toString().trim().split("\n")).toEqual(["complete --no-files dt -a '(__dt_complete)'"]);
   });
 
   test("an unknown shell is exit 2", async () => {

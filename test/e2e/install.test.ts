@@ -213,6 +213,31 @@ describe("install.sh", () => {
     expect(again.stdout).not.toContain("not on your PATH");
   });
 
+  test("the line it prints for the user's shell (bash, zsh, fish) puts dt on PATH in that shell", async () => {
+    const cases = [
+      { shell: "bash", line: `  echo 'export PATH="$HOME/.local/bin:$PATH"' >> ~/.bashrc`, check: ["bash", "-c", "source ~/.bashrc; command -v dt"] },
+      { shell: "zsh", line: `  echo 'export PATH="$HOME/.local/bin:$PATH"' >> ~/.zshrc`, check: ["zsh", "-c", "source ~/.zshrc; command -v dt"] },
+      { shell: "fish", line: `  fish_add_path "$HOME/.local/bin"`, check: ["fish", "-c", "command -v dt"] },
+      { shell: "dash", line: `  echo 'export PATH="$HOME/.local/bin:$PATH"' >> ~/.profile`, check: ["sh", "-c", ". ~/.profile; command -v dt"] },
+    ];
+    for (const c of cases) {
+      const box = await sandbox();
+      const env = { ...box.env, SHELL: `/usr/bin/${c.shell}`, DT_DOWNLOAD_URL: `file://${release}` };
+      const result = await install(env);
+      expect(result.code).toBe(0);
+      const lines = result.stdout.split("\n");
+      const at = lines.indexOf(`${join(box.home, ".local", "bin")} is not on your PATH. To add it:`);
+      expect(at).toBeGreaterThan(0);
+      expect(lines[at + 1]).toBe(c.line);
+      expect(lines[at + 2]).toBe(c.shell === "fish" ? "(fish keeps it: this shell and every new one have it at once)." : `then open a new shell (or run: export PATH="$HOME/.local/bin:$PATH").`);
+      // What the user would do: run the printed line in that shell, then open a new one.
+      const ran = await run([c.shell === "dash" ? "sh" : c.shell, "-c", lines[at + 1]!.trim()], { ...env, PATH: box.env.PATH! });
+      expect(ran.code).toBe(0);
+      const found = await run(c.check, { ...env, PATH: box.env.PATH! });
+      expect(found.stdout.trim()).toBe(join(box.home, ".local", "bin", "dt"));
+    }
+  });
+
   test("replaces an existing dt in one rename, leaving no temp file", async () => {
     const box = await sandbox();
     await mkdir(box.prefix, { recursive: true });

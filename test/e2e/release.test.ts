@@ -120,21 +120,52 @@ describe("dt docker release dev|prod and rollback", () => {
       expect((await manifest(testbed().registry, `${ns}/svc`, "dev"))!.digest).toBe(v1);
       const local = await docker.getImage(`${testbed().registry}/${ns}/svc:dev`).inspect();
       expect(local.Config.Labels["org.opencontainers.image.version"]).toBe("0.1.0");
+      expect(back.stderr).toContain(`✓ ${testbed().registry}/${ns}/svc:dev moved from 0.1.1 to 0.1.0`);
       const missing = await dt(["docker", "rollback", "dev", "--version", "9.9.9"], { cwd: cwd(), env: env() });
       expect(missing.code).toBe(3);
-      expect(missing.stderr).toContain("does not exist in the registry");
+      expect(missing.stderr).toContain(`svc:dev-9.9.9 does not exist in the registry: the released dev versions are 0.1.1, 0.1.0`);
+      expect(missing.stderr).toContain("fix: dt docker rollback dev --version 0.1.1");
+      expect((await manifest(testbed().registry, `${ns}/svc`, "dev"))!.digest).toBe(v1);
     } finally {
       // Back to 0.1.0 (whose dev release dev now points at again), for the tests that follow.
       git(root, ["checkout", "--", "svc"]);
     }
   });
 
-  test("a failing test in the local image stops release dev with exit 1 and nothing pushed", async () => {
+  test("dt docker push --version of another version says which floating tag it moved, in text and JSON", async () => {
+    const pushed = await dtJson(["docker", "push", "--stage", "dev", "--version", "0.1.1", "--json"], { cwd: cwd(), env: env() });
+    expect(pushed.result.code).toBe(0);
+    expect(pushed.json.ok).toBe(true);
+    expect(pushed.json.moved).toEqual([{ repository: `${testbed().registry}/${ns}/svc`, tag: "dev", from: "0.1.0", to: "0.1.1" }]);
+    expect(pushed.result.stderr).toContain(`✓ ${testbed().registry}/${ns}/svc:dev moved from 0.1.0 to 0.1.1`);
+    const back = await dt(["docker", "push", "--stage", "dev", "--version", "0.1.0"], { cwd: cwd(), env: env() });
+    expect(back.code).toBe(0);
+    expect(back.stderr).toContain(`; moved ${testbed().registry}/${ns}/svc:dev from 0.1.1 to 0.1.0`);
+    const again = await dt(["docker", "push", "--stage", "dev", "--version", "0.1.0"], { cwd: cwd(), env: env() });
+    expect(again.stderr).toContain(`svc:dev already pointed at 0.1.0`);
+    expect(again.stderr).not.toContain("; moved");
+  });
+
+  test("a failing test stops release dev with exit 1: the test step is never shown done, pytest's FAILED line is, and no dev tag exists anywhere", async () => {
     const r = await dt(["docker", "release", "dev"], { cwd: join(root, "broken"), env: env() });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("nothing was pushed");
+    // Piped: each step's line, its progress, then its ✓ once it succeeded.
+    const started = r.stderr.indexOf("release dev: build local broken 0.1.0");
+    const progress = r.stderr.indexOf("Step 1/");
+    const built = r.stderr.search(/✓ built \S+broken:local-\S+-0\.1\.0/);
+    expect(started).toBeGreaterThanOrEqual(0);
+    expect(progress).toBeGreaterThan(started);
+    expect(built).toBeGreaterThan(progress);
+    expect(r.stderr).not.toMatch(/✓ (test|suite)/);
+    expect(r.stderr).toMatch(/✗ test: suite fast in \S+: 0 passed, 1 failed/);
+    expect(r.stderr).toContain("  FAILED tests/test_broken.py::test_broken - AssertionError: broken on purpose");
+    expect(r.stderr).toContain("(1 failed): tests/test_broken.py::test_broken; nothing was tagged or pushed");
+    expect(r.stderr).toContain("fix: fix the tests (dt test --suite fast), or release anyway with --skip-tests");
     expect(await manifest(testbed().registry, `${ns}/broken`, "dev-0.1.0")).toBeUndefined();
     expect(await manifest(testbed().registry, `${ns}/broken`, "dev")).toBeUndefined();
+    for (const tag of ["dev-0.1.0", "dev"]) {
+      expect(await docker.getImage(`${testbed().registry}/${ns}/broken:${tag}`).inspect().then(() => "present", () => "absent")).toBe("absent");
+    }
   });
 
   test("dt docker pull of a missing dev image, and cmd --stage dev pulls it by itself", async () => {

@@ -173,6 +173,10 @@ describe("dt sync", () => {
     const check = await dt(["sync", "--check"], { cwd: ws });
     expect(check.code).toBe(1);
     expect(check.stdout).toContain("old mode 100755\nnew mode 100644");
+    // --check changes nothing: it says what a sync would do, in the singular for one file.
+    expect(check.stdout).toContain("would be updated  dev_scripts/lint.sh");
+    expect(check.stdout).not.toMatch(/^updated /m);
+    expect(check.stderr).toMatch(/1 of 2 synced files differs from helpers_root@[0-9a-f]{12}; 'dt sync' updates it\n/);
     const r = await dt(["sync"], { cwd: ws });
     expect(r.stdout).toContain("updated  dev_scripts/lint.sh");
     expect(statSync(join(ws, "dev_scripts/lint.sh")).mode & 0o111).toBe(0);
@@ -262,6 +266,7 @@ describe("dt sync", () => {
     const human = await dt(["sync", "--check"], { cwd: ws });
     expect(human.code).toBe(0);
     expect(human.stderr).toContain("helpers_root has uncommitted changes to pytest.ini");
+    expect(human.stderr).toMatch(/the synced file matches helpers_root@[0-9a-f]{12}\n/);
   });
 
   test("without sync.files there is nothing to do; a sync.from that is no sub-repo is a usage error", async () => {

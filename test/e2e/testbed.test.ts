@@ -146,3 +146,24 @@ describe("fixtures.makeWorkspace", () => {
     expect(ws.uninitialized).toBeNull();
   });
 });
+
+describe("scripts/testbed.sh", () => {
+  test("a second run says it waits for the first one's lock, and how long it waited", async () => {
+    // A state dir of its own, and a command that stops right after the lock (an unknown one):
+    // the real bed is never touched.
+    const state = testdir().path;
+    const script = `${import.meta.dir}/../../scripts/testbed.sh`;
+    const holder = Bun.spawn(["bash", "-c", `exec 9>>"${state}/lock"; flock 9; echo "pid 4242, since 10:00:00" >"${state}/lock.owner"; echo locked; sleep 2`], { stdout: "pipe" });
+    const reader = holder.stdout.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe("locked\n");
+    const r = Bun.spawnSync(["bash", script, "no-such-command"], { env: { ...process.env, DT_TESTBED_DIR: state }, stderr: "pipe" });
+    const said = r.stderr.toString();
+    expect(said).toContain(`testbed: waiting for another testbed.sh run to finish (pid 4242, since 10:00:00) (lock: ${state}/lock)`);
+    expect(said).toMatch(/testbed: waited [12] s for the other testbed\.sh run/);
+    expect(said).toContain("usage:");
+    await holder.exited;
+    // Uncontended: not a word about waiting.
+    const alone = Bun.spawnSync(["bash", script, "no-such-command"], { env: { ...process.env, DT_TESTBED_DIR: state }, stderr: "pipe" });
+    expect(alone.stderr.toString()).not.toContain("waiting");
+  });
+});

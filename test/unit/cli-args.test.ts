@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { parseCommandArgs, type ArgsDef, type ArgsOf } from "../../src/cli-args.ts";
+import { operandStart, parseCommandArgs, type ArgsDef, type ArgsOf } from "../../src/cli-args.ts";
 import { DtError } from "../../src/core/base/errors.ts";
 
 /** Flags shaped like the real commands' (kebab-case names, aliases, enums, defaults). */
@@ -215,5 +215,22 @@ describe("parseCommandArgs", () => {
     parseBump(...tokens);
     expect(tokens).toEqual(copy);
     expect(BUMP_ARGS).toEqual(defsCopy);
+  });
+});
+
+describe("operandStart: where a pass-through command's own command begins", () => {
+  const RUN = { dir: { type: "string" }, stage: { type: "enum", options: ["local", "dev", "prod"] }, root: { type: "boolean" } } satisfies ArgsDef;
+  const isGlobal = (t: string) => ["--verbose", "--quiet", "-q", "--help", "-h"].includes(t);
+  const at = (...argv: string[]) => operandStart(argv, 2, RUN, isGlobal);
+
+  test("the first word past the names and dt's options (and their values), whatever follows it", () => {
+    expect(at("docker", "cmd", "python3", "--version")).toBe(2);
+    expect(at("docker", "cmd", "--stage", "prod", "--root", "python3", "-c", "print(1)")).toBe(5);
+    expect(at("--verbose", "docker", "--quiet", "cmd", "--dir=apps/a", "ls", "--help")).toBe(5);
+  });
+
+  test("none when a `--` comes first or no word is left", () => {
+    expect(at("docker", "cmd", "--stage", "dev", "--", "python3", "--version")).toBe(-1);
+    expect(at("docker", "cmd", "--stage", "dev")).toBe(-1);
   });
 });

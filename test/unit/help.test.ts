@@ -109,6 +109,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help
 
       Run 'dt COMMAND --help' for a command's options. Exit codes: 0 ok, 1 the work failed, 2 usage or input error, 3 environment error, 130 interrupted."
@@ -133,6 +134,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -147,10 +149,13 @@ describe("--help", () => {
 
         --json    Print one JSON document on stdout
 
+      Exit 2 when a dt.yaml, changelog.txt or image name it read is invalid; the rest is still listed.
+
       GLOBAL OPTIONS
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -171,6 +176,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -189,6 +195,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -239,6 +246,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -258,6 +266,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -280,10 +289,13 @@ describe("--help", () => {
                 --network=<NAME>    Container network (default: the engine's default)
                           --pull    Pull the dev/prod image before running
 
+      Words after the options (or after --) are the shell's: dt docker bash -- -lc 'echo $DT_STAGE', dt docker bash script.sh ARG.
+
       GLOBAL OPTIONS
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -306,19 +318,22 @@ describe("--help", () => {
                 --network=<NAME>    Container network (default: the engine's default)
                           --pull    Pull the dev/prod image before running
 
-      Example: dt docker cmd -- python3 -m pytest -x
+      Examples: dt docker cmd python3 --version;  dt docker cmd --stage dev python3 -m pytest -x
+      The first word that is not one of the options above starts the command: it and every word after
+      it are the command's, flags included (as in 'docker run IMAGE CMD...'). '--' before it works too.
 
       GLOBAL OPTIONS
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
 
   test("dt docker jupyter", async () => {
     expect(await help("docker jupyter")).toMatchInlineSnapshot(`
-      "JupyterLab in the target dir's container, port published, URL printed (dt docker jupyter)
+      "JupyterLab in the target dir's container, port published, URL printed once the server answers (dt docker jupyter)
 
       USAGE dt docker jupyter [OPTIONS]
 
@@ -335,10 +350,13 @@ describe("--help", () => {
                           --pull    Pull the dev/prod image before running
                  --port=<N|auto>    Host port, or 'auto' for a free one (default: auto)
 
+      Exit 3 when the image has no 'jupyter' on its PATH (add jupyterlab to the image's dependencies).
+
       GLOBAL OPTIONS
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -361,6 +379,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -383,6 +402,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -415,6 +435,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -440,6 +461,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -459,6 +481,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -479,6 +502,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -514,6 +538,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -551,6 +576,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -569,6 +595,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -592,6 +619,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -613,6 +641,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -638,6 +667,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -674,6 +704,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -699,6 +730,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -720,6 +752,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -747,6 +780,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -773,6 +807,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -801,6 +836,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -822,6 +858,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -864,6 +901,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -882,6 +920,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -900,6 +939,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -918,6 +958,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -945,6 +986,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -966,6 +1008,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });
@@ -986,6 +1029,7 @@ describe("--help", () => {
         --verbose   Show debug output and stack traces
         --quiet     Print only results and errors
         --no-color  Do not colour output (also NO_COLOR=1)
+        --wide      Print table cells whole instead of fitting tables in 80 columns
         --help      Show help"
     `);
   });

@@ -1,3 +1,4 @@
+import { plural } from "../../core/base/text.ts";
 import { defineCommand } from "../_define.ts";
 
 export default defineCommand({
@@ -15,6 +16,7 @@ export default defineCommand({
     shards: { type: "string", description: "Split each dir's tests into N jobs (dt test --shard I/N)", valueHint: "N" },
     json: { type: "boolean", description: "Accepted for symmetry: the output is always one JSON document" },
   },
+  impliedJson: true,
   async run({ args, cwd }) {
     const { ciMatrix, parseShards } = await import("../../core/ci/matrix.ts");
     const { info, outJson } = await import("../../ui/output.ts");
@@ -31,5 +33,3 @@ export default defineCommand({
     outJson(result.matrix);
   },
 });
-
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;

@@ -50,7 +50,7 @@ export default defineCommand({
     const { buildForPlatforms } = await import("../../core/build/build-platforms.ts");
     const { transferEvents } = await import("./_transfer-ui.ts");
     const { progress } = await import("../../ui/progress.ts");
-    const { outJson, warn } = await import("../../ui/output.ts");
+    const { outDocument, warn } = await import("../../ui/output.ts");
     const [engine, target] = await Promise.all([connectEngine(), loadTarget(cwd, args.dir)]);
     await (await import("../../core/workspace/image-names.ts")).assertUniqueImagesAround(target.root);
     const bar = progress(`build ${options.stage}`);
@@ -69,7 +69,7 @@ export default defineCommand({
       throw e;
     }
     bar.succeed(summary(result));
-    if (args.json) outJson(result);
+    if (args.json) outDocument(result);
   },
 });
 
@@ -88,7 +88,7 @@ async function buildAll(engine: Engine, cwd: string, options: PlatformBuildOptio
   const { scanWorkspace } = await import("../../core/workspace/workspace.ts");
   const { targetOf } = await import("../../core/workspace/target.ts");
   const { buildEach } = await import("../../core/build/build-each.ts");
-  const { info, out, outJson, table, warn, c } = await import("../../ui/output.ts");
+  const { info, out, outDocument, table, warn, c } = await import("../../ui/output.ts");
   const { packageRecorder } = await import("../../core/deps/image-packages.ts");
   const ws = await scanWorkspace(cwd, { dirty: false });
   (await import("../../core/workspace/image-names.ts")).assertUniqueImages(ws.root, ws.runnableDirs);
@@ -108,10 +108,10 @@ async function buildAll(engine: Engine, cwd: string, options: PlatformBuildOptio
   });
   const failed = builds.filter((b) => b.status === "failed").length;
   if (json) {
-    outJson({ ok: failed === 0, builds });
+    outDocument({ ok: failed === 0, builds }, failed ? ExitCode.failed : ExitCode.ok);
   } else {
     const mark = (b: DirBuild) => (b.status === "failed" ? c.red("failed") : b.status === "skipped" ? "skipped" : c.green("built"));
-    out(table(["DIR", "RESULT", "TIME", "IMAGE OR REASON"], builds.map((b) => [b.dir, mark(b), `${b.seconds.toFixed(1)}s`, b.image ?? b.reason ?? ""])));
+    out(table(["DIR", "RESULT", "TIME", "IMAGE OR REASON"], builds.map((b) => [b.dir, mark(b), `${b.seconds.toFixed(1)}s`, b.image ?? b.reason ?? ""]), { shrink: [3], whole: (i) => !builds[i]!.image }));
     out(`${builds.length - failed} of ${builds.length} built or up to date${failed ? `, ${failed} failed` : ""}`);
   }
   return failed ? ExitCode.failed : ExitCode.ok;

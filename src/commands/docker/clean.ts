@@ -15,11 +15,11 @@ export default defineCommand({
     const { connectEngine } = await import("../../core/engine/connect.ts");
     const { cleanDt } = await import("../../core/run/clean.ts");
     const { findWorkspaceRoot } = await import("../../core/workspace/workspace.ts");
-    const { out, outJson } = await import("../../ui/output.ts");
+    const { out, outDocument } = await import("../../ui/output.ts");
     const workspace = args.all ? undefined : findWorkspaceRoot(cwd);
     const result = await cleanDt(await connectEngine(), { workspace, dryRun: Boolean(args["dry-run"]), allUsers: Boolean(args.all) });
     if (args.json) {
-      outJson(result);
+      outDocument(result);
       return;
     }
     const verb = args["dry-run"] ? "would remove" : "removed";

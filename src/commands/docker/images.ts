@@ -6,11 +6,11 @@ export default defineCommand({
   args: { ...dirArgs, ...jsonArgs },
   async run({ args, cwd }) {
     const { listDtImages } = await import("../../core/engine/image-list.ts");
-    const { out, outJson, table } = await import("../../ui/output.ts");
+    const { out, outDocument, table } = await import("../../ui/output.ts");
     const { target, engine } = await (await import("./_target.ts")).targetAndEngine(cwd, args.dir);
     const images = await listDtImages(engine, { workspace: target.root, runnableDir: target.path });
     if (args.json) {
-      outJson({ dir: target.path, images });
+      outDocument({ dir: target.path, images });
       return;
     }
     if (images.length === 0) {
@@ -21,6 +21,7 @@ export default defineCommand({
       table(
         ["STAGE", "VERSION", "TAGS", "ID", "ARCH", "CREATED", "SIZE"],
         images.map((i) => [i.stage, i.version, i.tags.map((t) => t.split(":").at(-1)).join(",") || "-", i.id, i.arch, i.created.slice(0, 19).replace("T", " "), `${(i.size / 1e6).toFixed(1)} MB`]),
+        { shrink: [2, 3] },
       ),
     );
   },

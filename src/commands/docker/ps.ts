@@ -11,17 +11,17 @@ export default defineCommand({
     const { connectEngine } = await import("../../core/engine/connect.ts");
     const { listDtContainers } = await import("../../core/run/containers.ts");
     const { findWorkspaceRoot } = await import("../../core/workspace/workspace.ts");
-    const { out, outJson, table } = await import("../../ui/output.ts");
+    const { out, outDocument, table } = await import("../../ui/output.ts");
     const workspace = args.all ? undefined : findWorkspaceRoot(cwd);
     const containers = await listDtContainers(await connectEngine(), workspace);
     if (args.json) {
-      outJson({ workspace: workspace ?? null, containers });
+      outDocument({ workspace: workspace ?? null, containers });
       return;
     }
     if (containers.length === 0) {
       out("no dt containers");
       return;
     }
-    out(table(["ID", "NAME", "DIR", "IMAGE", "STATUS"], containers.map((c) => [c.id, c.name, c.runnableDir, c.image, c.status])));
+    out(table(["ID", "NAME", "DIR", "IMAGE", "STATUS"], containers.map((c) => [c.id, c.name, c.runnableDir, c.image, c.status]), { shrink: [1, 3] }));
   },
 });

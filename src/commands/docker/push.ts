@@ -1,6 +1,6 @@
 import { defineCommand } from "../_define.ts";
 import { dirArgs, jsonArgs, registryArgs, stageArgs } from "../_shared.ts";
-import { runTransfer } from "./_transfer-ui.ts";
+import { movedText, runTransfer } from "./_transfer-ui.ts";
 
 export default defineCommand({
   meta: { name: "push", description: "Push the stage's versioned and floating tags to the registry, with layer progress" },
@@ -17,7 +17,7 @@ export default defineCommand({
       "push",
       args.json,
       (onEvent) => pushStage(engine, target, { stage: args.stage ?? "dev", version: args.version, registry: args.registry }, onEvent),
-      (result) => `pushed ${result.tags.map((t) => `${t.repository}:${t.tag}`).join(", ")}`,
+      (result) => `pushed ${result.tags.map((t) => `${t.repository}:${t.tag}`).join(", ")}${movedText(result.moved)}`,
     );
   },
 });

@@ -1,4 +1,3 @@
-import { isTTY } from "../../ui/fd.ts";
 import { defineCommand } from "../_define.ts";
 import { buildArgArgs, commaList, dirArgs, jsonArgs } from "../_shared.ts";
 
@@ -9,10 +8,10 @@ export default defineCommand({
     usage: "Re-running a finished release pushes nothing and says so. --dry-run prints the plan.",
   },
   args: {
-    stage: { type: "positional", required: true, description: "dev or prod" },
+    stage: { type: "positional", required: true, description: "dev or prod", complete: ["dev", "prod"] },
     version: { type: "string", description: "Version to release (default: the changelog's newest)", valueHint: "X.Y.Z" },
     "skip-tests": { type: "boolean", description: "Do not run the suites before pushing" },
-    suite: { type: "string", description: "Suite to run before pushing (repeatable; default fast and slow)", valueHint: "NAME", repeatable: true },
+    suite: { type: "string", description: "Suite to run before pushing (repeatable; default fast and slow)", valueHint: "NAME", repeatable: true, complete: "suites" },
     registry: { type: "string", description: "Release to this registry of registries: (repeatable; default registry:)", valueHint: "NAME", repeatable: true },
     platform: { type: "string", description: "Platforms, comma-separated (default: platforms: in dt.yaml, else this host's), each built on its builder of dt.yaml if it has one", valueHint: "P,..." },
     "dry-run": { type: "boolean", description: "Print the plan, do nothing" },
@@ -25,16 +24,22 @@ export default defineCommand({
     if (args.stage !== "dev" && args.stage !== "prod") throw usageError(`cannot release '${args.stage}'`, { hint: "dt docker release dev|prod" });
     const { release } = await import("../../core/release/release.ts");
     const { parseBuildArgs } = await import("../../core/build/build-image.ts");
-    const { scanWorkspace } = await import("../../core/workspace/workspace.ts");
+    const { scanWorkspace, resolveTargetDir } = await import("../../core/workspace/workspace.ts");
     const { targetOf } = await import("../../core/workspace/target.ts");
-    const { resolveTargetDir } = await import("../../core/workspace/workspace.ts");
     const { connectEngine } = await import("../../core/engine/connect.ts");
     const { progress } = await import("../../ui/progress.ts");
-    const { formatProgress } = await import("../../core/registry/transfer.ts");
-    const { out, outJson, info } = await import("../../ui/output.ts");
+    const { failureLines } = await import("../../ui/test-failures.ts");
+    const { describeOutcome } = await import("../../ui/test-display.ts");
+    const { writeAll } = await import("../../ui/fd.ts");
+    const { out, outDocument, info, c } = await import("../../ui/output.ts");
+    const { stepLog, transferEvents } = await import("./_transfer-ui.ts");
     const platforms = commaList(args.platform);
     const bar = args["dry-run"] ? undefined : progress(`release ${args.stage}`);
-    let lastTransfer = 0;
+    const steps = bar && stepLog(bar);
+    const onTransfer = bar && (await transferEvents(bar, steps));
+    // pytest's FAILED lines of a failing suite, printed under its ✗ once the release has stopped.
+    let failures: string[] = [];
+    let outcome: string | undefined;
     try {
       const ws = await scanWorkspace(cwd, { dirty: false });
       const target = targetOf(await resolveTargetDir(cwd, args.dir, ws.root));
@@ -55,31 +60,31 @@ export default defineCommand({
         },
         (e) => {
           if (!bar) return;
-          if (e.kind === "step") {
-            bar.succeed(e.text);
-          } else if (e.kind === "build") {
+          if (e.kind === "build") {
             if (e.event.kind === "step") bar.step(`${e.platform}: ${e.event.text}`);
             else if (e.event.kind === "output") bar.detail(e.event.text);
           } else if (e.kind === "test") {
             if (e.event.kind === "line") bar.detail(e.event.line);
-            else if (e.event.kind === "done") bar.step(`${e.event.result.dir}: ${e.event.result.counts.passed} passed, ${e.event.result.counts.failed} failed`);
-          } else if (e.kind === "transfer" && (isTTY(2) || Date.now() - lastTransfer > 2000)) {
-            lastTransfer = Date.now();
-            bar.step(`${e.what}: ${formatProgress(e.progress)}`);
-          }
+            else if (e.event.kind === "done" && e.event.result.status !== "passed" && e.event.result.status !== "no-tests") {
+              failures = failureLines(e.event.result);
+              outcome = describeOutcome(e.event.result);
+            }
+          } else onTransfer!(e);
         },
       );
       if (args["dry-run"]) {
-        if (args.json) outJson(result);
+        if (args.json) outDocument(result);
         else out(result.plan.map((step, i) => `${i + 1}. ${step}`).join("\n"));
         return;
       }
       if (result.alreadyReleased) bar?.succeed(`${args.stage}-${result.version} of ${result.dir} is already released; nothing pushed`);
       else bar?.succeed(`released ${result.pushed.map((p) => `${p.repository}:${p.tag}`).join(", ")}`);
-      if (args.json) outJson(result);
+      if (args.json) outDocument(result);
       else if (!result.alreadyReleased) info(result.pushed.map((p) => `${p.repository}:${p.tag} ${p.digest}`).join("\n"));
     } catch (e) {
-      bar?.fail(`release ${args.stage} failed`);
+      if (!steps?.failed(outcome)) bar?.fail(`release ${args.stage} failed`);
+      // The failing tests are the error's substance: shown under --quiet too, as errors are.
+      if (failures.length) writeAll(2, failures.map((l) => `  ${l.startsWith("FAILED") || l.startsWith("ERROR") ? c.red(l) : l}\n`).join(""));
       throw e;
     }
   },

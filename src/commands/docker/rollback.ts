@@ -1,11 +1,11 @@
 import { defineCommand } from "../_define.ts";
 import { dirArgs, jsonArgs, registryArgs } from "../_shared.ts";
-import { runTransfer } from "./_transfer-ui.ts";
+import { movedText, runTransfer } from "./_transfer-ui.ts";
 
 export default defineCommand({
   meta: { name: "rollback", description: "Point the floating tag (dev or prod) back at version V, in the registry and locally" },
   args: {
-    stage: { type: "positional", required: true, description: "dev or prod" },
+    stage: { type: "positional", required: true, description: "dev or prod", complete: ["dev", "prod"] },
     version: { type: "string", required: true, description: "The released version to go back to", valueHint: "X.Y.Z" },
     ...registryArgs,
     ...dirArgs,
@@ -21,7 +21,7 @@ export default defineCommand({
       "rollback",
       args.json,
       (onEvent) => rollback(engine, target, { stage, version: args.version, registry: args.registry }, onEvent),
-      (result) => `${result.image} now points at ${stage}-${args.version}`,
+      (result) => `${result.image} now points at ${stage}-${args.version}${movedText(result.moved)}`,
     );
   },
 });

@@ -16,9 +16,9 @@ export default defineCommand({
   async run({ args, cwd }) {
     const { addSubRepo } = await import("../../core/subrepo/add.ts");
     const { short } = await import("../../core/subrepo/short-commit.ts");
-    const { info, out, outJson } = await import("../../ui/output.ts");
+    const { info, out, outDocument } = await import("../../ui/output.ts");
     const added = await addSubRepo({ cwd, url: args.url, path: args.path, branch: args.branch });
-    if (args.json) return outJson(added);
+    if (args.json) return outDocument(added);
     out(`added ${added.path} at ${short(added.commit)}${added.branch ? ` (branch ${added.branch})` : ""}`);
     for (const n of added.nested) info(`  initialised ${n}`);
     const where = added.repo === "." ? "" : `-C ${added.repo} `;

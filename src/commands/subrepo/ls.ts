@@ -7,9 +7,9 @@ export default defineCommand({
   async run({ args, cwd }) {
     const { listSubRepos } = await import("../../core/subrepo/ls.ts");
     const { short } = await import("../../core/subrepo/short-commit.ts");
-    const { out, outJson, table, c } = await import("../../ui/output.ts");
+    const { out, outDocument, table, c } = await import("../../ui/output.ts");
     const { root, subRepos } = await listSubRepos(cwd);
-    if (args.json) return outJson({ root, subRepos });
+    if (args.json) return outDocument({ root, subRepos });
     if (subRepos.length === 0) return out("no sub-repos; add one with 'dt subrepo add URL PATH'");
     const sync = (a: number | null, b: number | null) =>
       a === null || b === null ? "?" : a === 0 && b === 0 ? "up to date" : [a ? `ahead ${a}` : "", b ? `behind ${b}` : ""].filter(Boolean).join(", ");

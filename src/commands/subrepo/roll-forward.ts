@@ -20,10 +20,10 @@ export default defineCommand({
   async run({ args, extra, cwd }) {
     const { rollForward } = await import("../../core/subrepo/roll-forward.ts");
     const { short } = await import("../../core/subrepo/short-commit.ts");
-    const { info, out, outJson, warn } = await import("../../ui/output.ts");
+    const { info, out, outDocument, warn } = await import("../../ui/output.ts");
     const paths = args.path === undefined ? [] : [args.path, ...extra];
     const result = await rollForward({ cwd, paths, message: args.message });
-    if (args.json) return outJson(result);
+    if (args.json) return outDocument(result);
     if (result.moves.length === 0) return out("nothing to roll forward: every pointer is at its sub-repo's commit");
     for (const m of result.moves) out(`${m.path}: ${short(m.old)} -> ${short(m.new)}`);
     for (const c of result.commits) {

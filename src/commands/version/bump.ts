@@ -4,7 +4,7 @@ import { dirArgs, jsonArgs } from "../_shared.ts";
 export default defineCommand({
   meta: { name: "bump", description: "Prepend a changelog entry and print the new version (atomic write)" },
   args: {
-    part: { type: "positional", required: true, description: "major, minor or patch" },
+    part: { type: "positional", required: true, description: "major, minor or patch", complete: ["major", "minor", "patch"] },
     message: { type: "string", alias: "m", description: "What changed (repeatable, one line each)", valueHint: "MSG", repeatable: true },
     date: { type: "string", description: "Entry date (default: today)", valueHint: "YYYY-MM-DD" },
     ...dirArgs,
@@ -18,10 +18,10 @@ export default defineCommand({
     }
     const { resolveTargetDir } = await import("../../core/workspace/workspace.ts");
     const { bumpVersion } = await import("../../core/version/changelog-file.ts");
-    const { out, outJson } = await import("../../ui/output.ts");
+    const { out, outDocument } = await import("../../ui/output.ts");
     const target = await resolveTargetDir(cwd, args.dir);
     const version = bumpVersion(target, part, args.message, args.date);
-    if (args.json) outJson({ dir: target.path, version });
+    if (args.json) outDocument({ dir: target.path, version });
     else out(version);
   },
 });

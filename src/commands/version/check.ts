@@ -10,7 +10,7 @@ export default defineCommand({
   async run({ args, cwd }) {
     const { chooseImage, checkImage, missingImageError } = await import("../../core/run/run-in-container.ts");
     const { LABEL } = await import("../../core/workspace/image-ref.ts");
-    const { out, outJson } = await import("../../ui/output.ts");
+    const { out, outDocument } = await import("../../ui/output.ts");
     const { target, engine } = await (await import("../docker/_target.ts")).targetAndEngine(cwd, args.dir);
     const { ref, name, info, otherVersions } = await chooseImage(engine, target, args.stage, args.version);
     if (!info) throw missingImageError(ref, name, target.path, otherVersions, target.resolved.config.version_policy);
@@ -22,7 +22,7 @@ export default defineCommand({
       policy: target.resolved.config.version_policy,
     };
     checkImage(target, ref, name, info);
-    if (args.json) outJson({ ...report, ok: true });
+    if (args.json) outDocument(report);
     else out(`ok: ${name} is ${report.imageVersion}, the code needs ${report.codeVersion} (version_policy: ${report.policy})`);
   },
 });

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { plural } from "../base/text.ts";
 import { assetsUnder, isExecutableAsset } from "../base/assets.ts";
 import { readFileSync } from "node:fs";
 import { collectContext, contentDigest, contextDigest, type CollectedContext } from "./context.ts";
@@ -232,7 +233,7 @@ async function buildUnlocked(engine: Engine, target: Target, options: BuildOptio
   };
   const bytes = tarSize(context.entries);
   // What the engine waits for before its first step; as `docker build` says it.
-  onEvent({ kind: "step", text: `sending the build context: ${context.entries.length} entries, ${(bytes / 1e6).toFixed(1)} MB` });
+  onEvent({ kind: "step", text: `sending the build context: ${plural(context.entries.length, "entry", "entries")}, ${(bytes / 1e6).toFixed(1)} MB` });
   const stream = await engine.build(
     { length: bytes, lentChunks: () => lentTarChunks(context.entries), stream: () => packContext(context.entries) },
     {

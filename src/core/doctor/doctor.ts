@@ -14,6 +14,7 @@ import { checkBuilder, RELAX_ARCH_ENV } from "../build/builders.ts";
 import { connectEngineAt } from "../engine/connect.ts";
 import { scanWorkspace, type Workspace } from "../workspace/workspace.ts";
 import { assertUniqueImages } from "../workspace/image-names.ts";
+import { headingNameWarning } from "../workspace/runnable-info.ts";
 
 export type CheckStatus = "ok" | "warn" | "fail";
 
@@ -103,9 +104,11 @@ function checkRunnableDirs(ws: Workspace): Check[] {
     const name = `runnable ${dir.path}`;
     const file = dir.path === "." ? "changelog.txt" : `${dir.path}/changelog.txt`;
     try {
-      const { files, ignored } = loadConfig(ws.root, dir.path);
+      const { files, ignored, config } = loadConfig(ws.root, dir.path);
       for (const i of ignored) checks.push(warn(`ignored ${i.key}`, `${i.source}: ${i.reason}`, `add the sub-repo to docker.trusted_subrepos in the root dt.yaml if you trust it`));
-      const entries = parseChangelog(readText(join(ws.root, file)) ?? "", file);
+      const entries = parseChangelog(readText(join(ws.root, file)) ?? "", file, config.image);
+      const odd = headingNameWarning(file, entries[0]!, config.image);
+      if (odd) checks.push(warn(`changelog name ${dir.path}`, odd.message, odd.fix));
       // Say only what was read: a dir without a dt.yaml of its own has none to call valid.
       const own = files.filter((f) => f === `${dir.path}/dt.yaml`);
       checks.push(ok(name, `${[...own, file].join(" and ")} valid, version ${entries[0]!.version}`));

@@ -1,17 +1,23 @@
 import { DtError, envError } from "../base/errors.ts";
-import { engineHost } from "./engine-host.ts";
+import { ENGINE_HOST_FORMS, engineHost } from "./engine-host.ts";
 
 export const START_HINT =
   "start the Docker engine (e.g. 'sudo systemctl start docker', or 'sudo dockerd &'), or point DOCKER_HOST at one";
 
-const UNREACHABLE = new Set(["ECONNREFUSED", "ENOENT", "EACCES", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH"]);
+// ENOTFOUND and EAI_AGAIN: a tcp:// or ssh:// host name that does not resolve (now, or at all).
+const UNREACHABLE = new Set(["ECONNREFUSED", "ENOENT", "EACCES", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENOTFOUND", "EAI_AGAIN"]);
 
 /** Turns a failed engine call into a DtError: unreachable engine is exit 3 with how to start it. */
 export function engineError(cause: unknown, doing: string): DtError {
   if (cause instanceof DtError) return cause;
   const code = (cause as NodeJS.ErrnoException | undefined)?.code;
   if (code && UNREACHABLE.has(code)) {
-    const hint = code === "EACCES" ? "add your user to the docker group, or run with access to the engine socket" : START_HINT;
+    const hint =
+      code === "EACCES"
+        ? "add your user to the docker group, or run with access to the engine socket"
+        : code === "ENOTFOUND" || code === "EAI_AGAIN"
+          ? `check the host name in DOCKER_HOST (${ENGINE_HOST_FORMS}), or unset it for the local engine`
+          : START_HINT;
     return envError(`the Docker engine at ${engineHost()} is not reachable (${code}) while ${doing}`, { hint, cause });
   }
   const status = statusOf(cause);

@@ -1,5 +1,32 @@
+import { usageError } from "../base/errors.ts";
+
 /** DOCKER_HOST as the Docker CLI reads it, else the default socket. */
 export const engineHost = (env = process.env) => env.DOCKER_HOST || "unix:///var/run/docker.sock";
+
+/** The DOCKER_HOST forms dt (and the Docker CLI on Linux and macOS) understands. */
+export const ENGINE_HOST_FORMS = "unix:///var/run/docker.sock, tcp://HOST:PORT or ssh://USER@HOST";
+
+/**
+ * DOCKER_HOST checked before anything talks to it: a value that does not parse is a usage
+ * error naming the accepted forms (the engine client would otherwise look up "garbage" as a
+ * host name and report that it cannot reach it).
+ */
+export function checkEngineHost(env = process.env): string {
+  const host = engineHost(env);
+  const scheme = /^([a-z]+):\/\//.exec(host)?.[1];
+  let ok = false;
+  if (scheme === "unix") ok = host.length > "unix://".length && host.slice("unix://".length).startsWith("/");
+  else if (scheme === "tcp" || scheme === "ssh") {
+    try {
+      const url = new URL(`${scheme === "tcp" ? "http" : "ssh"}://${host.slice(scheme.length + 3)}`);
+      ok = url.hostname !== "" && (url.pathname === "" || url.pathname === "/") && !url.search && !url.hash;
+    } catch {
+      ok = false;
+    }
+  }
+  if (!ok) throw usageError(`DOCKER_HOST=${host} is not an engine address`, { hint: `set DOCKER_HOST to ${ENGINE_HOST_FORMS}, or unset it for the local engine` });
+  return host;
+}
 
 export type PlainEngineAddress = { unix: string } | { hostname: string; port: number };
 

@@ -163,6 +163,16 @@ export class RegistryClient {
     return this.putManifest(repo, toTag, source.body, source.mediaType);
   }
 
+  /** The tags of `repo` (the first page the registry gives, up to 1000); [] when it has none. */
+  async listTags(repo: string): Promise<string[]> {
+    const what = `${repo} tags`;
+    const res = await this.request({ method: "GET", repo, path: `/v2/${normalizeRepo(this.host, repo)}/tags/list?n=1000`, action: "pull", headers: {}, what });
+    if (res.status === 404) return [];
+    await this.check(res, "GET", what);
+    const body = (await res.json()) as { tags?: unknown };
+    return Array.isArray(body.tags) ? body.tags.filter((t): t is string => typeof t === "string") : [];
+  }
+
   /** A JSON blob of `repo` (an image config), or undefined when the registry has none. */
   async getBlobJson(repo: string, digest: string): Promise<unknown> {
     if (!isDigest(digest)) throw usageError(`'${digest}' is not a digest`);

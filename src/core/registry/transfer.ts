@@ -1,6 +1,6 @@
 import type { AuthConfig, Engine, ProgressStream } from "../engine/engine.ts";
-import { engineError } from "../engine/engine-errors.ts";
-import { envError, workError } from "../base/errors.ts";
+import { engineError, isNotFound } from "../engine/engine-errors.ts";
+import { DtError, ExitCode, envError, workError } from "../base/errors.ts";
 import { readJsonLines } from "../base/json-lines.ts";
 
 export interface TransferProgress {
@@ -8,6 +8,21 @@ export interface TransferProgress {
   layersDone: number;
   current: number;
   total: number;
+}
+
+/**
+ * The registry has no such image (tag or repository). Its own type, so a caller that knows which
+ * stage it wanted can say what makes one (`dt docker release prod`).
+ */
+export class NotInRegistryError extends DtError {
+  constructor(
+    readonly reference: string,
+    readonly registry: string,
+    readonly detail: string,
+    hint = "check the stage and --version (released ones: dt docker images, or the registry), or release it first: dt docker release dev",
+  ) {
+    super(ExitCode.environment, `pulling ${reference}: the registry ${registry} has no such image (${detail})`, { hint });
+  }
 }
 
 const AUTH_FAILURE = /unauthorized|authentication required|denied|no basic auth credentials|401/i;
@@ -71,10 +86,8 @@ async function followTransfer(
         hint: "check the registry address in dt.yaml (registry:, registries:) or DT_REGISTRY",
       });
     }
-    if (what.startsWith("pulling") && /not found|manifest unknown|does not exist/i.test(failure)) {
-      throw envError(`${what}: the registry ${registry} has no such image (${failure.split("\n")[0]})`, {
-        hint: "check the stage and --version (released ones: dt docker images, or the registry), or release it first: dt docker release dev",
-      });
+    if (what.startsWith("pulling ") && /not found|manifest unknown|does not exist/i.test(failure)) {
+      throw new NotInRegistryError(what.slice("pulling ".length), registry, failure.split("\n")[0]!);
     }
     throw workError(`${what} failed: ${failure}`);
   }
@@ -100,7 +113,14 @@ export async function pullImage(
   options: { platform?: string; onProgress?: (p: TransferProgress) => void } = {},
 ): Promise<void> {
   const registry = reference.split("/")[0]!;
-  const stream = await engine.pull(reference, { auth, platform: options.platform });
+  let stream: ProgressStream;
+  try {
+    stream = await engine.pull(reference, { auth, platform: options.platform });
+  } catch (e) {
+    // The engine may answer 404 to the pull request itself instead of an error line in its stream.
+    if (e instanceof DtError && isNotFound(e.cause)) throw new NotInRegistryError(reference, registry, e.message.replace(`the engine refused pulling ${reference}: `, ""));
+    throw e;
+  }
   await followTransfer(stream, `pulling ${reference}`, registry, options.onProgress ?? (() => {}));
 }
 

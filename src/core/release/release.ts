@@ -1,4 +1,5 @@
-import { DtError, usageError } from "../base/errors.ts";
+import { DtError, envError, usageError } from "../base/errors.ts";
+import { plural } from "../base/text.ts";
 import { hostPlatform, platformBuild, platformSuffix } from "../base/platform.ts";
 import { buildImage, collectBuildContext, type BuildEvent } from "../build/build-image.ts";
 import { builderHosts, enginesFor, onItsEngine, queued, whereBuilt } from "../build/builders.ts";
@@ -27,11 +28,14 @@ export interface ReleaseOptions {
   connect?: (host: string) => Promise<Engine>;
 }
 
+/**
+ * A `step` starts a step and the next `done` ends it, succeeded; a step that fails ends with the
+ * error the release throws. Steps run one after the other.
+ */
 export type ReleaseEvent =
   | PublishEvent
   | { kind: "build"; event: BuildEvent; platform: string }
-  | { kind: "test"; event: TestEvent }
-  | { kind: "done"; text: string };
+  | { kind: "test"; event: TestEvent };
 
 export interface ReleaseResult {
   dir: string;
@@ -147,6 +151,7 @@ export async function release(engine: Engine, target: Target, ws: Workspace, opt
           onProgress: (progress) => onEvent({ kind: "transfer", what: remote, progress }),
         });
         if (remote !== devName) await pe.engine.tagImage(remote, stageRef.repository, devTag);
+        onEvent({ kind: "done", text: `pulled ${remote}` });
       });
     }
   }
@@ -156,12 +161,14 @@ export async function release(engine: Engine, target: Target, ws: Workspace, opt
     engines.map((pe) =>
       queued(pe, async () => {
         onEvent({ kind: "step", text: `build ${sourceStage} ${target.path} ${version} (${whereBuilt(pe.platform, pe.builder)})` });
-        return buildImage(
+        const b = await buildImage(
           pe.engine,
           target,
           { stage: sourceStage, version, buildArgs: options.buildArgs, context, ...platformBuild(pe.platform, platforms, native) },
           (event) => onEvent({ kind: "build", event, platform: pe.platform }),
         );
+        onEvent({ kind: "done", text: b.skipped ? `${b.image} is up to date (context unchanged)` : `built ${b.image}` });
+        return b;
       }),
     ),
   );
@@ -181,14 +188,30 @@ export async function release(engine: Engine, target: Target, ws: Workspace, opt
         (event) => onEvent({ kind: "test", event }),
       );
       result.tests.push(report);
-      if (!report.ok) {
-        throw new DtError(1, `the ${suite} suite failed in ${tested}; nothing was pushed`, {
-          hint: "fix the tests (dt test --suite " + suite + "), or release anyway with --skip-tests",
-        });
-      }
+      if (!report.ok) throw suiteError(report, suite, tested);
+      const t = report.totals;
+      onEvent({ kind: "done", text: `suite ${suite}: ${t.passed} passed${t.skipped ? `, ${t.skipped} skipped` : ""}${t.total ? "" : " (no tests)"}` });
     }
   }
 
   result.pushed.push(...(await publish(dests, stageRef, platforms, built, onEvent)));
   return result;
+}
+
+/**
+ * Why a suite stopped the release: its failing tests by name (pytest's `path::test`), or why the
+ * dir could not run at all (an environment problem, with its fix). Nothing is tagged or pushed.
+ */
+function suiteError(report: TestReport, suite: string, image: string): DtError {
+  const dir = report.dirs[0];
+  if (dir && (dir.status === "error" || dir.status === "not-run")) {
+    return envError(`the ${suite} suite could not run in ${image}: ${dir.reason ?? dir.status}; nothing was tagged or pushed`, { hint: dir.hint ?? undefined });
+  }
+  const failing = report.dirs.flatMap((d) => d.cases.filter((t) => t.status === "failed" || t.status === "error").map((t) => `${t.file ?? t.classname}${t.status === "error" && !t.classname ? "" : `::${t.name}`}`));
+  const t = report.totals;
+  const counts = [t.failed ? `${t.failed} failed` : "", t.errors ? plural(t.errors, "error") : ""].filter(Boolean).join(", ") || dir?.reason || "failed";
+  const named = failing.length ? `: ${failing.slice(0, 3).join(", ")}${failing.length > 3 ? ` and ${failing.length - 3} more` : ""}` : "";
+  return new DtError(1, `the ${suite} suite failed in ${image} (${counts})${named}; nothing was tagged or pushed`, {
+    hint: `fix the tests (dt test --suite ${suite}), or release anyway with --skip-tests`,
+  });
 }

@@ -1,5 +1,5 @@
 import { createServer } from "node:net";
-import { usageError } from "../base/errors.ts";
+import { DtError, envError, usageError } from "../base/errors.ts";
 
 /** A free TCP port on loopback, chosen by the kernel. */
 function freePort(): Promise<number> {
@@ -42,3 +42,32 @@ export const jupyterCommand = (port: number, ip: string) => ["jupyter", "lab", "
 export const jupyterEnv = (token: string) => ({ JUPYTER_TOKEN: token });
 
 export const jupyterUrl = (port: number, token: string) => `http://127.0.0.1:${port}/lab?token=${token}`;
+
+
+/** The exit code of withJupyterCheck when the image has no `jupyter`: the shell's "not found". */
+export const JUPYTER_MISSING = 127;
+
+/**
+ * The server command behind a check that `jupyter` is on the container's PATH (its entrypoint
+ * puts the workspace's dev_scripts there too), so a missing JupyterLab is told apart from a
+ * server that stopped, without a second container.
+ */
+export const withJupyterCheck = (command: string[]) => ["sh", "-c", `command -v jupyter >/dev/null 2>&1 || exit ${JUPYTER_MISSING}; exec "$@"`, "sh", ...command];
+
+/** Whether anything answers HTTP on the loopback port (a published port accepts before the server listens). */
+export async function serverAnswers(port: number): Promise<boolean> {
+  try {
+    await fetch(`http://127.0.0.1:${port}/`, { redirect: "manual", signal: AbortSignal.timeout(1000) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The image has no `jupyter` on its PATH: exit 3, with how to add JupyterLab to it. */
+export function noJupyterError(dir: string): DtError {
+  const where = dir === "." ? "" : ` of ${dir}`;
+  return envError(`JupyterLab is not in the image${where}: no 'jupyter' on the container's PATH`, {
+    hint: `add jupyterlab to the image: list it under [tool.poetry.dependencies] in ${dir === "." ? "" : `${dir}/`}pyproject.toml (poetry add jupyterlab), then dt docker build`,
+  });
+}

@@ -4,6 +4,7 @@ import semver from "semver";
 import { DtError, envError, usageError } from "../base/errors.ts";
 import type { Engine, ImageInfo } from "../engine/engine.ts";
 import { pullForRun } from "../registry/stage-ops.ts";
+import { NotInRegistryError } from "../registry/transfer.ts";
 import { versionsMatch } from "../version/policy.ts";
 import { floating, isUsersLocalImage, LABEL, tagUser, versioned, type ImageRef, type Stage } from "../workspace/image-ref.ts";
 import type { Target } from "../workspace/target.ts";
@@ -142,12 +143,19 @@ export async function resolveRunImage(
   if (stage === "local" || !(options.pull || !chosen.info)) return chosen;
   const tags = options.version ? [chosen.ref.versionedTag] : [...new Set([target.ref(stage).versionedTag, chosen.ref.floatingTag])];
   const onEvent = (e: { kind: string; text?: string }) => e.kind === "step" && e.text && onPull(e.text);
+  const missing: string[] = [];
   for (const [i, tag] of tags.entries()) {
     try {
       if (!(await pullForRun(engine, target, stage, tag, onEvent))) return chosen;
     } catch (e) {
+      if (e instanceof NotInRegistryError) missing.push(e.reference);
       // The versioned tag may not be released (yet): the floating one may still be allowed.
       if (i < tags.length - 1 && e instanceof DtError && e.exitCode === 3) continue;
+      if (missing.length === tags.length) {
+        throw envError(`${target.path === "." ? "the root dir" : target.path} has no ${stage} release in the registry: ${missing.join(" and ")} ${missing.length > 1 ? "do" : "does"} not exist`, {
+          hint: `dt docker release ${stage}`,
+        });
+      }
       throw e;
     }
     return (await chooseReleased(engine, target, stage, options.version)) ?? chosen;

@@ -94,13 +94,13 @@ export function stepSummary(results: readonly CiDirResult[], title = "dt test"):
   const lines = [
     `## ${cell(title)}`,
     "",
-    `${verdict}: ${total.passed} passed, ${total.failed} failed, ${total.errors} errors, ${total.skipped} skipped in ${plural(results.length, "run")} (${seconds(total.seconds)})`,
+    `${verdict}: ${total.passed} passed, ${total.failed} failed, ${plural(total.errors, "error")}, ${total.skipped} skipped in ${plural(results.length, "run")} (${seconds(total.seconds)})`,
     "",
     "| dir | image | stage | passed | failed | skipped | time |",
     "|---|---|---|--:|--:|--:|--:|",
   ];
   for (const r of results) {
-    const failed = r.counts.errors > 0 ? `${r.counts.failed} (+${r.counts.errors} errors)` : String(r.counts.failed);
+    const failed = r.counts.errors > 0 ? `${r.counts.failed} (+${plural(r.counts.errors, "error")})` : String(r.counts.failed);
     const mark = r.counts.failed + r.counts.errors > 0 ? "❌ " : "";
     lines.push(`| ${mark}${cell(where(r))}${r.cached ? " (cached)" : ""} | ${code(r.image)} | ${cell(r.stage)} | ${r.counts.passed} | ${failed} | ${r.counts.skipped} | ${seconds(r.seconds)} |`);
   }

@@ -1,4 +1,4 @@
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { bumpChangelog, parseChangelog, today, type BumpKind, type ChangelogEntry } from "./changelog.ts";
 import { usageError } from "../base/errors.ts";
 import { withFileLock } from "../base/file-lock.ts";
@@ -20,7 +20,7 @@ export function readChangelog(target: ChangelogDir): ChangelogEntry[] {
   const file = changelogPath(target);
   const text = readText(file.abs);
   if (text === undefined) throw usageError(`cannot read ${file.rel}`, { hint: "create it with 'dt init'" });
-  return parseChangelog(text, file.rel);
+  return parseChangelog(text, file.rel, basename(target.absPath));
 }
 
 /**
@@ -34,7 +34,7 @@ export function bumpVersion(target: ChangelogDir & { root: string }, kind: BumpK
   return withFileLock(file.abs, () => {
     const text = readText(file.abs);
     if (text === undefined) throw usageError(`cannot read ${file.rel}`, { hint: "create it with 'dt init'" });
-    const bumped = bumpChangelog(text, kind, notes, date, file.rel);
+    const bumped = bumpChangelog(text, kind, notes, date, file.rel, basename(target.absPath));
     writeFileAtomic(file.abs, bumped.text, undefined, { throughLinksWithin: target.root });
     return bumped.version;
   });

@@ -17,11 +17,15 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const fail = (file: string, line: number, message: string, expected: string) =>
   usageError(message, { where: `${file}:${line}`, hint: `expected ${expected}` });
 
+/** The dir's own name for the examples of error fixes: the dir of `file`, else `NAME`. */
+const nameOf = (file: string) => file.split("/").at(-2) ?? "NAME";
+
 /**
  * Parses a changelog strictly: newest entry first, each `# NAME-X.Y.Z` heading followed by a
- * `- YYYY-MM-DD` line and `- note` lines. Any deviation is a usage error at `file:line`.
+ * `- YYYY-MM-DD` line and `- note` lines. Any deviation is a usage error at `file:line`, whose
+ * fix shows a heading in `name` (default: the name of the file's dir).
  */
-export function parseChangelog(text: string, file = "changelog.txt"): ChangelogEntry[] {
+export function parseChangelog(text: string, file = "changelog.txt", name = nameOf(file)): ChangelogEntry[] {
   const entries: ChangelogEntry[] = [];
   const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
   let current: ChangelogEntry | undefined;
@@ -35,7 +39,7 @@ export function parseChangelog(text: string, file = "changelog.txt"): ChangelogE
       if (expectDate && current) throw fail(file, n, `entry ${current.version} has no date`, "'- YYYY-MM-DD' after the heading");
       const m = NAMED_VERSION.exec(heading[1]!);
       if (!m || !semver.valid(m[2]!)) {
-        throw fail(file, n, `heading without a semver version: ${JSON.stringify(line.slice(0, 80))}`, "'# NAME-X.Y.Z', e.g. '# cmamp-1.4.0'");
+        throw fail(file, n, `heading without a semver version: ${JSON.stringify(line.slice(0, 80))}`, `'# NAME-X.Y.Z', e.g. '# ${name}-1.4.0'`);
       }
       const version = semver.clean(m[2]!)!;
       const previous = entries.at(-1);
@@ -52,7 +56,7 @@ export function parseChangelog(text: string, file = "changelog.txt"): ChangelogE
       expectDate = true;
       continue;
     }
-    if (!current) throw fail(file, n, "text before the first version heading", "the file to start with '# NAME-X.Y.Z'");
+    if (!current) throw fail(file, n, "text before the first version heading", `the file to start with '# ${name}-X.Y.Z'`);
     const item = /^\s*-\s?(.*)$/s.exec(line);
     if (expectDate) {
       const date = item?.[1]?.trim() ?? "";
@@ -68,7 +72,7 @@ export function parseChangelog(text: string, file = "changelog.txt"): ChangelogE
     else throw fail(file, n, "note without a leading '- '", "'- NOTE'");
   }
   if (expectDate && current) throw fail(file, current.line, `entry ${current.version} has no date`, "'- YYYY-MM-DD' after the heading");
-  if (entries.length === 0) throw fail(file, 1, "no version heading", "a first line like '# NAME-0.1.0'");
+  if (entries.length === 0) throw fail(file, 1, "no version heading", `a first line like '# ${name}-0.1.0'`);
   return entries;
 }
 
@@ -91,7 +95,7 @@ export function initialChangelog(name: string, date: string): string {
 export type BumpKind = "major" | "minor" | "patch";
 
 /** The text with a new entry prepended; the rest of the file (BOM included) is kept byte for byte. */
-export function bumpChangelog(text: string, kind: BumpKind, notes: readonly string[], date: string, file?: string) {
+export function bumpChangelog(text: string, kind: BumpKind, notes: readonly string[], date: string, file?: string, name?: string) {
   if (!DATE.test(date) || !isRealDate(date)) throw usageError(`--date ${date} is not a date`, { hint: "use YYYY-MM-DD" });
   if (notes.length === 0 || notes.some((n) => n.trim() === "")) {
     throw usageError("a version bump needs a message", { hint: "add -m 'what changed' (repeatable)" });
@@ -99,7 +103,7 @@ export function bumpChangelog(text: string, kind: BumpKind, notes: readonly stri
   if (notes.some((n) => /[\r\n\u2028\u2029]/.test(n))) {
     throw usageError("a changelog message is one line", { hint: "give each line its own -m" });
   }
-  const entries = parseChangelog(text, file);
+  const entries = parseChangelog(text, file, name);
   const newest = entries[0]!;
   const version = semver.inc(newest.version, kind)!;
   // The new entry speaks the file's dialect: its BOM and its line ending (the first one found).

@@ -1,39 +1,74 @@
 import { join } from "node:path";
-import { currentVersion, parseChangelog } from "../version/changelog.ts";
+import { currentVersion, parseChangelog, type ChangelogEntry } from "../version/changelog.ts";
 import { loadConfig } from "../config/config.ts";
-import { DtError } from "../base/errors.ts";
+import { DtError, DtErrors } from "../base/errors.ts";
 import { readText } from "../base/fs-util.ts";
 import type { RunnableDir } from "./workspace.ts";
 
+/** One thing wrong with a runnable dir's files, as a listing shows it. */
+export interface RunnableProblem {
+  /** config: its dt.yaml layers (or older config); changelog: its changelog.txt; image: a name clash. */
+  kind: "config" | "changelog" | "image";
+  where: string | null;
+  message: string;
+  hint: string | null;
+}
+
 export interface RunnableSummary {
   path: string;
-  image: string;
+  /** Null when the dir's configuration is invalid: a guessed name would show the wrong images. */
+  image: string | null;
   /** The registry prefix its images are named with, or null. */
   registry: string | null;
   version: string | null;
-  /** Set when the changelog or config cannot be read, so a listing still shows the rest. */
+  /** Every problem in one line (`where: message; ...`), or null. */
   problem: string | null;
+  problems: RunnableProblem[];
+  /** What is odd but works: a changelog heading named other than the image. */
+  warnings: string[];
+}
+
+/**
+ * A changelog whose newest heading names something else than the dir's image (`# helpers-1.0.0`
+ * for the image helpers_root): it still works, the name is only a label, but it misleads.
+ */
+export function headingNameWarning(file: string, entry: ChangelogEntry, image: string): { message: string; fix: string } | undefined {
+  if (!entry.name || entry.name === image) return undefined;
+  return {
+    message: `${file}:${entry.line}: the heading names '${entry.name}', the image is '${image}'`,
+    fix: `name the next entry '# ${image}-X.Y.Z' (dt version bump keeps the newest heading's name), or set image: ${entry.name} in dt.yaml`,
+  };
 }
 
 /** Image name and version of a runnable dir, without letting one bad file hide the others. */
 export function summarizeRunnable(root: string, dir: RunnableDir): RunnableSummary {
-  let image = dir.path === "." ? "?" : dir.path.split("/").at(-1)!;
+  let image: string | null = null;
   let version: string | null = null;
   let registry: string | null = null;
-  const problems: string[] = [];
+  const problems: RunnableProblem[] = [];
+  const warnings: string[] = [];
   try {
     ({ image, registry } = loadConfig(root, dir.path).config);
   } catch (e) {
-    problems.push(describe(e));
+    problems.push(...problemsOf("config", e));
   }
   const file = dir.path === "." ? "changelog.txt" : `${dir.path}/changelog.txt`;
   try {
-    version = currentVersion(parseChangelog(readText(join(root, file)) ?? "", file));
+    const entries = parseChangelog(readText(join(root, file)) ?? "", file, image ?? undefined);
+    version = currentVersion(entries);
+    const odd = image === null ? undefined : headingNameWarning(file, entries[0]!, image);
+    if (odd) warnings.push(`${odd.message}; ${odd.fix}`);
   } catch (e) {
-    problems.push(describe(e));
+    problems.push(...problemsOf("changelog", e));
   }
-  return { path: dir.path, image, registry, version, problem: problems.length ? problems.join("; ") : null };
+  return { path: dir.path, image, registry, version, problem: joinProblems(problems), problems, warnings };
 }
 
-const describe = (e: unknown) =>
-  e instanceof DtError ? `${e.where ? `${e.where}: ` : ""}${e.message}` : e instanceof Error ? e.message : String(e);
+export const joinProblems = (problems: readonly RunnableProblem[]) =>
+  problems.length ? problems.map((p) => `${p.where ? `${p.where}: ` : ""}${p.message}`).join("; ") : null;
+
+function problemsOf(kind: RunnableProblem["kind"], e: unknown): RunnableProblem[] {
+  if (e instanceof DtErrors) return e.problems.flatMap((p) => problemsOf(kind, p));
+  if (e instanceof DtError) return [{ kind, where: e.where ?? null, message: e.message, hint: e.hint ?? null }];
+  return [{ kind, where: null, message: e instanceof Error ? e.message : String(e), hint: null }];
+}

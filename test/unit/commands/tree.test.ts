@@ -1,9 +1,13 @@
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { resolveCommand } from "../../../src/cli.ts";
 import { completions } from "../../../src/complete.ts";
 import { defineCommand, defineGroup, type CommandTable, type DtCommand, type DtGroup } from "../../../src/commands/_define.ts";
 import { locate } from "../../../src/commands/_tree.ts";
 import { DtError } from "../../../src/core/base/errors.ts";
+import { join } from "node:path";
+import { cleanupAll, makeRepo, testdir } from "../../support/fixtures.ts";
+
+afterAll(cleanupAll);
 
 /** A small tree whose loads are counted, to see the walk load only what is on its way. */
 function fakeTree() {
@@ -99,7 +103,38 @@ describe("completions", () => {
     expect(await completions(["docker", "build", "--stage"])).toEqual(["local", "prod"]);
     expect(await completions(["test", "--stage"])).toEqual(["local", "dev", "prod"]);
     expect(await completions(["setenv", "--shell"])).toEqual(["bash", "zsh", "fish", "sh"]);
-    expect(await completions(["test", "--dir"])).toEqual([]);
+    expect(await completions(["docker", "build", "--version"])).toEqual([]);
+  });
+
+  test("values where a positional stands; after a run's command, nothing of dt's", async () => {
+    expect((await completions(["docker", "release"])).slice(0, 2)).toEqual(["dev", "prod"]);
+    expect(await completions(["docker", "release", "dev"])).not.toContain("dev");
+    expect((await completions(["docker", "rollback", "--version", "1.0.0"])).slice(0, 2)).toEqual(["dev", "prod"]);
+    expect((await completions(["version", "bump"])).slice(0, 3)).toEqual(["major", "minor", "patch"]);
+    expect((await completions(["completion"])).slice(0, 3)).toEqual(["bash", "zsh", "fish"]);
+    expect(await completions(["docker", "cmd", "python3"])).toEqual([]);
+    expect(await completions(["docker", "cmd", "--stage", "dev", "--", "ls"])).toEqual([]);
+    expect(await completions(["docker", "cmd"])).toContain("--stage");
+  });
+
+  test("values read from the workspace: runnable dirs for --dir, the target dir's suites, the tasks of dt.yaml", async () => {
+    const root = makeRepo(join(testdir().path, "ws"), {
+      "dt.yaml": "name: w\ntasks:\n  lint: ruff check .\n  all-tests: [dt test --suite fast, dt test --suite slow]\ntest:\n  suites:\n    nightly: {marker: nightly, timeout: 60}\n",
+      "apps/api/changelog.txt": "# api-0.1.0\n- 2026-11-20\n- First\n",
+      "apps/api/devops/.keep": "",
+      "apps/api/dt.yaml": "tasks:\n  serve: python3 -m api\n",
+      "tools/changelog.txt": "# tools-0.1.0\n- 2026-11-20\n- First\n",
+      "tools/devops/.keep": "",
+    });
+    const api = join(root, "apps", "api");
+    expect(await completions(["test", "--dir"], root)).toEqual(["apps/api", "tools"]);
+    expect(await completions(["docker", "build", "--dir"], api)).toEqual([".", "../../tools"]);
+    expect(await completions(["test", "--suite"], root)).toEqual(["fast", "slow", "superslow", "nightly", "all"]);
+    expect((await completions(["run"], root)).slice(0, 2)).toEqual(["lint", "all-tests"]);
+    expect((await completions(["run"], api)).slice(0, 3)).toEqual(["lint", "all-tests", "serve"]);
+    // Outside a workspace there is nothing to offer, and no error.
+    expect(await completions(["test", "--dir"], testdir().path)).toEqual([]);
+    expect((await completions(["run"], testdir().path))[0]).toBe("--list");
   });
 
   test("global flags are skipped as a run skips them; other flags end the walk as in a run", async () => {

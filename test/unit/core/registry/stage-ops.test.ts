@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { pullForRun, pullStage, pushStage } from "../../../../src/core/registry/stage-ops.ts";
 import { resolveRunImage } from "../../../../src/core/run/run-in-container.ts";
 import { LABEL } from "../../../../src/core/workspace/image-ref.ts";
+import { engineError } from "../../../../src/core/engine/engine-errors.ts";
 import { dtRejectionOf } from "../../../support/errors.ts";
 import { FakeEngine } from "../../../support/fake-engine.ts";
 import { runnableTarget } from "../../../support/fake-target.ts";
@@ -72,6 +73,23 @@ describe("pull", () => {
     expect(steps).toEqual([`pull ${REGISTRY}/team/app:dev-0.1.0`, `pull ${REGISTRY}/team/app:dev`]);
     expect(chosen.info?.Id).toBe(`sha256:${"d".repeat(64)}`);
     expect(chosen.info?.RepoDigests?.[0]).toStartWith(`${REGISTRY}/team/app@sha256:`);
+  });
+
+  // e2e: identity.test.ts "dt docker cmd --stage prod with no prod release: exit 3 ..."
+  test("an engine that answers 404 to the pull itself (no error line) is a missing release: exit 3 with the release that makes it", async () => {
+    const engine = new FakeEngine();
+    const { target } = runnableTarget(dtYaml);
+    engine.pull = async (reference: string) => {
+      throw engineError(Object.assign(new Error(`(HTTP code 404) unexpected - manifest for ${reference} not found: manifest unknown`), { statusCode: 404 }), `pulling ${reference}`);
+    };
+    const e = await dtRejectionOf(resolveRunImage(engine, target, { stage: "prod" }));
+    expect(e.exitCode).toBe(3);
+    expect(e.message).toBe(`the root dir has no prod release in the registry: ${REGISTRY}/team/app:prod-0.1.0 and ${REGISTRY}/team/app:prod do not exist`);
+    expect(e.hint).toBe("dt docker release prod");
+    const pulled = await dtRejectionOf(pullStage(engine, target, { stage: "prod" }));
+    expect(pulled.exitCode).toBe(3);
+    expect(pulled.message).toContain("has no such image (unexpected - manifest for");
+    expect(pulled.hint).toStartWith("dt docker release prod");
   });
 
   test("without a registry a run does not try to pull", async () => {

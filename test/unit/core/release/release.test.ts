@@ -35,11 +35,14 @@ describe("release", () => {
     const host = `127.0.0.1:${registry.port}`;
     const { target, ws } = runnableTarget(`name: app\nregistry: ${host}/team\n`);
     engine.onRun({ command: "pytest" }, { exitCode: 1, stdout: ["FAILED tests/test_app.py::test_broken"] });
+    const events: string[] = [];
 
-    const e = await dtRejectionOf(release(engine, target, ws, { stage: "dev", suites: ["fast"] }));
+    const e = await dtRejectionOf(release(engine, target, ws, { stage: "dev", suites: ["fast"] }, (ev) => "text" in ev && events.push(`${ev.kind} ${ev.text}`)));
     expect(e.exitCode).toBe(1);
     expect(e.message).toContain("the fast suite failed");
-    expect(e.message).toContain("nothing was pushed");
+    expect(e.message).toContain("nothing was tagged or pushed");
+    // The build ended as done; the suite started and never did.
+    expect(events.map((ev) => ev.split(" ").slice(0, 2).join(" "))).toEqual(["step build", "done built", "step test:"]);
     expect(e.hint).toContain("--skip-tests");
 
     // The failure is the tests' own: the local image was built, and pytest ran in it.
@@ -54,6 +57,20 @@ describe("release", () => {
     // Asked twice whether dev-0.1.0 is out (before the build, and after it with the context
     // digest); never written to.
     expect(asked).toEqual([`GET /v2/team/app/manifests/${dev.versionedTag}`, `GET /v2/team/app/manifests/${dev.versionedTag}`]);
+  });
+
+  // No e2e test makes a push fail after the tests passed (the registries of the bed accept pushes).
+  test("a push that fails after the tests passed leaves no stage tag on the engine: no dev, no dev-X.Y.Z", async () => {
+    const engine = new FakeEngine();
+    const { target, ws } = runnableTarget(`name: app\nregistry: 127.0.0.1:${registry.port}/team\n`);
+    engine.pushError = "received unexpected HTTP status: 500 Internal Server Error";
+    const e = await dtRejectionOf(release(engine, target, ws, { stage: "dev", skipTests: true }));
+    expect(e.message).toContain("500 Internal Server Error");
+    const dev = target.ref("dev");
+    expect(engine.callsTo("tagImage").filter(([, , tag]) => tag === dev.floatingTag)).toEqual([]);
+    expect(engine.callsTo("removeImage")).toEqual([[`${dev.repository}:${dev.versionedTag}`]]);
+    expect(await engine.inspectImage(`${dev.repository}:${dev.versionedTag}`)).toBeUndefined();
+    expect(await engine.inspectImage(`${dev.repository}:${dev.floatingTag}`)).toBeUndefined();
   });
 
   // e2e: release.test.ts "--dry-run prints the plan and changes nothing"

@@ -110,9 +110,9 @@ describe("stepSummary", () => {
   test("verdict, table of every run, failures per dir", () => {
     const md = stepSummary([pricer, reporter]);
     expect(md).toContain("## dt test\n");
-    expect(md).toContain("❌ 2 tests failed: 14 passed, 1 failed, 1 errors, 2 skipped in 2 runs (1 min 19 s)");
+    expect(md).toContain("❌ 2 tests failed: 14 passed, 1 failed, 1 error, 2 skipped in 2 runs (1 min 19 s)");
     expect(md).toContain("| dir | image | stage | passed | failed | skipped | time |\n|---|---|---|--:|--:|--:|--:|\n");
-    expect(md).toContain("| ❌ apps/pricer | `ghcr.io/acme/pricer:dev-1.2.0` | dev | 10 | 1 (+1 errors) | 2 | 3.3 s |");
+    expect(md).toContain("| ❌ apps/pricer | `ghcr.io/acme/pricer:dev-1.2.0` | dev | 10 | 1 (+1 error) | 2 | 3.3 s |");
     expect(md).toContain("| apps/reporter (shard 2/3) | `reporter:local-ci-0.1.0` | local | 4 | 0 | 0 | 1 min 15 s |");
     expect(md).toContain("### ❌ apps/pricer\n");
     expect(md).not.toContain("### ❌ apps/reporter");

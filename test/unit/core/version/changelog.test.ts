@@ -388,3 +388,13 @@ describe("parseChangelog: bounded fuzz", () => {
     expect(rejected).toBeGreaterThan(400);
   });
 });
+
+describe("the fix of a malformed changelog shows a heading in the dir's own name", () => {
+  test("the dir of the file, or the name given; never another project's", () => {
+    const bad = "# 1.x\n- 2026-11-20\n";
+    expect(dtErrorOf(() => parseChangelog(bad, "apps/pricer/changelog.txt")).hint).toBe("expected '# NAME-X.Y.Z', e.g. '# pricer-1.4.0'");
+    expect(dtErrorOf(() => parseChangelog("", "apps/pricer/changelog.txt")).hint).toBe("expected a first line like '# pricer-0.1.0'");
+    expect(dtErrorOf(() => parseChangelog("text\n", "changelog.txt", "orders")).hint).toBe("expected the file to start with '# orders-X.Y.Z'");
+    expect(dtErrorOf(() => parseChangelog(bad, "changelog.txt")).hint).not.toContain("cmamp");
+  });
+});
