@@ -68,7 +68,7 @@ export async function takeListing(engine: Engine, id: string, owner: { root: str
   );
   if (outcome.engineStopped) throw engineStoppedError(outcome.exitCode);
   const short = id.replace(/^sha256:/, "").slice(0, 12);
-  if (outcome.exitCode === NO_PYTHON) throw workError(`image ${short} has no python3 to list its packages with`, { hint: "dt deps lists the packages of Python images only" });
+  if (outcome.exitCode === NO_PYTHON) throw workError(`image ${short} ${HAS_NO_PYTHON}`, { hint: "dt deps lists the packages of Python images only" });
   const line = out.text().trim().split("\n").reverse().find((l) => l.startsWith("{"));
   if (outcome.exitCode !== 0 || line === undefined) {
     throw workError(`listing the packages of image ${short} failed (exit ${outcome.exitCode}): ${err.text().trim().split("\n").slice(-5).join("\n")}`, {
@@ -93,6 +93,8 @@ export async function packagesOf(engine: Engine, owner: { root: string; dir: str
  * record), its packages are listed once and kept with its id. A foreign platform's image is left
  * out: running it through QEMU costs seconds for a listing nobody runs there.
  */
+const HAS_NO_PYTHON = "has no python3 to list its packages with";
+
 export async function recordAfterBuild(engine: Engine, owner: { root: string; dir: string }, id: string): Promise<void> {
   if (readRecorded(owner.root, id)) return;
   const info = await engine.inspectImage(id);
@@ -109,6 +111,8 @@ export function packageRecorder(engine: Engine, root: string, onWarning: (text: 
     try {
       await recordAfterBuild(engine, { root, dir: built.dir }, built.id);
     } catch (e) {
+      // An image without Python (a busybox tool image) has no packages to record: nothing to say.
+      if (e instanceof Error && e.message.endsWith(HAS_NO_PYTHON)) return;
       onWarning(`the packages of ${built.image} were not recorded: ${e instanceof Error ? e.message : String(e)}`);
     }
   };
