@@ -34,7 +34,10 @@ export class DockerEngine implements Engine {
   }
 
   private dockerode(): Promise<Docker> {
-    this.client ??= import("dockerode").then(({ default: Dockerode }) => new Dockerode());
+    // The socket named, not left to docker-modem: its default looks in os.homedir(), which
+    // throws without a home (HOME unset, a uid without a passwd entry), inside a promise that
+    // nothing catches, so dt would hang.
+    this.client ??= import("dockerode").then(({ default: Dockerode }) => new Dockerode(this.socketPath ? { socketPath: this.socketPath } : undefined));
     return this.client;
   }
 

@@ -214,7 +214,7 @@ export class RegistryClient {
   /** Where the credentials came from, for messages (never the credentials themselves). */
   private source(): string {
     if (!this.fromConfig) return "";
-    const from = credentialSource(this.host, readDockerConfig(this.env as NodeJS.ProcessEnv));
+    const from = credentialSource(this.host, readDockerConfig(this.env));
     return from ? ` (credentials from ${from})` : "";
   }
 

@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
-import { homedir, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { asset } from "../base/assets.ts";
 import { readText, writeFileAtomic } from "../base/fs-util.ts";
+import { cacheBase } from "../base/home.ts";
 
 /**
  * The directory holding dt's pytest plugin, materialised once per plugin version in the user's
@@ -12,8 +13,7 @@ import { readText, writeFileAtomic } from "../base/fs-util.ts";
 export function pytestPluginDir(env = process.env): string {
   const text = asset("pytest/dt_pytest.py");
   const key = createHash("sha256").update(text).digest("hex").slice(0, 12);
-  const cache = env.XDG_CACHE_HOME || join(homedir() || tmpdir(), ".cache");
-  for (const base of [join(cache, "dt"), join(tmpdir(), `dt-${process.getuid?.() ?? 0}`)]) {
+  for (const base of [join(cacheBase(env), "dt"), join(tmpdir(), `dt-${process.getuid?.() ?? 0}`)]) {
     const dir = join(base, `pytest-${key}`);
     const file = join(dir, "dt_pytest.py");
     if (readText(file) === text) return dir;
