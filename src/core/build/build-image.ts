@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { assetsUnder, isExecutableAsset } from "../base/assets.ts";
-import { readFileSync } from "node:fs";
-import { collectContext, contextDigest } from "./context.ts";
+import { closeSync, openSync, readSync } from "node:fs";
+import { collectContextYielding, contextDigest } from "./context.ts";
 import type { ContextEntry } from "./context-entry.ts";
 import { parseDockerignore } from "./dockerignore.ts";
 import type { Engine, ImageInfo, ProgressStream } from "../engine/engine.ts";
@@ -11,6 +11,7 @@ import { readText } from "../base/fs-util.ts";
 import { gitRaw } from "../git/git.ts";
 import { floating, LABEL, versioned, type ImageRef } from "../workspace/image-ref.ts";
 import { readJsonLines } from "../base/json-lines.ts";
+import { sliceDue, turn } from "../base/yielding.ts";
 import { lentTarChunks, packContext, tarSize } from "./tar-writer.ts";
 import type { Target } from "../workspace/target.ts";
 import { readHead, repoDirOf } from "../workspace/workspace.ts";
@@ -85,14 +86,35 @@ async function sourceLabels(target: Target): Promise<Record<string, string>> {
 /**
  * A content hash of the files that define the image (devops/, the Python project files). The
  * context digest is otherwise metadata-only, and two edits of the same size within one
- * millisecond (a script, a test) must still tell two Dockerfiles apart.
+ * millisecond (a script, a test) must still tell two Dockerfiles apart. Read in pieces into
+ * one buffer (a large file there is never held whole), with the event loop, and so signals,
+ * given a turn every few dozen milliseconds.
  */
-function definitionHash(entries: readonly ContextEntry[]): string {
+async function definitionHash(entries: readonly ContextEntry[]): Promise<string> {
   const hash = new Bun.CryptoHasher("sha256");
+  const buffer = Buffer.alloc(1024 * 1024);
   for (const e of entries) {
     if (e.type !== "file" || !(e.path.startsWith("devops/") || e.path === "pyproject.toml" || e.path === "poetry.lock")) continue;
     hash.update(`${e.path}\0`);
-    hash.update(e.content ?? readFileSync(e.source!));
+    if (e.content) hash.update(e.content);
+    else {
+      let fd: number | undefined;
+      try {
+        fd = openSync(e.source!, "r");
+        for (let n = readSync(fd, buffer); n > 0; n = readSync(fd, buffer)) {
+          hash.update(buffer.subarray(0, n));
+          if (sliceDue()) await turn();
+        }
+      } catch (cause) {
+        const code = (cause as NodeJS.ErrnoException).code;
+        if (code === "EACCES" || code === "EPERM") {
+          throw usageError(`${e.path} is unreadable (permission denied): dt cannot send it`, { hint: `make it readable (chmod a+r ${e.path})`, cause });
+        }
+        throw workError(`${e.path} changed while the build context was being read (${code ?? String(cause)})`, { hint: "run the build again", cause });
+      } finally {
+        if (fd !== undefined) closeSync(fd);
+      }
+    }
     hash.update("\0");
   }
   return hash.digest("hex");
@@ -156,11 +178,11 @@ export async function buildImage(engine: Engine, target: Target, options: BuildO
     buildArgs.BASE_IMAGE = await baseForPlatform(engine, buildArgs.BASE_IMAGE ?? target.resolved.config.base_image, options.platform);
   }
 
-  const context = collectContext(target.absPath, ignoreFileFor(target, options.stage), templateFiles(), { resolveLinksWithin: target.root });
+  const context = await collectContextYielding(target.absPath, ignoreFileFor(target, options.stage), templateFiles(), { resolveLinksWithin: target.root });
   onEvent({ kind: "context", files: context.entries.length, warnings: context.warnings });
   const digest = contextDigest(context.entries, {
     dir: target.path,
-    definition: definitionHash(context.entries),
+    definition: await definitionHash(context.entries),
     dockerfile,
     stage: options.stage,
     version,

@@ -7,6 +7,7 @@ import { lstatSync, readdirSync, readlinkSync, realpathSync, statSync, type Dire
 import { relative } from "node:path";
 import { cleanPath, parseDockerignore, type Matcher, type MatchState } from "./dockerignore.ts";
 import { usageError } from "../base/errors.ts";
+import { runNow, runYielding, sliceDue } from "../base/yielding.ts";
 import type { ContextEntry, EntryType } from "./context-entry.ts";
 
 export interface IgnoreFile {
@@ -59,6 +60,28 @@ export function collectContext(
   injected: ReadonlyMap<string, InjectedFile> = new Map(),
   options: CollectOptions = {},
 ): CollectedContext {
+  return runNow(collecting(dir, ignore, injected, options));
+}
+
+/**
+ * `collectContext` that lets the event loop turn every few dozen milliseconds, so that a signal
+ * during the walk of a large context (or one with many ignore patterns) ends dt at once.
+ */
+export function collectContextYielding(
+  dir: string,
+  ignore: IgnoreFile | null,
+  injected: ReadonlyMap<string, InjectedFile> = new Map(),
+  options: CollectOptions = {},
+): Promise<CollectedContext> {
+  return runYielding(collecting(dir, ignore, injected, options));
+}
+
+function* collecting(
+  dir: string,
+  ignore: IgnoreFile | null,
+  injected: ReadonlyMap<string, InjectedFile>,
+  options: CollectOptions,
+): Generator<void, CollectedContext, void> {
   const walker: Walker = {
     root: dir,
     matcher: parseDockerignore(ignore?.text ?? "", ignore?.file ?? ".dockerignore"),
@@ -68,7 +91,7 @@ export function collectContext(
     linkRoot: options.resolveLinksWithin,
     walking: options.resolveLinksWithin ? [realpathSync(dir)] : [],
   };
-  walk(walker, walker.walking[0] ?? dir, "", null);
+  yield* walk(walker, walker.walking[0] ?? dir, "", null);
   addInjected(walker, injected);
   // The walk already yields this order; the sort is for the injected entries (and cheap on
   // sorted input).
@@ -102,7 +125,7 @@ function comparePaths(a: string, b: string): number {
   return a.length - b.length;
 }
 
-function walk(w: Walker, absDir: string, relDir: string, parent: MatchState | null): void {
+function* walk(w: Walker, absDir: string, relDir: string, parent: MatchState | null): Generator<void, void, void> {
   let dirents: Dirent[];
   try {
     dirents = readdirSync(absDir, { withFileTypes: true });
@@ -112,11 +135,12 @@ function walk(w: Walker, absDir: string, relDir: string, parent: MatchState | nu
   // Sorted siblings make the walk's pre-order the final order.
   dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const d of dirents) {
+    if (sliceDue()) yield;
     const rel = relDir === "" ? d.name : `${relDir}/${d.name}`;
     const abs = `${absDir}/${d.name}`;
     const { excluded, state } = w.matcher.evaluate(rel, parent);
     if (excluded) {
-      if (isDirent(d, abs) && w.matcher.mayHaveExceptionsUnder(rel)) walk(w, abs, rel, state);
+      if (isDirent(d, abs) && w.matcher.mayHaveExceptionsUnder(rel)) yield* walk(w, abs, rel, state);
       continue;
     }
     const stats = lstat(w, abs, rel);
@@ -125,13 +149,13 @@ function walk(w: Walker, absDir: string, relDir: string, parent: MatchState | nu
     w.entries.push(entry);
     if (entry.type !== "dir") continue;
     if (!w.linkRoot) {
-      walk(w, abs, rel, state);
+      yield* walk(w, abs, rel, state);
       continue;
     }
     // Below a resolved link, paths are the link's (rel) while the files are the target's.
     const real = entry.source!;
     w.walking.push(real);
-    walk(w, real, rel, state);
+    yield* walk(w, real, rel, state);
     w.walking.pop();
   }
 }
