@@ -80,15 +80,30 @@ function realpath(p: string): string {
 /** Sub-repos at every depth, from `.gitmodules` files and each sub-repo's own git dir. */
 export function findSubRepos(root: string): SubRepo[] {
   const found: SubRepo[] = [];
+  // Each checkout by its real path: a sub-repo dir that is a link back to a repo already seen
+  // (the root, a parent) would make the walk list it again without end.
+  const seen = new Map<string, string>([[realpath(root), "."]]);
   const visit = (repoRel: string) => {
     const repoAbs = repoRel === "." ? root : join(root, repoRel);
     const file = join(repoAbs, ".gitmodules");
     const text = readText(file);
     if (text === undefined) return;
-    for (const decl of parseGitmodules(text, relPath(root, file))) {
+    const fileRel = relPath(root, file);
+    for (const decl of parseGitmodules(text, fileRel)) {
       const path = repoRel === "." ? decl.path : `${repoRel}/${decl.path}`;
       const abs = join(root, path);
       const head = readHead(abs);
+      if (head) {
+        const real = realpath(abs);
+        const earlier = seen.get(real);
+        if (earlier !== undefined) {
+          throw usageError(`submodule "${decl.name}" at ${path} is ${earlier === "." ? "the workspace root" : `the sub-repo ${earlier}`} again (${real})`, {
+            where: `${fileRel}:${decl.pathLine}`,
+            hint: `a sub-repo is a directory of its own: replace the link at ${path} with a checkout (dt subrepo update), or remove the [submodule "${decl.name}"] section`,
+          });
+        }
+        seen.set(real, path);
+      }
       found.push({
         path,
         name: decl.name,
