@@ -1,6 +1,6 @@
 import { isTTY } from "../../ui/fd.ts";
 import { defineCommand } from "../_define.ts";
-import { buildArgArgs, commaList, dirArgs, jsonArgs } from "../_shared.ts";
+import { buildArgArgs, dirArgs, jsonArgs } from "../_shared.ts";
 
 export default defineCommand({
   meta: {
@@ -32,7 +32,8 @@ export default defineCommand({
     const { progress } = await import("../../ui/progress.ts");
     const { formatProgress } = await import("../../core/registry/transfer.ts");
     const { out, outJson, info } = await import("../../ui/output.ts");
-    const platforms = commaList(args.platform);
+    const { parsePlatformList } = await import("../../core/base/platform.ts");
+    const platforms = parsePlatformList(args.platform);
     const bar = args["dry-run"] ? undefined : progress(`release ${args.stage}`);
     let lastTransfer = 0;
     try {

@@ -3,7 +3,7 @@ import { basename, dirname, join } from "node:path";
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Alias, type Node } from "yaml";
 import { DtError, DtErrors, usageError } from "../base/errors.ts";
 import { suggestion } from "../base/did-you-mean.ts";
-import { DT_YAML_SCHEMA, defaults, type DtConfig, type Schema } from "./schema.ts";
+import { DT_YAML_SCHEMA, defaults, REGISTRY_PREFIX, type DtConfig, type Schema } from "./schema.ts";
 import { exists, readText } from "../base/fs-util.ts";
 import type { ConfigLayer } from "./layer.ts";
 import { readOlderConfig } from "./older-config.ts";
@@ -136,7 +136,7 @@ function validate(node: Node | null | undefined, schema: Schema, key: string, wa
       if (schema.enum && !schema.enum.includes(v)) {
         return fail(`${key}: expected one of ${schema.enum.join(", ")}, got ${JSON.stringify(v)}.${suggestion(v, schema.enum)}`);
       }
-      if (schema.pattern && !schema.pattern.test(v)) return fail(`${key}: expected ${expectedOf(schema)}, got ${JSON.stringify(v)}`);
+      if (schema.pattern && !schema.pattern.test(v)) return fail(`${key}: expected ${expectedOf(schema)}, got ${JSON.stringify(v)}`, schema.hint);
       record();
       return v;
     }
@@ -392,6 +392,11 @@ export function loadConfig(root: string, relDir = ".", env: Record<string, strin
     }
   }
   if (env.DT_REGISTRY) {
+    if (!REGISTRY_PREFIX.test(env.DT_REGISTRY)) {
+      throw usageError(`DT_REGISTRY=${JSON.stringify(env.DT_REGISTRY)} is not a registry prefix like ghcr.io/acme or 127.0.0.1:5000/team`, {
+        hint: "set DT_REGISTRY to a host, an optional :port and a lowercase path, without a scheme",
+      });
+    }
     values.registry = env.DT_REGISTRY;
     sources.registry = "env DT_REGISTRY";
   }

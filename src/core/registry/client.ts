@@ -8,6 +8,7 @@ import { credentialSource, readDockerConfig } from "./docker-config.ts";
 import { ALL_MANIFEST_TYPES, buildIndex, manifestType, sha256Digest, type IndexEntry, type Manifest, type ManifestHead } from "./manifest.ts";
 import { isDigest, normalizeRepo, validateTag } from "./names.ts";
 import { DtError, envError, isDtError, usageError, workError } from "../base/errors.ts";
+import { printable } from "../base/printable.ts";
 
 interface RegistryClientOptions {
   /**
@@ -394,7 +395,7 @@ export class RegistryClient {
     await this.readBody(res, BODY_LIMITS.error, "an answer", "cut").catch(() => undefined);
   }
 
-  /** The registry's error JSON as one short line, scrubbed of credentials. */
+  /** The registry's error JSON as one short line, scrubbed of credentials and control characters. */
   private async errorText(res: Response): Promise<string> {
     let text = "";
     try {
@@ -416,7 +417,7 @@ export class RegistryClient {
     }
     if (!line) line = text.replace(/\s+/g, " ").trim();
     if (line.length > 300) line = `${line.slice(0, 300)}...`;
-    return redact(line, this.secrets());
+    return printable(redact(line, this.secrets()));
   }
 }
 

@@ -1,9 +1,10 @@
-import { realpathSync } from "node:fs";
+import { realpathSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { usageError } from "../base/errors.ts";
 import { exists, isDir, isFile, readText } from "../base/fs-util.ts";
 import { gitRaw } from "../git/git.ts";
 import { parseGitmodules } from "../git/gitmodules.ts";
+import { bytesAsText, rawPath, REPLACEMENT } from "../base/raw-names.ts";
 
 export interface SubRepo {
   /** Path relative to the workspace root, with `/` separators. */
@@ -203,10 +204,31 @@ async function scanRepos(root: string, subRepos: SubRepo[], withDirty: boolean):
   for (const file of found) {
     const path = changelogDir(file);
     if (path === undefined) continue;
+    if (path.includes(REPLACEMENT)) refuseNonUtf8Dir(root, path);
     const absPath = path === "." ? root : join(root, path);
     if (isDir(join(absPath, "devops"))) dirs.push({ path, absPath, repo: owningRepo(path, subRepos) });
   }
   return dirs.sort((a, b) => (a.path === "." ? -1 : b.path === "." ? 1 : a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/**
+ * git prints the path of a runnable dir whose name is not UTF-8 with its bytes as they are,
+ * which dt reads with U+FFFD in their place: a dir that is not there, so it used to vanish from
+ * every listing. dt names images, tags and mounts after the path: it needs a name it can write.
+ */
+function refuseNonUtf8Dir(root: string, lossy: string): void {
+  const raw = rawPath(root, lossy);
+  if (!raw) return;
+  let runnable = false;
+  try {
+    runnable = statSync(Buffer.concat([raw, Buffer.from("/devops")])).isDirectory();
+  } catch {
+    return;
+  }
+  if (!runnable) return;
+  throw usageError(`the runnable dir ${bytesAsText(raw.subarray(Buffer.byteLength(root) + 1))} has a name that is not valid UTF-8`, {
+    hint: "rename it to UTF-8 (e.g. convmv -f latin1 -t utf-8): dt names its image, tags and container paths after it",
+  });
 }
 
 /** Runnable dirs of the whole workspace (see scanRepos). */
