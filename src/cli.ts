@@ -9,6 +9,7 @@ import { suggestion } from "./core/base/did-you-mean.ts";
 import { writeAll } from "./ui/fd.ts";
 import { c, documentsWritten, outDocument, settings } from "./ui/output.ts";
 import { DT_VERSION } from "./core/base/dt-version.ts";
+import { printable } from "./core/base/printable.ts";
 
 /**
  * Takes the global flags out of argv (before `--`, and for a pass-through command before the
@@ -178,15 +179,16 @@ export function reportError(error: unknown): number {
   // A reader that stopped reading (`dt ls | head -1`) is not an error to report: end as Unix
   // tools do when SIGPIPE kills them.
   if ((error as NodeJS.ErrnoException | undefined)?.code === "EPIPE") return ExitCode.brokenPipe;
+  // Messages carry text from servers, engines and files: never their control characters.
   if (isDtError(error)) {
-    writeAll(2, `${c.red("error:")} ${error.where ? `${error.where}: ` : ""}${error.message}\n`);
-    if (error.hint) writeAll(2, `  ${c.dim("fix:")} ${error.hint}\n`);
-    if (settings.verbose && error.cause) writeAll(2, `${c.dim(formatCause(error.cause))}\n`);
+    writeAll(2, `${c.red("error:")} ${printable(`${error.where ? `${error.where}: ` : ""}${error.message}`)}\n`);
+    if (error.hint) writeAll(2, `  ${c.dim("fix:")} ${printable(error.hint)}\n`);
+    if (settings.verbose && error.cause) writeAll(2, `${c.dim(printable(formatCause(error.cause)))}\n`);
     if (settings.verbose && error.stack) writeAll(2, `${c.dim(error.stack)}\n`);
     return error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);
-  writeAll(2, `${c.red("internal error:")} ${message}\n`);
+  writeAll(2, `${c.red("internal error:")} ${printable(message)}\n`);
   if (settings.verbose && error instanceof Error && error.stack) writeAll(2, `${c.dim(error.stack)}\n`);
   else writeAll(2, `  ${c.dim("fix:")} run again with --verbose for details, and report it\n`);
   return ExitCode.failed;

@@ -29,6 +29,13 @@ for (const [signal, code] of [
 // A dependency's deprecation notice (docker-modem's url.parse, for every tcp:// and ssh:// engine)
 // is nothing a user can act on, and stderr is for dt's own words.
 process.noDeprecation = true;
+// A rejection nothing awaits (inside a library) would otherwise print a dump of the bundle, and
+// Bun then spins at full CPU with the top-level await still pending: report it and end.
+for (const event of ["unhandledRejection", "uncaughtException"] as const) {
+  process.on(event, (error: unknown) => {
+    void import("./cli.ts").then(({ reportError }) => finish(reportError(error)));
+  });
+}
 
 const argv = process.argv.slice(2);
 if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {

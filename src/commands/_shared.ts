@@ -97,5 +97,3 @@ export function runOptionsFrom(args: ArgsOf<typeof runArgs>, cwd: string) {
   };
 }
 
-/** `a, b,c` → ["a", "b", "c"]: a comma-separated flag value (`--platform P,...`). */
-export const commaList = (value: string | undefined) => value?.split(",").map((p) => p.trim()).filter(Boolean);

@@ -27,7 +27,8 @@ function detectColor(): boolean {
   return isTTY(2) && process.env.TERM !== "dumb";
 }
 
-export const isInteractive = () => isTTY(2) && !process.env.CI;
+// A dumb terminal shows cursor movements as garbage: plain lines there, as under CI.
+export const isInteractive = () => isTTY(2) && !process.env.CI && process.env.TERM !== "dumb";
 
 const paint = (code: string) => (s: string) => (settings.color ? `\x1b[${code}m${s}\x1b[0m` : s);
 export const c = {

@@ -4,7 +4,7 @@ import type { PlatformBuildOptions } from "../../core/build/build-platforms.ts";
 import { ExitCode, usageError } from "../../core/base/errors.ts";
 import type { Engine } from "../../core/engine/engine.ts";
 import { defineCommand } from "../_define.ts";
-import { buildArgArgs, commaList, dirArgs, jsonArgs } from "../_shared.ts";
+import { buildArgArgs, dirArgs, jsonArgs } from "../_shared.ts";
 
 export default defineCommand({
   meta: {
@@ -32,11 +32,12 @@ export default defineCommand({
   async run({ args, cwd }) {
     const { parseBuildArgs } = await import("../../core/build/build-image.ts");
     const { connectEngine } = await import("../../core/engine/connect.ts");
+    const { parsePlatformList } = await import("../../core/base/platform.ts");
     const options = {
       stage: args.stage ?? "local",
       version: args.version,
       from: args.from,
-      platforms: commaList(args.platform),
+      platforms: parsePlatformList(args.platform),
       noCache: args["no-cache"],
       buildArgs: parseBuildArgs(args["build-arg"]),
       push: args.push,

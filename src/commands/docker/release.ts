@@ -1,5 +1,5 @@
 import { defineCommand } from "../_define.ts";
-import { buildArgArgs, commaList, dirArgs, jsonArgs } from "../_shared.ts";
+import { buildArgArgs, dirArgs, jsonArgs } from "../_shared.ts";
 
 export default defineCommand({
   meta: {
@@ -33,7 +33,8 @@ export default defineCommand({
     const { writeAll } = await import("../../ui/fd.ts");
     const { out, outDocument, info, c } = await import("../../ui/output.ts");
     const { stepLog, transferEvents } = await import("./_transfer-ui.ts");
-    const platforms = commaList(args.platform);
+    const { parsePlatformList } = await import("../../core/base/platform.ts");
+    const platforms = parsePlatformList(args.platform);
     const bar = args["dry-run"] ? undefined : progress(`release ${args.stage}`);
     const steps = bar && stepLog(bar);
     const onTransfer = bar && (await transferEvents(bar, steps));

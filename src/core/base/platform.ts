@@ -1,6 +1,26 @@
 import { arch } from "node:os";
-import { envError } from "./errors.ts";
+import { envError, usageError } from "./errors.ts";
 import { readText } from "./fs-util.ts";
+
+/** `os/arch[/variant]` as Docker names platforms: linux/amd64, linux/arm64/v8. */
+export const PLATFORM = /^[a-z0-9]+\/[a-z0-9_]+(?:\/v[0-9]+)?$/;
+
+/**
+ * `--platform P,...`: each entry a platform; undefined when the flag is not given. An empty
+ * entry (`,,`, `linux/amd64,`) is a mistake, not "the default".
+ */
+export function parsePlatformList(value: string | undefined, flag = "--platform"): string[] | undefined {
+  if (value === undefined) return undefined;
+  const platforms = value.split(",").map((p) => p.trim());
+  for (const p of platforms) {
+    if (!PLATFORM.test(p)) {
+      throw usageError(`${flag} ${JSON.stringify(value)}: ${p === "" ? "an empty entry" : JSON.stringify(p)} is not a platform`, {
+        hint: `give platforms like linux/amd64 or linux/arm64, comma-separated (${flag} linux/amd64,linux/arm64)`,
+      });
+    }
+  }
+  return platforms;
+}
 
 /** Docker's arch names for Node's. */
 export function hostPlatform(): string {

@@ -1,8 +1,8 @@
 import { join } from "node:path";
 import { plural } from "../base/text.ts";
 import { assetsUnder, isExecutableAsset } from "../base/assets.ts";
-import { readFileSync } from "node:fs";
-import { collectContext, contentDigest, contextDigest, type CollectedContext } from "./context.ts";
+import { closeSync, openSync, readSync } from "node:fs";
+import { collectContext, collectContextYielding, contentDigest, contextDigest, type CollectedContext } from "./context.ts";
 import type { ContextEntry } from "./context-entry.ts";
 import { parseDockerignore } from "./dockerignore.ts";
 import type { Engine, ImageInfo, ProgressStream } from "../engine/engine.ts";
@@ -14,6 +14,7 @@ import { publicUrl } from "../base/url.ts";
 import { gitRaw } from "../git/git.ts";
 import { floating, LABEL, tagUser, versioned, type ImageRef } from "../workspace/image-ref.ts";
 import { readJsonLines } from "../base/json-lines.ts";
+import { sliceDue, turn } from "../base/yielding.ts";
 import { lentTarChunks, packContext, tarSize } from "./tar-writer.ts";
 import { assertLockFresh } from "./poetry-lock.ts";
 import type { Target } from "../workspace/target.ts";
@@ -98,14 +99,35 @@ async function sourceLabels(target: Target): Promise<Record<string, string>> {
 /**
  * A content hash of the files that define the image (devops/, the Python project files). The
  * context digest is otherwise metadata-only, and two edits of the same size within one
- * millisecond (a script, a test) must still tell two Dockerfiles apart.
+ * millisecond (a script, a test) must still tell two Dockerfiles apart. Read in pieces into
+ * one buffer (a large file there is never held whole), with the event loop, and so signals,
+ * given a turn every few dozen milliseconds.
  */
-function definitionHash(entries: readonly ContextEntry[]): string {
+async function definitionHash(entries: readonly ContextEntry[]): Promise<string> {
   const hash = new Bun.CryptoHasher("sha256");
+  const buffer = Buffer.alloc(1024 * 1024);
   for (const e of entries) {
     if (e.type !== "file" || !(e.path.startsWith("devops/") || e.path === "pyproject.toml" || e.path === "poetry.lock")) continue;
     hash.update(`${e.path}\0`);
-    hash.update(e.content ?? readFileSync(e.source!));
+    if (e.content) hash.update(e.content);
+    else {
+      let fd: number | undefined;
+      try {
+        fd = openSync(e.source!, "r");
+        for (let n = readSync(fd, buffer); n > 0; n = readSync(fd, buffer)) {
+          hash.update(buffer.subarray(0, n));
+          if (sliceDue()) await turn();
+        }
+      } catch (cause) {
+        const code = (cause as NodeJS.ErrnoException).code;
+        if (code === "EACCES" || code === "EPERM") {
+          throw usageError(`${e.path} is unreadable (permission denied): dt cannot send it`, { hint: `make it readable (chmod a+r ${e.path})`, cause });
+        }
+        throw workError(`${e.path} changed while the build context was being read (${code ?? String(cause)})`, { hint: "run the build again", cause });
+      } finally {
+        if (fd !== undefined) closeSync(fd);
+      }
+    }
     hash.update("\0");
   }
   return hash.digest("hex");
@@ -194,11 +216,12 @@ async function buildUnlocked(engine: Engine, target: Target, options: BuildOptio
     buildArgs.BASE_IMAGE = await baseForPlatform(engine, buildArgs.BASE_IMAGE ?? target.resolved.config.base_image, options.platform);
   }
 
-  const context = options.context ?? collectBuildContext(target, options.stage);
+  // Collected here with yields (a signal ends dt during a long walk), unless a multi-platform build collected it once for all.
+  const context = options.context ?? (await collectContextYielding(target.absPath, ignoreFileFor(target, options.stage), templateFiles(), { resolveLinksWithin: target.root }));
   onEvent({ kind: "context", files: context.entries.length, warnings: context.warnings });
   const inputs = {
     dir: target.path,
-    definition: definitionHash(context.entries),
+    definition: await definitionHash(context.entries),
     dockerfile,
     stage: options.stage,
     version,

@@ -3,10 +3,12 @@
 // dt's builds resolve symlinks that stay inside the workspace (`tar -h`), because repos of the
 // older toolchain link their devops files into a shared sub-repo. No temp dirs: the tar is
 // streamed straight to the engine.
-import { lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, type Dirent, type Stats } from "node:fs";
+import { accessSync, constants, lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, type Dirent, type Stats } from "node:fs";
 import { relative } from "node:path";
 import { cleanPath, parseDockerignore, type Matcher, type MatchState } from "./dockerignore.ts";
-import { usageError } from "../base/errors.ts";
+import { usageError, workError } from "../base/errors.ts";
+import { bytesAsText, nonUtf8Names, REPLACEMENT } from "../base/raw-names.ts";
+import { runNow, runYielding, sliceDue } from "../base/yielding.ts";
 import type { ContextEntry, EntryType } from "./context-entry.ts";
 
 export interface IgnoreFile {
@@ -59,6 +61,28 @@ export function collectContext(
   injected: ReadonlyMap<string, InjectedFile> = new Map(),
   options: CollectOptions = {},
 ): CollectedContext {
+  return runNow(collecting(dir, ignore, injected, options));
+}
+
+/**
+ * `collectContext` that lets the event loop turn every few dozen milliseconds, so that a signal
+ * during the walk of a large context (or one with many ignore patterns) ends dt at once.
+ */
+export function collectContextYielding(
+  dir: string,
+  ignore: IgnoreFile | null,
+  injected: ReadonlyMap<string, InjectedFile> = new Map(),
+  options: CollectOptions = {},
+): Promise<CollectedContext> {
+  return runYielding(collecting(dir, ignore, injected, options));
+}
+
+function* collecting(
+  dir: string,
+  ignore: IgnoreFile | null,
+  injected: ReadonlyMap<string, InjectedFile>,
+  options: CollectOptions,
+): Generator<void, CollectedContext, void> {
   const walker: Walker = {
     root: dir,
     matcher: parseDockerignore(ignore?.text ?? "", ignore?.file ?? ".dockerignore"),
@@ -68,7 +92,7 @@ export function collectContext(
     linkRoot: options.resolveLinksWithin,
     walking: options.resolveLinksWithin ? [realpathSync(dir)] : [],
   };
-  walk(walker, walker.walking[0] ?? dir, "", null);
+  yield* walk(walker, walker.walking[0] ?? dir, "", null);
   addInjected(walker, injected);
   // The walk already yields this order; the sort is for the injected entries (and cheap on
   // sorted input).
@@ -102,7 +126,7 @@ function comparePaths(a: string, b: string): number {
   return a.length - b.length;
 }
 
-function walk(w: Walker, absDir: string, relDir: string, parent: MatchState | null): void {
+function* walk(w: Walker, absDir: string, relDir: string, parent: MatchState | null): Generator<void, void, void> {
   let dirents: Dirent[];
   try {
     dirents = readdirSync(absDir, { withFileTypes: true });
@@ -111,13 +135,24 @@ function walk(w: Walker, absDir: string, relDir: string, parent: MatchState | nu
   }
   // Sorted siblings make the walk's pre-order the final order.
   dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  let rawNames: Map<string, Buffer> | undefined;
   for (const d of dirents) {
+    if (sliceDue()) yield;
     const rel = relDir === "" ? d.name : `${relDir}/${d.name}`;
     const abs = `${absDir}/${d.name}`;
     const { excluded, state } = w.matcher.evaluate(rel, parent);
+    // A name that is not UTF-8 reaches dt with U+FFFD for its bad bytes: a name that opens
+    // nothing. Left out, it is no concern; sent, it would be sent under a wrong name.
+    const raw = d.name.includes(REPLACEMENT) ? (rawNames ??= nonUtf8Names(absDir)).get(d.name) : undefined;
     if (excluded) {
-      if (isDirent(d, abs) && w.matcher.mayHaveExceptionsUnder(rel)) walk(w, abs, rel, state);
+      if (!raw && isDirent(d, abs) && w.matcher.mayHaveExceptionsUnder(rel)) yield* walk(w, abs, rel, state);
       continue;
+    }
+    if (raw) {
+      const shown = relDir === "" ? bytesAsText(raw) : `${relDir}/${bytesAsText(raw)}`;
+      throw usageError(`${shown} in the build context ${w.root}: its name is not valid UTF-8, and dt sends only UTF-8 names`, {
+        hint: `rename it to UTF-8 (e.g. convmv -f latin1 -t utf-8), or ${leaveOut(w)}`,
+      });
     }
     const stats = lstat(w, abs, rel);
     const entry = entryFor(w, rel, abs, stats);
@@ -125,13 +160,13 @@ function walk(w: Walker, absDir: string, relDir: string, parent: MatchState | nu
     w.entries.push(entry);
     if (entry.type !== "dir") continue;
     if (!w.linkRoot) {
-      walk(w, abs, rel, state);
+      yield* walk(w, abs, rel, state);
       continue;
     }
     // Below a resolved link, paths are the link's (rel) while the files are the target's.
     const real = entry.source!;
     w.walking.push(real);
-    walk(w, real, rel, state);
+    yield* walk(w, real, rel, state);
     w.walking.pop();
   }
 }
@@ -158,6 +193,11 @@ function lstat(w: Walker, abs: string, rel: string): Stats {
 function entryFor(w: Walker, rel: string, abs: string, stats: Stats): ContextEntry | null {
   const mode = stats.mode & 0o7777;
   if (stats.isFile()) {
+    if (!readable(stats, abs)) {
+      throw usageError(`${rel} in the build context ${w.root} is unreadable (permission denied): dt cannot send it`, {
+        hint: `make it readable (chmod a+r ${rel}), or ${leaveOut(w)}`,
+      });
+    }
     if (stats.size > LARGE_FILE_BYTES) {
       w.warnings.push(`${rel} is ${Math.round(stats.size / 1024 / 1024)} MB; every build sends it: add it to ${w.ignoreFile} if the image does not need it`);
     }
@@ -205,10 +245,48 @@ function resolvedLink(w: Walker, rel: string, abs: string): ContextEntry | null 
 
 function unreadable(w: Walker, rel: string, cause: unknown): Error {
   const code = (cause as NodeJS.ErrnoException).code ?? String(cause);
+  if (code === "EACCES" || code === "EPERM") {
+    return usageError(`${rel} in the build context ${w.root} is unreadable (permission denied): dt cannot send it`, {
+      hint: `make it readable (chmod a+rX ${rel}), or ${leaveOut(w)}`,
+      cause,
+    });
+  }
+  if (code === "ENOENT" || code === "ENOTDIR") {
+    return workError(`${rel} in the build context ${w.root} was removed or replaced while the context was being collected (${code})`, {
+      hint: "run the build again",
+      cause,
+    });
+  }
   return usageError(`cannot read ${rel} in the build context ${w.root} (${code})`, {
-    hint: `fix its permissions, or add it to ${w.ignoreFile}`,
+    hint: `fix it, or ${leaveOut(w)}`,
     cause,
   });
+}
+
+/** Where to list a path to leave it out; dt's embedded ignore file is one the user writes out first. */
+function leaveOut(w: Walker): string {
+  const embedded = /^\(embedded (.+)\)$/.exec(w.ignoreFile)?.[1];
+  return embedded ? `leave it out with ${embedded} ('dt init' writes dt's own there to extend)` : `leave it out with ${w.ignoreFile}`;
+}
+
+const uid = process.getuid?.();
+let groups: Set<number> | undefined;
+
+/**
+ * Whether this process may read the file, from the mode bits lstat already gave, confirmed by
+ * access(2) only when the bits say no (an ACL may still allow it). Root reads everything.
+ */
+function readable(stats: Stats, abs: string): boolean {
+  if (uid === undefined || uid === 0) return true;
+  groups ??= new Set([process.getgid?.() ?? -1, ...(process.getgroups?.() ?? [])]);
+  const bit = stats.uid === uid ? 0o400 : groups.has(stats.gid) ? 0o040 : 0o004;
+  if ((stats.mode & bit) !== 0) return true;
+  try {
+    accessSync(abs, constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 // ---------------------------------------------------------------- injected templates

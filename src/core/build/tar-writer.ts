@@ -6,7 +6,7 @@
 import { closeSync, constants, openSync, readSync } from "node:fs";
 import { Readable } from "node:stream";
 import type { ContextEntry, EntryType } from "./context-entry.ts";
-import { workError } from "../base/errors.ts";
+import { usageError, workError } from "../base/errors.ts";
 
 const BLOCK = 512;
 // Fits the L2 cache, so the bytes a read puts in the buffer are still there when the write
@@ -104,11 +104,14 @@ function read(e: ContextEntry, fd: number, target: Buffer, offset: number, lengt
   }
 }
 
-const changed = (e: ContextEntry, cause: unknown) =>
-  workError(`${e.path} changed while the build context was being packed (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`, {
-    hint: "run the build again",
-    cause,
-  });
+function changed(e: ContextEntry, cause: unknown) {
+  const code = (cause as NodeJS.ErrnoException).code;
+  // Permissions are checked while collecting; this is a file made unreadable since.
+  if (code === "EACCES" || code === "EPERM") {
+    return usageError(`${e.path} is unreadable (permission denied): dt cannot send it`, { hint: `make it readable (chmod a+r ${e.path})`, cause });
+  }
+  return workError(`${e.path} changed while the build context was being packed (${code ?? String(cause)})`, { hint: "run the build again", cause });
+}
 
 function copyInto(target: Buffer, offset: number, bytes: Uint8Array): number {
   target.set(bytes, offset);

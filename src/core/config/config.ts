@@ -1,13 +1,14 @@
 import { statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Alias, type Node } from "yaml";
 import { DtError, DtErrors, usageError } from "../base/errors.ts";
 import { suggestion } from "../base/did-you-mean.ts";
-import { DT_YAML_SCHEMA, defaults, type DtConfig, type Schema } from "./schema.ts";
+import { DT_YAML_SCHEMA, defaults, REGISTRY_PREFIX, type DtConfig, type Schema } from "./schema.ts";
 import { exists, readText } from "../base/fs-util.ts";
 import type { ConfigLayer } from "./layer.ts";
 import { readOlderConfig } from "./older-config.ts";
 import { OLDER_CONFIG_FILES } from "./older-config-files.ts";
+import { ALIAS_BUDGET, aliasBudgetError, aliasTargets, duplicateKeys, LINEAR_YAML } from "./yaml-guards.ts";
 
 export type { DtConfig } from "./schema.ts";
 
@@ -36,7 +37,7 @@ const WIDENING = ["docker.sibling", "docker.dind", "docker.volumes", "docker.env
  */
 export function parseConfigText(text: string, file: string): ConfigLayer {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter, ...LINEAR_YAML, prettyErrors: false });
   const at = (offset: number | undefined) => {
     const pos = lineCounter.linePos(offset ?? 0);
     return `${file}:${pos.line}:${pos.col}`;
@@ -45,10 +46,14 @@ export function parseConfigText(text: string, file: string): ConfigLayer {
   for (const e of doc.errors) {
     problems.push(usageError(`invalid YAML: ${e.message.split("\n")[0]}`, { where: at(e.pos[0]), hint: "fix the YAML syntax" }));
   }
+  for (const key of duplicateKeys(doc)) {
+    problems.push(usageError("invalid YAML: Map keys must be unique", { where: at(key.range?.[0]), hint: "fix the YAML syntax" }));
+  }
   if (problems.length > 0) throw new DtErrors(problems);
   const layer: ConfigLayer = { values: {}, sources: {} };
   if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) return layer;
-  const value = validate(doc.contents, DT_YAML_SCHEMA, "", { at, problems, sources: layer.sources, file, lineCounter, doc });
+  const walk: Walk = { at, problems, sources: layer.sources, file, lineCounter, aliases: aliasTargets(doc), aliasDepth: 0, aliasStart: 0, budget: ALIAS_BUDGET, listDepth: 0 };
+  const value = validate(doc.contents, DT_YAML_SCHEMA, "", walk);
   if (problems.length > 0) throw new DtErrors(problems);
   layer.values = (value as Record<string, unknown>) ?? {};
   return layer;
@@ -60,7 +65,14 @@ interface Walk {
   sources: Record<string, string>;
   file: string;
   lineCounter: LineCounter;
-  doc: Document;
+  aliases: Map<Alias, Node | undefined>;
+  /** Aliases being followed, and the offset of the outermost one. */
+  aliasDepth: number;
+  aliasStart: number;
+  /** Values still allowed through aliases (see yaml-aliases.ts). */
+  budget: number;
+  /** Inside a list: a list's items get no sources of their own, the list has one. */
+  listDepth: number;
 }
 
 const describe = (node: unknown): string => {
@@ -95,8 +107,18 @@ const isMappingOption = (node: unknown, schema: Schema) => isMap(node) && (schem
 const keyLabel = (name: string) => (/[\u0000-\u001f\u007f\u2028\u2029]/.test(name) ? JSON.stringify(name) : name);
 
 function validate(node: Node | null | undefined, schema: Schema, key: string, walk: Walk, fallbackOffset?: number): unknown {
-  // An alias stands for the node it names (YAML anchors are fine in dt.yaml).
-  if (isAlias(node)) node = node.resolve(walk.doc) as Node | undefined;
+  // An alias stands for the node it names (YAML anchors are fine in dt.yaml), within a budget:
+  // every value reached through one counts, so nested aliases cannot expand without end.
+  if (isAlias(node)) {
+    if (walk.aliasDepth === 0) walk.aliasStart = node.range?.[0] ?? fallbackOffset ?? 0;
+    walk.aliasDepth++;
+    try {
+      return validate(walk.aliases.get(node), schema, key, walk, fallbackOffset);
+    } finally {
+      walk.aliasDepth--;
+    }
+  }
+  if (walk.aliasDepth > 0 && --walk.budget < 0) throw aliasBudgetError(walk.at(walk.aliasStart));
   // A pair without a value (`{key}`, `? key`) has no node: point at its key instead.
   const offset = node?.range?.[0] ?? fallbackOffset;
   const fail = (message: string, hint?: string) => {
@@ -105,7 +127,7 @@ function validate(node: Node | null | undefined, schema: Schema, key: string, wa
   };
   const wrongType = () => fail(`${key || "dt.yaml"}: expected ${expectedOf(schema)}, got ${describe(node)}`);
   const record = () => {
-    walk.sources[key] = `${walk.file}:${walk.lineCounter.linePos(offset ?? 0).line}`;
+    if (walk.listDepth === 0) walk.sources[key] = `${walk.file}:${walk.lineCounter.linePos(offset ?? 0).line}`;
   };
   switch (schema.kind) {
     case "string": {
@@ -114,7 +136,7 @@ function validate(node: Node | null | undefined, schema: Schema, key: string, wa
       if (schema.enum && !schema.enum.includes(v)) {
         return fail(`${key}: expected one of ${schema.enum.join(", ")}, got ${JSON.stringify(v)}.${suggestion(v, schema.enum)}`);
       }
-      if (schema.pattern && !schema.pattern.test(v)) return fail(`${key}: expected ${expectedOf(schema)}, got ${JSON.stringify(v)}`);
+      if (schema.pattern && !schema.pattern.test(v)) return fail(`${key}: expected ${expectedOf(schema)}, got ${JSON.stringify(v)}`, schema.hint);
       record();
       return v;
     }
@@ -129,8 +151,14 @@ function validate(node: Node | null | undefined, schema: Schema, key: string, wa
       return node.value;
     case "list": {
       if (!isSeq(node)) return wrongType();
-      const out = node.items.map((item, i) => validate(item as Node, schema.item, `${key}[${i}]`, walk));
-      for (const k of Object.keys(walk.sources)) if (k.startsWith(`${key}[`)) delete walk.sources[k];
+      // Dropping the items' sources afterwards took a scan of all sources per list: quadratic.
+      walk.listDepth++;
+      let out: unknown[];
+      try {
+        out = node.items.map((item, i) => validate(item as Node, schema.item, `${key}[${i}]`, walk));
+      } finally {
+        walk.listDepth--;
+      }
       record();
       return out;
     }
@@ -322,13 +350,15 @@ export function loadConfig(root: string, relDir = ".", env: Record<string, strin
   const apply = (layer: ConfigLayer, skip: string[] = []) => {
     const own = Object.fromEntries(Object.entries(layer.values).filter(([k]) => !skip.includes(k)));
     values = mergeValues(values, own);
-    for (const [k, v] of Object.entries(layer.sources)) {
-      if (skip.includes(k.split(".")[0]!)) continue;
-      for (const existing of Object.keys(sources)) {
-        if (existing === k || existing.startsWith(`${k}.`) || k.startsWith(`${existing}.`)) delete sources[existing];
-      }
-      sources[k] = v;
+    // A layer's key replaces the sources of that key, of the keys below it and of those above
+    // it. Found through each key's dotted prefixes: comparing every pair was quadratic.
+    const incoming = Object.entries(layer.sources).filter(([k]) => !skip.includes(k.split(".")[0]!));
+    const keys = new Set(incoming.map(([k]) => k));
+    for (const existing of Object.keys(sources)) {
+      if (keys.has(existing) || dottedPrefixes(existing).some((p) => keys.has(p))) delete sources[existing];
     }
+    for (const [k] of incoming) for (const p of dottedPrefixes(k)) delete sources[p];
+    for (const [k, v] of incoming) sources[k] = v;
   };
   const repo = owningRepo(root, relDir);
   const older = repo === "." ? rootFacts.older : readOlderConfig(root, repo);
@@ -362,11 +392,23 @@ export function loadConfig(root: string, relDir = ".", env: Record<string, strin
     }
   }
   if (env.DT_REGISTRY) {
+    if (!REGISTRY_PREFIX.test(env.DT_REGISTRY)) {
+      throw usageError(`DT_REGISTRY=${JSON.stringify(env.DT_REGISTRY)} is not a registry prefix like ghcr.io/acme or 127.0.0.1:5000/team`, {
+        hint: "set DT_REGISTRY to a host, an optional :port and a lowercase path, without a scheme",
+      });
+    }
     values.registry = env.DT_REGISTRY;
     sources.registry = "env DT_REGISTRY";
   }
   for (const i of ignored) notices.push(`ignored ${i.key} of ${i.source}: ${i.reason}`);
   return { config: values as unknown as DtConfig, sources, notices, files, ignored };
+}
+
+/** `a.b.c` -> `a`, `a.b`. */
+function dottedPrefixes(key: string): string[] {
+  const out: string[] = [];
+  for (let dot = key.indexOf("."); dot !== -1; dot = key.indexOf(".", dot + 1)) out.push(key.slice(0, dot));
+  return out;
 }
 
 /** A directory name made into a valid image name component. */

@@ -1,9 +1,11 @@
+import { PLATFORM } from "../base/platform.ts";
+
 /**
  * The shape of dt.yaml, as data: validation (config.ts), defaults and the JSON schema for
  * editors all come from this one description.
  */
 export type Schema =
-  | { kind: "string"; description?: string; enum?: readonly string[]; pattern?: RegExp; expected?: string }
+  | { kind: "string"; description?: string; enum?: readonly string[]; pattern?: RegExp; expected?: string; hint?: string }
   | { kind: "boolean"; description?: string }
   | { kind: "number"; description?: string; min?: number }
   | { kind: "list"; description?: string; item: Schema }
@@ -19,8 +21,22 @@ const str = (description: string, extra: Partial<Extract<Schema, { kind: "string
 const strList = (description: string, item: Schema = { kind: "string" }): Schema => ({ kind: "list", description, item });
 
 const IMAGE_NAME = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/;
-export const PLATFORM = /^[a-z0-9]+\/[a-z0-9_]+(?:\/v[0-9]+)?$/;
 const platform = str("os/arch, e.g. linux/amd64", { pattern: PLATFORM, expected: "a platform like linux/amd64" });
+
+/**
+ * A registry prefix as image references have it: a host (a DNS name, an IPv4 address or an IPv6
+ * one in brackets), an optional port, then lowercase path components (a trailing `/` is
+ * dropped where names are made). No scheme: `http://x` used to reach the engine as "invalid
+ * reference format: unexpected -".
+ */
+export const REGISTRY_PREFIX =
+  /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:.]+\])(?::[0-9]+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*\/*$/;
+const registryPrefix = (description: string) =>
+  str(description, {
+    pattern: REGISTRY_PREFIX,
+    expected: "a registry prefix like ghcr.io/acme or 127.0.0.1:5000/team",
+    hint: "write the host, an optional :port and a lowercase path, without a scheme: dt talks HTTPS to every registry except localhost and 127.0.0.0/8",
+  });
 
 export const SUITE_SCHEMA: Schema = {
   kind: "object",
@@ -74,8 +90,8 @@ export const DT_YAML_SCHEMA = {
       pattern: IMAGE_NAME,
       expected: "a lowercase image name like cmamp or team/cmamp",
     }),
-    registry: str("default registry prefix (env DT_REGISTRY overrides)"),
-    registries: { kind: "map", description: "named registries for push/release (--registry NAME)", value: str("registry prefix") },
+    registry: registryPrefix("default registry prefix (env DT_REGISTRY overrides)"),
+    registries: { kind: "map", description: "named registries for push/release (--registry NAME)", value: registryPrefix("registry prefix") },
     platforms: strList("platforms for multi-arch builds and releases", platform),
     builders: {
       kind: "map",

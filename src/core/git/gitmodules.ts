@@ -7,6 +7,8 @@ export interface SubmoduleDecl {
   branch: string | null;
   /** 1-based line of the `[submodule "..."]` header, for error messages. */
   line: number;
+  /** 1-based line of its `path = ...`. */
+  pathLine: number;
 }
 
 // Section names are case-insensitive in git config ([Submodule "x"] is a submodule section).
@@ -23,7 +25,6 @@ export function parseGitmodules(text: string, file = ".gitmodules"): SubmoduleDe
   const modules: SubmoduleDecl[] = [];
   let current: SubmoduleDecl | undefined;
   let inOtherSection = false;
-  const pathLines = new Map<SubmoduleDecl, number>();
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i]!;
@@ -32,7 +33,7 @@ export function parseGitmodules(text: string, file = ".gitmodules"): SubmoduleDe
     const where = `${file}:${i + 1}`;
     const section = SECTION.exec(line);
     if (section) {
-      current = { name: unescape(section[1]!), path: "", url: null, branch: null, line: i + 1 };
+      current = { name: unescape(section[1]!), path: "", url: null, branch: null, line: i + 1, pathLine: i + 1 };
       modules.push(current);
       inOtherSection = false;
       continue;
@@ -54,7 +55,7 @@ export function parseGitmodules(text: string, file = ".gitmodules"): SubmoduleDe
     const value = unquote(entry[2] ?? "", where);
     if (key === "path") {
       current.path = value;
-      pathLines.set(current, i + 1);
+      current.pathLine = i + 1;
     } else if (key === "url") current.url = value;
     else if (key === "branch") current.branch = value;
   }
@@ -67,8 +68,15 @@ export function parseGitmodules(text: string, file = ".gitmodules"): SubmoduleDe
     }
     if (m.path.startsWith("/") || m.path.split("/").includes("..")) {
       throw usageError(`submodule "${m.name}" has a path outside the repository: ${m.path}`, {
-        where: `${file}:${pathLines.get(m) ?? m.line}`,
+        where: `${file}:${m.pathLine}`,
         hint: "submodule paths are relative to the repository root and stay inside it",
+      });
+    }
+    // `.`, `./`, `a/./..`: the repository itself, which would contain itself without end.
+    if (m.path.split("/").every((part) => part === "" || part === ".")) {
+      throw usageError(`submodule "${m.name}" has the path ${JSON.stringify(m.path)}: the repository itself`, {
+        where: `${file}:${m.pathLine}`,
+        hint: `give the sub-repo a directory of its own (path = DIR), or remove the [submodule "${m.name}"] section`,
       });
     }
     m.path = m.path.replace(/\/+$/, "");

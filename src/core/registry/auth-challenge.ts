@@ -29,6 +29,10 @@ interface Challenged {
   refused(): DtError;
   /** The registry's error body as one short line, scrubbed of credentials. */
   errorText(res: Response): Promise<string>;
+  /** The body, within the client's size limit for tokens and its deadline. */
+  readBody(res: Response, what: string): Promise<Uint8Array>;
+  /** Drops a body dt does not need. */
+  discard(res: Response): Promise<void>;
 }
 
 /** A Bearer token from the challenge's realm for `auth` (none: an anonymous token). */
@@ -62,7 +66,7 @@ export async function fetchToken(params: Record<string, string>, auth: RegistryA
     res = await client.fetch(url.toString(), { method: "GET", headers });
   }
   if (res.status === 401 || res.status === 403) {
-    await res.arrayBuffer().catch(() => undefined);
+    await client.discard(res);
     throw client.refused();
   }
   if (!res.ok) {
@@ -71,9 +75,10 @@ export async function fetchToken(params: Record<string, string>, auth: RegistryA
       hint: `docker login ${host}`,
     });
   }
+  const bytes = await client.readBody(res, `a token from ${url.origin}`);
   let body: { token?: unknown; access_token?: unknown };
   try {
-    body = (await res.json()) as typeof body;
+    body = JSON.parse(new TextDecoder().decode(bytes)) as typeof body;
   } catch {
     throw envError(`token service of registry ${host} answered something that is not JSON`);
   }

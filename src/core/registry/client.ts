@@ -8,7 +8,8 @@ import { authSecrets, redact, resolveCredentials, type RegistryAuth } from "./cr
 import { credentialSource, readDockerConfig } from "./docker-config.ts";
 import { ALL_MANIFEST_TYPES, buildIndex, manifestType, sha256Digest, type IndexEntry, type Manifest, type ManifestHead } from "./manifest.ts";
 import { isDigest, normalizeRepo, validateTag } from "./names.ts";
-import { DtError, envError, usageError, workError } from "../base/errors.ts";
+import { DtError, envError, isDtError, usageError, workError } from "../base/errors.ts";
+import { printable } from "../base/printable.ts";
 
 interface RegistryClientOptions {
   /**
@@ -23,6 +24,27 @@ interface RegistryClientOptions {
 }
 
 const USER_AGENT = "dt-registry-client";
+
+const MiB = 1024 * 1024;
+/**
+ * The most dt reads of an answer, by kind. A registry's answers are small; one that sends more is
+ * broken or hostile, and reading it whole once took 2 GB of memory for a 1 GiB manifest.
+ * Manifests: distribution refuses to store one over 4 MiB. Image configs are JSON of a few KB,
+ * a few hundred for long histories. Error bodies are cut, not refused: only a line is shown.
+ */
+export const BODY_LIMITS = { manifest: 4 * MiB, config: 16 * MiB, token: 1 * MiB, error: 64 * 1024 } as const;
+
+function joined(chunks: readonly Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return out;
+}
+
+const sizeText = (bytes: number) => (bytes >= MiB ? `${bytes / MiB} MiB` : `${bytes / 1024} KiB`);
 
 /** True for hosts the Docker engine talks plain HTTP to by default: localhost, 127.0.0.0/8, [::1]. */
 export function isLoopbackRegistry(host: string): boolean {
@@ -77,7 +99,7 @@ export class RegistryClient {
   async getManifest(repo: string, ref: string, accept: readonly string[] = ALL_MANIFEST_TYPES): Promise<Manifest | undefined> {
     const res = await this.manifestRequest("GET", repo, ref, accept);
     if (!res) return undefined;
-    const body = new Uint8Array(await res.arrayBuffer());
+    const body = await this.readBody(res, BODY_LIMITS.manifest, `the manifest ${repo}:${ref}`);
     const computed = sha256Digest(body);
     if (ref.startsWith("sha256:") && ref !== computed) {
       throw workError(`registry ${this.host} returned a manifest for ${repo}@${ref} whose digest is ${computed}`);
@@ -135,7 +157,7 @@ export class RegistryClient {
       what: `${repo}:${ref}`,
     });
     await this.check(res, "PUT", `${repo}:${ref}`);
-    await res.arrayBuffer().catch(() => undefined);
+    await this.discard(res);
     return res.headers.get("docker-content-digest") || sha256Digest(bytes);
   }
 
@@ -186,7 +208,12 @@ export class RegistryClient {
     });
     if (res.status === 404) return undefined;
     await this.check(res, "GET", `${repo}@${digest}`);
-    return res.json();
+    const body = await this.readBody(res, BODY_LIMITS.config, `the image config ${repo}@${digest}`);
+    try {
+      return JSON.parse(new TextDecoder().decode(body));
+    } catch {
+      throw workError(`registry ${this.host} returned an image config for ${repo}@${digest} that is not JSON`);
+    }
   }
 
   /**
@@ -248,7 +275,7 @@ export class RegistryClient {
   /** Where the credentials came from, for messages (never the credentials themselves). */
   private source(): string {
     if (!this.fromConfig) return "";
-    const from = credentialSource(this.host, readDockerConfig(this.env as NodeJS.ProcessEnv));
+    const from = credentialSource(this.host, readDockerConfig(this.env));
     return from ? ` (credentials from ${from})` : "";
   }
 
@@ -269,7 +296,7 @@ export class RegistryClient {
     let res = await this.send(spec, authorization);
     for (let round = 0; res.status === 401 && round < 2; round++) {
       const challenge = parseChallenge(res.headers.get("www-authenticate") ?? "");
-      await res.arrayBuffer().catch(() => undefined);
+      await this.discard(res);
       if (cached && round === 0) this.tokens.delete(scope);
       else if (authorization !== undefined) throw this.refused(spec);
       const auth = await this.auth();
@@ -285,6 +312,8 @@ export class RegistryClient {
           fetch: (url, init) => this.fetchOrThrow(url, init),
           refused: () => this.refused(spec),
           errorText: (r) => this.errorText(r),
+          readBody: (r, what) => this.readBody(r, BODY_LIMITS.token, what),
+          discard: (r) => this.discard(r),
         });
         this.tokens.set(scope, token);
         authorization = `Bearer ${token}`;
@@ -347,11 +376,66 @@ export class RegistryClient {
     throw workError(message);
   }
 
-  /** The registry's error JSON as one short line, scrubbed of credentials. */
+  /**
+   * At most `limit` bytes of the answer's body, read before the request's deadline. More is
+   * refused (`cut`: kept up to the limit) without reading the rest; a body that stops or
+   * crawls is an environment error naming the registry, never a bare "operation timed out".
+   */
+  private async readBody(res: Response, limit: number, what: string, over: "refuse" | "cut" = "refuse"): Promise<Uint8Array> {
+    const declared = Number(res.headers.get("content-length") ?? Number.NaN);
+    if (over === "refuse" && declared > limit) {
+      await res.body?.cancel().catch(() => undefined);
+      throw this.tooLarge(what, limit);
+    }
+    const reader = res.body?.getReader();
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    try {
+      for (;;) {
+        const { done, value } = reader ? await reader.read() : { done: true, value: undefined };
+        if (done) break;
+        if (size + value.byteLength > limit) {
+          void reader!.cancel().catch(() => undefined);
+          if (over === "refuse") throw this.tooLarge(what, limit);
+          chunks.push(value.subarray(0, limit - size));
+          size = limit;
+          break;
+        }
+        chunks.push(value);
+        size += value.byteLength;
+      }
+    } catch (error) {
+      if (isDtError(error)) throw error;
+      // What arrived of an error body is still worth a line.
+      if (over === "cut") return joined(chunks, size);
+      const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
+      const reason = error instanceof Error ? error.message : String(error);
+      throw envError(
+        timedOut
+          ? `registry ${this.host} did not send all of ${what} within ${Math.round(this.timeoutMs / 1000)} s (${size} bytes came)`
+          : `registry ${this.host} broke off ${what} after ${size} bytes: ${redact(reason, this.secrets())}`,
+        { hint: `the registry ${this.host} is failing or too slow; retry later or check its logs`, cause: new Error(redact(reason, this.secrets())) },
+      );
+    }
+    return joined(chunks, size);
+  }
+
+  private tooLarge(what: string, limit: number): DtError {
+    return envError(`registry ${this.host} sent more than ${sizeText(limit)} for ${what}; dt reads at most that much`, {
+      hint: `check that ${this.host} is a container registry (dt.yaml registry:), or ask its operators why it answers so much`,
+    });
+  }
+
+  /** Reads what is left of an answer dt does not need (a little of it, so the connection is reusable). */
+  private async discard(res: Response): Promise<void> {
+    await this.readBody(res, BODY_LIMITS.error, "an answer", "cut").catch(() => undefined);
+  }
+
+  /** The registry's error JSON as one short line, scrubbed of credentials and control characters. */
   private async errorText(res: Response): Promise<string> {
     let text = "";
     try {
-      text = await res.text();
+      text = new TextDecoder().decode(await this.readBody(res, BODY_LIMITS.error, "an error", "cut"));
     } catch {
       return "";
     }
@@ -369,7 +453,7 @@ export class RegistryClient {
     }
     if (!line) line = text.replace(/\s+/g, " ").trim();
     if (line.length > 300) line = `${line.slice(0, 300)}...`;
-    return redact(line, this.secrets());
+    return printable(redact(line, this.secrets()));
   }
 }
 

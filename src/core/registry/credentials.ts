@@ -1,8 +1,7 @@
 // Registry credentials, found the way the Docker CLI finds them: a per-registry credential
 // helper (`credHelpers`), else the default store (`credsStore`), else `auths` in config.json.
 // Nothing here prints; a secret never goes into an error's message, hint or cause.
-import { join } from "node:path";
-import { dockerConfigDir, readDockerConfig, type DockerConfigFile } from "./docker-config.ts";
+import { dockerConfigFile, readDockerConfig, type DockerConfigFile } from "./docker-config.ts";
 import { envError } from "../base/errors.ts";
 import { run } from "../base/process.ts";
 
@@ -43,7 +42,7 @@ export async function resolveCredentials(
   host: string,
   env: Record<string, string | undefined> = process.env,
 ): Promise<RegistryAuth | undefined> {
-  const config = readDockerConfig(env as NodeJS.ProcessEnv);
+  const config = readDockerConfig(env);
   const target = normalizeRegistryKey(host);
   const helper = findHelper(config, target);
   if (helper) return helperGet(helper, host, env);
@@ -82,7 +81,7 @@ function fromAuths(
     const decoded = decodeBasic(entry.auth);
     if (!decoded) {
       throw envError(
-        `the credentials for ${host} in ${join(dockerConfigDir(env as NodeJS.ProcessEnv), "config.json")} are malformed ` +
+        `the credentials for ${host} in ${dockerConfigFile(env)} are malformed ` +
           "(auths.auth is not base64 of user:password)",
         { hint: `docker login ${host}` },
       );
@@ -123,13 +122,13 @@ async function helperGet(
   const program = `docker-credential-${name}`;
   if (!/^[A-Za-z0-9._-]+$/.test(name)) {
     throw envError(`credential helper name '${name}' for ${host} in config.json is not valid`, {
-      hint: `fix credHelpers/credsStore in ${join(dockerConfigDir(env as NodeJS.ProcessEnv), "config.json")}`,
+      hint: `fix credHelpers/credsStore in ${dockerConfigFile(env)}`,
     });
   }
   const path = Bun.which(program, { PATH: env.PATH ?? "" });
   if (!path) {
     throw envError(`credential helper ${program} (configured for ${host}) is not installed or not on PATH`, {
-      hint: `install ${program}, or remove it from ${join(dockerConfigDir(env as NodeJS.ProcessEnv), "config.json")} and run: docker login ${host}`,
+      hint: `install ${program}, or remove it from ${dockerConfigFile(env)} and run: docker login ${host}`,
     });
   }
   const address = helperServerAddress(host);

@@ -1,6 +1,6 @@
-import { homedir } from "node:os";
 import { join } from "node:path";
 import { readText } from "../base/fs-util.ts";
+import { homeDir } from "../base/home.ts";
 
 /** The parts of the Docker CLI's config.json that dt reads. */
 export interface DockerConfigFile {
@@ -9,10 +9,20 @@ export interface DockerConfigFile {
   credHelpers?: Record<string, string>;
 }
 
-export const dockerConfigDir = (env = process.env) => env.DOCKER_CONFIG || join(homedir(), ".docker");
+/** Where the Docker CLI keeps config.json; undefined without DOCKER_CONFIG or a home (then there is none). */
+export function dockerConfigDir(env: Record<string, string | undefined> = process.env): string | undefined {
+  if (env.DOCKER_CONFIG) return env.DOCKER_CONFIG;
+  const home = homeDir(env);
+  return home === undefined ? undefined : join(home, ".docker");
+}
 
-export function readDockerConfig(env = process.env): DockerConfigFile {
-  const text = readText(join(dockerConfigDir(env), "config.json"));
+/** config.json as messages name it. */
+export const dockerConfigFile = (env: Record<string, string | undefined> = process.env) => join(dockerConfigDir(env) ?? "~/.docker", "config.json");
+
+export function readDockerConfig(env: Record<string, string | undefined> = process.env): DockerConfigFile {
+  const dir = dockerConfigDir(env);
+  if (dir === undefined) return {};
+  const text = readText(join(dir, "config.json"));
   if (!text) return {};
   try {
     return JSON.parse(text) as DockerConfigFile;

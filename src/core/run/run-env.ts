@@ -1,8 +1,9 @@
-import { homedir } from "node:os";
 import { join, relative } from "node:path";
 import type { DtConfig } from "../config/config.ts";
 import { globDirs, isGlob } from "../base/dir-glob.ts";
 import { isDir } from "../base/fs-util.ts";
+import { envError } from "../base/errors.ts";
+import { homeDir } from "../base/home.ts";
 import type { Stage } from "../workspace/image-ref.ts";
 import type { SubRepo } from "../workspace/workspace.ts";
 
@@ -75,7 +76,14 @@ function dtVariables(v: DtVariables, mount: string): Record<string, string> {
 
 /** Expands `~` in a volume spec's host part, the way a shell would. */
 export function expandVolume(spec: string): string {
-  return spec.startsWith("~/") ? join(homedir(), spec.slice(2)) : spec;
+  if (!spec.startsWith("~/")) return spec;
+  const home = homeDir();
+  if (home === undefined) {
+    throw envError(`docker.volumes entry ${spec} starts with ~, and this user has no home directory (HOME is unset, and uid ${process.getuid?.()} has no passwd entry)`, {
+      hint: "set HOME, or write the host path out in docker.volumes",
+    });
+  }
+  return join(home, spec.slice(2));
 }
 
 export function containerEnv(options: {

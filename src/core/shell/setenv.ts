@@ -2,10 +2,10 @@
 // `dt run` gives its steps. It runs at every shell start, so it reads the file system only: no
 // git process, no engine, no scan of the tree (one stat per configured entry and repo).
 import { realpathSync, statSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { isDtError } from "../base/errors.ts";
 import { isDir, readText, writeFileAtomic } from "../base/fs-util.ts";
+import { cacheBase } from "../base/home.ts";
 import { floating, imageRef, tagUser, workspaceKey, type Stage } from "../workspace/image-ref.ts";
 import { configuredDirs } from "../run/run-env.ts";
 import { findSubRepos, findWorkspaceRoot, isRunnableDir, relPath, type SubRepo } from "../workspace/workspace.ts";
@@ -120,8 +120,7 @@ async function targetFacts(root: string, rel: string, subRepos: readonly SubRepo
   if (rel !== ".") inputs.push(join(root, rel, "dt.yaml"));
   if (rel !== "." || isRunnableDir(root)) inputs.push(join(root, rel, "changelog.txt"));
   const key = [DT_VERSION, root, rel, env.DT_REGISTRY ?? "", ...inputs.map(stamp)].join("\0");
-  const cacheBase = env.XDG_CACHE_HOME || join(homedir() || tmpdir(), ".cache");
-  const file = join(cacheBase, "dt", "setenv", `${Bun.hash(`${root}\0${rel}`).toString(16)}.json`);
+  const file = join(cacheBase(env), "dt", "setenv", `${Bun.hash(`${root}\0${rel}`).toString(16)}.json`);
   try {
     const cached = JSON.parse(readText(file) ?? "null") as { key: string; facts: Facts } | null;
     if (cached?.key === key) return cached.facts;

@@ -1,5 +1,6 @@
-import { LineCounter, parseDocument, stringify } from "yaml";
+import { LineCounter, parseDocument, stringify, visit } from "yaml";
 import { usageError } from "../base/errors.ts";
+import { duplicateKeys, LINEAR_YAML } from "../config/yaml-guards.ts";
 import type { FileState } from "./decide.ts";
 
 export const LOCK_PATH = ".dt/sync.lock";
@@ -45,14 +46,25 @@ export function formatLock(lock: SyncLock): string {
 
 export function parseLock(text: string, file = LOCK_PATH): SyncLock {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter });
+  const doc = parseDocument(text, { lineCounter, ...LINEAR_YAML });
   const bad = (what: string, offset = 0) =>
     usageError(`${what}`, {
       where: `${file}:${lineCounter.linePos(offset).line}`,
       hint: `restore it with 'git checkout -- ${file}', or delete it to start over (differing files then count as conflicts)`,
     });
   if (doc.errors.length > 0) throw bad(`invalid YAML: ${doc.errors[0]!.message.split("\n")[0]}`, doc.errors[0]!.pos[0]);
-  const data = doc.toJS() as Record<string, unknown> | null;
+  const duplicate = duplicateKeys(doc)[0];
+  if (duplicate) throw bad("invalid YAML: Map keys must be unique", duplicate.range?.[0]);
+  let data: Record<string, unknown> | null;
+  try {
+    data = doc.toJS() as Record<string, unknown> | null;
+  } catch (e) {
+    // The library's alias guard (its default budget): dt never writes an alias here.
+    if (!(e instanceof ReferenceError)) throw e;
+    let alias: number | undefined;
+    visit(doc, { Alias: (_, node) => ((alias = node.range?.[0]), visit.BREAK) });
+    throw bad(`aliases expand too far (${e.message}); dt sync writes no aliases`, alias);
+  }
   if (!data || typeof data !== "object") throw bad("not a dt sync lock");
   if (data.version !== 1) throw bad(`unsupported lock version ${JSON.stringify(data.version)} (this dt reads version 1)`);
   const files: Record<string, FileState> = {};

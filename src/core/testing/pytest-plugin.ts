@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
 import { lstatSync, mkdirSync, mkdtempSync, realpathSync, rmSync, statSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { asset } from "../base/assets.ts";
 import { readText, writeFileAtomic } from "../base/fs-util.ts";
 import { onCleanup } from "../base/lifecycle.ts";
+import { cacheBase } from "../base/home.ts";
 
 export const PLUGIN_MOUNT = "/opt/dt-pytest";
 const PLUGIN_NAME = "dt_pytest.py";
@@ -47,7 +48,7 @@ export function pytestPluginFile(env = process.env): string {
   if (materialised) return materialised;
   const text = asset("pytest/dt_pytest.py");
   const key = createHash("sha256").update(text).digest("hex").slice(0, 12);
-  const cache = env.XDG_CACHE_HOME || join(homedir() || tmpdir(), ".cache");
+  const cache = cacheBase(env);
   for (const base of [join(cache, "dt"), join(tmpdir(), `dt-${process.getuid?.() ?? 0}`)]) {
     const dir = privateDir(join(base, `pytest-${key}`));
     if (!dir) continue;

@@ -132,6 +132,7 @@ export function parseShard(text: string): Shard {
   if (!m) throw usageError(`invalid shard '${text}': expected I/N`, { hint });
   const index = Number(m[1]);
   const total = Number(m[2]);
+  if (!Number.isSafeInteger(total)) throw usageError(`invalid shard '${text}': N is too large`, { hint });
   if (total < 1) throw usageError(`invalid shard '${text}': N must be at least 1`, { hint });
   if (index < 1 || index > total) throw usageError(`invalid shard '${text}': I must be between 1 and ${total}`, { hint });
   return { index, total };
@@ -145,13 +146,22 @@ export function parseShard(text: string): Shard {
  * fewer files than shards.
  */
 export function planShards(files: readonly string[], durations: ReadonlyMap<string, number>, total: number): string[][] {
-  if (!Number.isInteger(total) || total < 1) throw usageError(`invalid number of shards: ${total}`, { hint: "use a whole number of at least 1" });
+  const planned = plannedShards(files, durations, total);
+  return [...planned, ...Array.from({ length: total - planned.length }, () => [])];
+}
+
+/** The first shards of `planShards`: those that can hold a file (the rest are empty). */
+function plannedShards(files: readonly string[], durations: ReadonlyMap<string, number>, total: number): string[][] {
+  if (!Number.isSafeInteger(total) || total < 1) throw usageError(`invalid number of shards: ${total}`, { hint: "use a whole number of at least 1" });
   const unique = [...new Set(files)];
   const fallback = median(unique.flatMap((f) => (durations.has(f) ? [durations.get(f)!] : []))) ?? 1;
   const weighted = unique
     .map((file) => ({ file, seconds: durations.get(file) ?? fallback }))
     .sort((a, b) => b.seconds - a.seconds || compare(a.file, b.file));
-  const shards = Array.from({ length: total }, () => ({ load: 0, files: [] as string[] }));
+  // Beyond one shard per file the rest stay empty (each file already gets a shard of its own),
+  // so only that many are kept: `--shard 1/100000000000` must not allocate them all.
+  const kept = Math.min(total, Math.max(unique.length, 1));
+  const shards = Array.from({ length: kept }, () => ({ load: 0, files: [] as string[] }));
   for (const { file, seconds } of weighted) {
     let best = shards[0]!;
     for (const shard of shards) {
@@ -168,7 +178,7 @@ export function assignShard(files: readonly string[], durations: ReadonlyMap<str
   if (!Number.isInteger(index) || index < 1 || index > total) {
     throw usageError(`invalid shard ${index}/${total}: I must be between 1 and ${total}`, { hint: "give --shard I/N with 1 <= I <= N" });
   }
-  return planShards(files, durations, total)[index - 1]!;
+  return plannedShards(files, durations, total)[index - 1] ?? [];
 }
 
 function median(values: number[]): number | undefined {

@@ -10,8 +10,6 @@ export interface ChangelogEntry {
   line: number;
 }
 
-const HEADING = /^#\s+(.*?)\s*$/;
-const NAMED_VERSION = /^(?:(.+?)-)?v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 const fail = (file: string, line: number, message: string, expected: string) =>
@@ -34,14 +32,14 @@ export function parseChangelog(text: string, file = "changelog.txt", name = name
     const n = i + 1;
     const line = lines[i]!.trimEnd();
     if (line.trim() === "") continue;
-    const heading = HEADING.exec(line);
-    if (heading) {
+    const heading = headingText(line);
+    if (heading !== undefined) {
       if (expectDate && current) throw fail(file, n, `entry ${current.version} has no date`, "'- YYYY-MM-DD' after the heading");
-      const m = NAMED_VERSION.exec(heading[1]!);
-      if (!m || !semver.valid(m[2]!)) {
+      const m = splitNamedVersion(heading);
+      if (!m || !semver.valid(m.version)) {
         throw fail(file, n, `heading without a semver version: ${JSON.stringify(line.slice(0, 80))}`, `'# NAME-X.Y.Z', e.g. '# ${name}-1.4.0'`);
       }
-      const version = semver.clean(m[2]!)!;
+      const version = semver.clean(m.version)!;
       const previous = entries.at(-1);
       if (previous && !semver.lt(version, previous.version)) {
         throw fail(
@@ -51,7 +49,7 @@ export function parseChangelog(text: string, file = "changelog.txt", name = name
           "entries newest first, each version lower than the one above",
         );
       }
-      current = { name: m[1] ?? "", version, date: "", notes: [], line: n };
+      current = { name: m.name, version, date: "", notes: [], line: n };
       entries.push(current);
       expectDate = true;
       continue;
@@ -74,6 +72,59 @@ export function parseChangelog(text: string, file = "changelog.txt", name = name
   if (expectDate && current) throw fail(file, current.line, `entry ${current.version} has no date`, "'- YYYY-MM-DD' after the heading");
   if (entries.length === 0) throw fail(file, 1, "no version heading", `a first line like '# ${name}-0.1.0'`);
   return entries;
+}
+
+// The heading grammar, `# [NAME-]vX.Y.Z[-PRE][+BUILD]`, read by hand: as regular expressions
+// (`^#\s+(.*?)\s*$`, `^(?:(.+?)-)?v?VERSION$`) it backtracks, and one line of 80,000 spaces took
+// 20 s. These scans are linear in the line.
+
+const LINE_BREAK = /[\n\r\u2028\u2029]/;
+
+/** The text of a heading line (`#`, whitespace, the text; trailing space already trimmed), or undefined. */
+function headingText(line: string): string | undefined {
+  if (line.charCodeAt(0) !== 35 /* # */ || !/\s/.test(line.charAt(1))) return undefined;
+  const text = line.slice(1).trim();
+  // A line break inside is a line of its own to an editor, not a heading.
+  return text === "" || LINE_BREAK.test(text) ? undefined : text;
+}
+
+const isDigit = (c: number) => c >= 48 && c <= 57;
+// [0-9A-Za-z.-]: what a pre-release or build part may hold.
+const isIdentChar = (c: number) => isDigit(c) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 46 || c === 45;
+
+/**
+ * `NAME-vX.Y.Z...` split at the first `-` after which a version follows to the end (the name is
+ * optional, and may itself hold `-`), or undefined when no split gives one.
+ */
+function splitNamedVersion(text: string): { name: string; version: string } | undefined {
+  const n = text.length;
+  // identRunEnd[i]: where the run of identifier chars starting at i ends.
+  const identRunEnd = new Int32Array(n + 1);
+  identRunEnd[n] = n;
+  for (let i = n - 1; i >= 0; i--) identRunEnd[i] = isIdentChar(text.charCodeAt(i)) ? identRunEnd[i + 1]! : i;
+  const buildAt = (i: number) => text.charCodeAt(i) === 43 /* + */ && i + 1 < n && identRunEnd[i + 1] === n;
+  // `-PRE` and/or `+BUILD` from i to the end; PRE takes every identifier char, which ends at the `+`.
+  const tailAt = (i: number) => i === n || buildAt(i) || (text.charCodeAt(i) === 45 && identRunEnd[i + 1]! > i + 1 && (identRunEnd[i + 1] === n || buildAt(identRunEnd[i + 1]!)));
+  // `v?X.Y.Z` then a tail; the scan stops at the first char that is neither digit nor dot, so
+  // the candidates after different dashes never rescan the same chars.
+  const versionAt = (start: number) => {
+    let i = text.charCodeAt(start) === 118 /* v */ ? start + 1 : start;
+    for (let part = 0; part < 3; part++) {
+      if (part > 0) {
+        if (text.charCodeAt(i) !== 46) return false;
+        i++;
+      }
+      const digits = i;
+      while (i < n && isDigit(text.charCodeAt(i))) i++;
+      if (i === digits) return false;
+    }
+    return tailAt(i);
+  };
+  for (let dash = text.indexOf("-", 1); dash !== -1; dash = text.indexOf("-", dash + 1)) {
+    if (versionAt(dash + 1)) return { name: text.slice(0, dash), version: text.slice(text.charCodeAt(dash + 1) === 118 ? dash + 2 : dash + 1) };
+  }
+  if (versionAt(0)) return { name: "", version: text.slice(text.charCodeAt(0) === 118 ? 1 : 0) };
+  return undefined;
 }
 
 function isRealDate(date: string): boolean {

@@ -1,10 +1,11 @@
-import { realpathSync } from "node:fs";
+import { realpathSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { usageError } from "../base/errors.ts";
 import { exists, isDir, isFile, readText } from "../base/fs-util.ts";
 import { publicUrl } from "../base/url.ts";
 import { gitRaw } from "../git/git.ts";
 import { parseGitmodules } from "../git/gitmodules.ts";
+import { bytesAsText, rawPath, REPLACEMENT } from "../base/raw-names.ts";
 
 export interface SubRepo {
   /** Path relative to the workspace root, with `/` separators. */
@@ -88,15 +89,30 @@ function realpath(p: string): string {
 /** Sub-repos at every depth, from `.gitmodules` files and each sub-repo's own git dir. */
 export function findSubRepos(root: string): SubRepo[] {
   const found: SubRepo[] = [];
+  // Each checkout by its real path: a sub-repo dir that is a link back to a repo already seen
+  // (the root, a parent) would make the walk list it again without end.
+  const seen = new Map<string, string>([[realpath(root), "."]]);
   const visit = (repoRel: string) => {
     const repoAbs = repoRel === "." ? root : join(root, repoRel);
     const file = join(repoAbs, ".gitmodules");
     const text = readText(file);
     if (text === undefined) return;
-    for (const decl of parseGitmodules(text, relPath(root, file))) {
+    const fileRel = relPath(root, file);
+    for (const decl of parseGitmodules(text, fileRel)) {
       const path = repoRel === "." ? decl.path : `${repoRel}/${decl.path}`;
       const abs = join(root, path);
       const head = readHead(abs);
+      if (head) {
+        const real = realpath(abs);
+        const earlier = seen.get(real);
+        if (earlier !== undefined) {
+          throw usageError(`submodule "${decl.name}" at ${path} is ${earlier === "." ? "the workspace root" : `the sub-repo ${earlier}`} again (${real})`, {
+            where: `${fileRel}:${decl.pathLine}`,
+            hint: `a sub-repo is a directory of its own: replace the link at ${path} with a checkout (dt subrepo update), or remove the [submodule "${decl.name}"] section`,
+          });
+        }
+        seen.set(real, path);
+      }
       found.push({
         path,
         name: decl.name,
@@ -209,11 +225,32 @@ async function scanRepos(root: string, subRepos: SubRepo[], withDirty: boolean):
   for (const file of found) {
     const path = changelogDir(file);
     if (path === undefined) continue;
+    if (path.includes(REPLACEMENT)) refuseNonUtf8Dir(root, path);
     const absPath = path === "." ? root : join(root, path);
     if (isDir(join(absPath, "devops"))) dirs.push({ path, absPath, repo: owningRepo(path, subRepos) });
   }
   dirs.sort((a, b) => (a.path === "." ? -1 : b.path === "." ? 1 : a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { dirs, changed };
+}
+
+/**
+ * git prints the path of a runnable dir whose name is not UTF-8 with its bytes as they are,
+ * which dt reads with U+FFFD in their place: a dir that is not there, so it used to vanish from
+ * every listing. dt names images, tags and mounts after the path: it needs a name it can write.
+ */
+function refuseNonUtf8Dir(root: string, lossy: string): void {
+  const raw = rawPath(root, lossy);
+  if (!raw) return;
+  let runnable = false;
+  try {
+    runnable = statSync(Buffer.concat([raw, Buffer.from("/devops")])).isDirectory();
+  } catch {
+    return;
+  }
+  if (!runnable) return;
+  throw usageError(`the runnable dir ${bytesAsText(raw.subarray(Buffer.byteLength(root) + 1))} has a name that is not valid UTF-8`, {
+    hint: "rename it to UTF-8 (e.g. convmv -f latin1 -t utf-8): dt names its image, tags and container paths after it",
+  });
 }
 
 /** Runnable dirs of the whole workspace (see scanRepos). */

@@ -221,7 +221,7 @@ describe("parseConfigText: invalid, each problem at file:line:col", () => {
 
   test("keys with line breaks stay on one line in the message", () => {
     const [p] = problemsOf('registries: {"a\\nb": 5}\n');
-    expect(p!.message).toBe('registries."a\\nb": expected a string, got 5');
+    expect(p!.message).toBe('registries."a\\nb": expected a registry prefix like ghcr.io/acme or 127.0.0.1:5000/team, got 5');
     // U+2028 is not a line break for split("\n") or a terminal; JSON.stringify leaves it as is
     expect(problemsOf('"im\\u2028age": x\n')[0]!.message).toContain("unknown key '\"im\u2028age\"'");
   });

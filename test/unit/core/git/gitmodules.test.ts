@@ -25,8 +25,8 @@ const NORMAL = `[submodule "helpers_root"]
 describe("parseGitmodules: valid files", () => {
   test("several sections, as git writes them", () => {
     expect(parseGitmodules(NORMAL)).toEqual([
-      { name: "helpers_root", path: "helpers_root", url: "https://github.com/acme/helpers.git", branch: "main", line: 1 },
-      { name: "libs/data", path: "libs/data", url: "git@github.com:acme/data.git", branch: null, line: 5 },
+      { name: "helpers_root", path: "helpers_root", url: "https://github.com/acme/helpers.git", branch: "main", line: 1, pathLine: 2 },
+      { name: "libs/data", path: "libs/data", url: "git@github.com:acme/data.git", branch: null, line: 5, pathLine: 6 },
     ]);
   });
 
@@ -50,19 +50,19 @@ describe("parseGitmodules: valid files", () => {
       "\tshallow",
     ].join("\r\n");
     expect(parseGitmodules(text)).toEqual([
-      { name: "with space", path: "dir with space", url: "https://example.com/a#b.git", branch: "release/1.x", line: 3 },
-      { name: 'esc"aped', path: 'a"b', url: "xy zw", branch: null, line: 8 },
+      { name: "with space", path: "dir with space", url: "https://example.com/a#b.git", branch: "release/1.x", line: 3, pathLine: 4 },
+      { name: 'esc"aped', path: 'a"b', url: "xy zw", branch: null, line: 8, pathLine: 9 },
     ]);
   });
 
   test("keys and section names are case-insensitive; trailing slashes are dropped", () => {
     const text = '[Submodule "A"]\n\tPATH = sub/a/\n\tURL = u\n\tBranch = dev\n';
-    expect(parseGitmodules(text)).toEqual([{ name: "A", path: "sub/a", url: "u", branch: "dev", line: 1 }]);
+    expect(parseGitmodules(text)).toEqual([{ name: "A", path: "sub/a", url: "u", branch: "dev", line: 1, pathLine: 2 }]);
   });
 
   test("other sections and their keys are ignored", () => {
     const text = '[core]\n\tbare = false\n[submodule "a"]\n\tpath = a\n[remote "origin"]\n\turl = x\n\tpath = ../../x\n';
-    expect(parseGitmodules(text)).toEqual([{ name: "a", path: "a", url: null, branch: null, line: 3 }]);
+    expect(parseGitmodules(text)).toEqual([{ name: "a", path: "a", url: null, branch: null, line: 3, pathLine: 4 }]);
   });
 
   test("a later value of the same key wins", () => {
