@@ -69,7 +69,9 @@ describe("a build context walked against thousands of ignore patterns", () => {
       // Still walking when the signal came: the input is as slow as it should be.
       expect(before).not.toContain(SENDING);
       expect(result.code).toBe(130);
-      expect(afterSignalMs).toBeLessThan(3000);
+      // 3 s when run alone; the suite runs 3 test workers on 2 cores, where dt gets a fraction of a
+      // core, so the bound here is 6 s (still far below the walk's ~12 s: the signal ended it).
+      expect(afterSignalMs).toBeLessThan(6000);
       expect(result.stderr).not.toContain(SENDING);
       expect(await dtContainersOf(root)).toEqual([]);
     },
@@ -96,7 +98,9 @@ describe("a large file in devops/, hashed for the context digest", () => {
       expect(before).toContain("devops/model.bin is 8192 MB");
       expect(before).not.toContain(SENDING);
       expect(result.code).toBe(143);
-      expect(afterSignalMs).toBeLessThan(3000);
+      // 3 s when run alone; the suite runs 3 test workers on 2 cores, where dt gets a fraction of a
+      // core, so the bound here is 6 s (still far below the walk's ~12 s: the signal ended it).
+      expect(afterSignalMs).toBeLessThan(6000);
       expect(result.stderr).not.toContain(SENDING);
     },
     25_000,

@@ -255,7 +255,8 @@ describe("a plugin dir planted by another user", () => {
 
     // A HOME whose .cache the user cannot create: root's, read-only to it.
     const noCache = sharedDir();
-    const run = await asOther(["test", "--json"], { cwd: ws, env: { HOME: noCache } });
+    // --no-cache: each run must start its container (a passing result would be served from the cache).
+    const run = await asOther(["test", "--json", "--no-cache"], { cwd: ws, env: { HOME: noCache } });
     expect(run.stderr).not.toContain("PLANTED-CODE-RAN");
     expect(existsSync(join(ws, "PLANTED"))).toBe(false);
     expect(run.code).toBe(0);
@@ -264,7 +265,7 @@ describe("a plugin dir planted by another user", () => {
     expect(readdirSync("/tmp").filter((n) => n.startsWith("dt-pytest-") && statSync(join("/tmp", n)).uid === otherUid)).toEqual([]);
 
     // With its own cache: the plugin is kept there, in a directory only it may write.
-    const again = await asOther(["test", "--json"], { cwd: ws });
+    const again = await asOther(["test", "--json", "--no-cache"], { cwd: ws });
     expect(again.code).toBe(0);
     const dir = join(ownCache, `pytest-${key}`);
     const st = statSync(dir);
