@@ -5,7 +5,7 @@ import { readText, writeFileAtomic } from "../base/fs-util.ts";
 import type { Engine } from "../engine/engine.ts";
 import { engineStoppedError } from "../engine/engine-errors.ts";
 import { CONTAINER_LABEL, runContainerFully } from "../run/containers.ts";
-import { lineCollector } from "./collect.ts";
+import { lineCollector } from "../run/line-collector.ts";
 
 /** The Python packages installed in one image, as recorded under `.dt/packages/<id>.json`. */
 export interface ImagePackages {

@@ -12,7 +12,7 @@ import { toContainerPath } from "../run/run-env.ts";
 import type { ImageRef } from "../workspace/image-ref.ts";
 import type { Target } from "../workspace/target.ts";
 import type { SubRepo } from "../workspace/workspace.ts";
-import { lineCollector } from "./collect.ts";
+import { lineCollector } from "../run/line-collector.ts";
 
 export type PoetryCommand = { kind: "lock" } | { kind: "update"; packages: string[] };
 

@@ -5,7 +5,7 @@ import { readText, writeFileAtomic } from "../base/fs-util.ts";
 import { git } from "../git/git.ts";
 import { checkStateDir } from "../workspace/state-dir.ts";
 import { findSubRepos, findWorkspaceRoot } from "../workspace/workspace.ts";
-import { same, type FileState, type SyncStatus } from "./decide.ts";
+import { same, type FileState } from "./decide.ts";
 import { entryLocator, resolveReal, type PathContext } from "./entries.ts";
 import { readContent } from "./file-content.ts";
 import { formatLock, LOCK_PATH, parseLock, type SyncLock } from "./lock.ts";

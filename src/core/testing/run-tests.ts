@@ -1,9 +1,9 @@
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import type { Engine } from "../engine/engine.ts";
 import { engineStoppedError } from "../engine/engine-errors.ts";
 import { runContainerFully } from "../run/containers.ts";
+import { lineCollector } from "../run/line-collector.ts";
 import { checkImage, missingImageError, resolveRunImage, runSpecFor } from "../run/run-in-container.ts";
 import { DtError } from "../base/errors.ts";
 import { exists, writeFileAtomic } from "../base/fs-util.ts";
@@ -85,23 +85,6 @@ export type TestEvent =
 
 const EMPTY: Counts = { passed: 0, failed: 0, skipped: 0, errors: 0, total: 0 };
 
-/** Splits a stream into lines for the live display while keeping all of it. */
-function lineCollector(onLine: (line: string) => void) {
-  let all = "";
-  let partial = "";
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      const text = chunk.toString();
-      all += text;
-      partial += text;
-      const lines = partial.split("\n");
-      partial = lines.pop() ?? "";
-      for (const line of lines) onLine(line);
-      done();
-    },
-  });
-  return { stream, text: () => all, flush: () => partial && onLine(partial) };
-}
 
 function statusOf(exitCode: number, oomKilled: boolean, counts: Counts): { status: DirStatus; reason: string | null } {
   if (oomKilled) return { status: "failed", reason: "the container was killed: out of memory" };

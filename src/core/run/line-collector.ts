@@ -15,5 +15,5 @@ export function lineCollector(onLine: (line: string) => void = () => {}) {
       done();
     },
   });
-  return { stream, text: () => all };
+  return { stream, text: () => all, flush: () => partial && onLine(partial) };
 }
