@@ -9,6 +9,7 @@ import type { BuildBody, BuildQuery, Engine } from "../../../../src/core/engine/
 import { dtRejectionOf } from "../../../support/errors.ts";
 import { FakeEngine } from "../../../support/fake-engine.ts";
 import { runnableTarget } from "../../../support/fake-target.ts";
+import { emptyRegistry } from "../../../support/empty-registry.ts";
 import { cleanupAll } from "../../../support/fixtures.ts";
 
 const native = hostPlatform();
@@ -21,14 +22,7 @@ const BASE = "python:3.12-slim";
 let registry: ReturnType<typeof Bun.serve>;
 const asked: string[] = [];
 beforeAll(() => {
-  registry = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    fetch(req) {
-      asked.push(`${req.method} ${new URL(req.url).pathname}`);
-      return Response.json({ errors: [{ code: "MANIFEST_UNKNOWN", message: "manifest unknown" }] }, { status: 404 });
-    },
-  });
+  registry = emptyRegistry(asked);
 });
 afterAll(() => {
   registry.stop(true);
