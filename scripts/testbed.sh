@@ -122,6 +122,50 @@ stop_recorded() {
 
 engine_answers() { timeout 5 docker info >/dev/null 2>&1; }
 
+# With --bridge=none, every container made without an explicit network (a build's RUN step,
+# for one) leaves a "stale sandbox" in libnetwork's store, and the next dockerd removes them
+# one by one at start-up, about 0.1 s each, before it answers: after a few suite runs that was
+# over 6 minutes (moby/moby#46583). When the engine has no container at all, no sandbox in the
+# store can be live, so the store is set aside and dockerd makes a fresh one (it recreates the
+# built-in host and none networks; the bed never creates others).
+reset_stale_network_store() {
+  local root=/var/lib/docker store
+  store=$root/network/files/local-kv.db
+  [ -f "$store" ] || return 0
+  if [ -d "$root/containers" ] && [ -z "$(ls -A "$root/containers" 2>/dev/null)" ]; then
+    log "engine: no containers on it; resetting libnetwork's store ($(du -h "$store" | cut -f1)) so start-up skips stale sandboxes"
+    rm -f "$store"
+  fi
+}
+
+# Waits while dockerd is alive and still writing its log (it may be busy at start-up, as
+# above); gives up after 60 s of silence or 20 minutes in all.
+wait_for_engine() {
+  local pid=$1 start now last_size size quiet=0 next_report
+  start=$(date +%s)
+  next_report=$((start + 30))
+  last_size=0
+  while :; do
+    engine_answers && { log "engine: up (pid $pid) after $(( $(date +%s) - start ))s"; return 0; }
+    if ! kill -0 "$pid" 2>/dev/null; then
+      tail -n 20 "$STATE/dockerd.log" >&2 || true
+      die "dockerd exited during start-up; see $STATE/dockerd.log"
+    fi
+    now=$(date +%s)
+    size=$(stat -c %s "$STATE/dockerd.log" 2>/dev/null || echo 0)
+    if [ "$size" != "$last_size" ]; then quiet=0; last_size=$size; else quiet=$((quiet + 1)); fi
+    if [ "$quiet" -ge 10 ] || [ $((now - start)) -ge 1200 ]; then
+      tail -n 20 "$STATE/dockerd.log" >&2 || true
+      die "dockerd did not answer 'docker info' after $((now - start)) s; see $STATE/dockerd.log"
+    fi
+    if [ "$now" -ge "$next_report" ]; then
+      next_report=$((now + 30))
+      log "engine: still starting after $((now - start)) s ($(grep -c 'Removing stale sandbox' "$STATE/dockerd.log" 2>/dev/null || echo 0) stale sandboxes removed so far)"
+    fi
+    sleep 1
+  done
+}
+
 start_engine() {
   if engine_answers; then
     log "engine: reusing the one that answers"
@@ -131,22 +175,12 @@ start_engine() {
   if [ -f /var/run/docker.pid ] && ! pid_is "$(cat /var/run/docker.pid)" dockerd; then
     rm -f /var/run/docker.pid
   fi
+  pgrep -x dockerd >/dev/null || reset_stale_network_store
   log "engine: starting dockerd (log: $STATE/dockerd.log)"
   # --bridge=none: these machines must never create bridge networks on private ranges.
   spawn_daemon "$STATE/dockerd.pid" "$STATE/dockerd.log" \
     dockerd --bridge=none --iptables=false --ip6tables=false
-  local pid i
-  pid=$(cat "$STATE/dockerd.pid")
-  for i in $(seq 1 60); do
-    engine_answers && { log "engine: up (pid $pid) after ${i}s"; return 0; }
-    if ! kill -0 "$pid" 2>/dev/null; then
-      tail -n 20 "$STATE/dockerd.log" >&2 || true
-      die "dockerd exited during start-up; see $STATE/dockerd.log"
-    fi
-    sleep 1
-  done
-  tail -n 20 "$STATE/dockerd.log" >&2 || true
-  die "dockerd did not answer 'docker info' within 60 s; see $STATE/dockerd.log"
+  wait_for_engine "$(cat "$STATE/dockerd.pid")"
 }
 
 # ---------------------------------------------------------------- qemu
