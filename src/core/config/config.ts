@@ -1,6 +1,6 @@
 import { statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
+import type { Document, LineCounter, Node } from "yaml";
 import { DtError, DtErrors, usageError } from "../base/errors.ts";
 import { suggestion } from "../base/did-you-mean.ts";
 import { DT_YAML_SCHEMA, defaults, type DtConfig, type Schema } from "./schema.ts";
@@ -8,6 +8,7 @@ import { exists, readText } from "../base/fs-util.ts";
 import type { ConfigLayer } from "./layer.ts";
 import { readOlderConfig } from "./older-config.ts";
 import { OLDER_CONFIG_FILES } from "./older-config-files.ts";
+import { yaml } from "./yaml.ts";
 
 export type { DtConfig } from "./schema.ts";
 
@@ -35,8 +36,8 @@ const WIDENING = ["docker.sibling", "docker.dind", "docker.volumes", "docker.env
  * with `file:line:col`, the dotted key and what was expected.
  */
 export function parseConfigText(text: string, file: string): ConfigLayer {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const lineCounter = new (yaml().LineCounter)();
+  const doc = yaml().parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const at = (offset: number | undefined) => {
     const pos = lineCounter.linePos(offset ?? 0);
     return `${file}:${pos.line}:${pos.col}`;
@@ -47,7 +48,7 @@ export function parseConfigText(text: string, file: string): ConfigLayer {
   }
   if (problems.length > 0) throw new DtErrors(problems);
   const layer: ConfigLayer = { values: {}, sources: {} };
-  if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) return layer;
+  if (doc.contents === null || (yaml().isScalar(doc.contents) && doc.contents.value === null)) return layer;
   const value = validate(doc.contents, DT_YAML_SCHEMA, "", { at, problems, sources: layer.sources, file, lineCounter, doc });
   if (problems.length > 0) throw new DtErrors(problems);
   layer.values = (value as Record<string, unknown>) ?? {};
@@ -65,9 +66,9 @@ interface Walk {
 
 const describe = (node: unknown): string => {
   if (node === null || node === undefined) return "nothing";
-  if (isMap(node)) return "a mapping";
-  if (isSeq(node)) return "a list";
-  if (isScalar(node)) return node.value === null ? "nothing" : JSON.stringify(node.value);
+  if (yaml().isMap(node)) return "a mapping";
+  if (yaml().isSeq(node)) return "a list";
+  if (yaml().isScalar(node)) return node.value === null ? "nothing" : JSON.stringify(node.value);
   return "an unsupported value";
 };
 
@@ -89,14 +90,14 @@ function expectedOf(schema: Schema): string {
   }
 }
 
-const isMappingOption = (node: unknown, schema: Schema) => isMap(node) && (schema.kind === "object" || schema.kind === "map");
+const isMappingOption = (node: unknown, schema: Schema) => yaml().isMap(node) && (schema.kind === "object" || schema.kind === "map");
 
 /** A key as shown in messages: one line, whatever it contains. */
 const keyLabel = (name: string) => (/[\u0000-\u001f\u007f\u2028\u2029]/.test(name) ? JSON.stringify(name) : name);
 
 function validate(node: Node | null | undefined, schema: Schema, key: string, walk: Walk, fallbackOffset?: number): unknown {
   // An alias stands for the node it names (YAML anchors are fine in dt.yaml).
-  if (isAlias(node)) node = node.resolve(walk.doc) as Node | undefined;
+  if (yaml().isAlias(node)) node = node.resolve(walk.doc) as Node | undefined;
   // A pair without a value (`{key}`, `? key`) has no node: point at its key instead.
   const offset = node?.range?.[0] ?? fallbackOffset;
   const fail = (message: string, hint?: string) => {
@@ -109,7 +110,7 @@ function validate(node: Node | null | undefined, schema: Schema, key: string, wa
   };
   switch (schema.kind) {
     case "string": {
-      if (!isScalar(node) || typeof node.value !== "string") return wrongType();
+      if (!yaml().isScalar(node) || typeof node.value !== "string") return wrongType();
       const v = node.value;
       if (schema.enum && !schema.enum.includes(v)) {
         return fail(`${key}: expected one of ${schema.enum.join(", ")}, got ${JSON.stringify(v)}.${suggestion(v, schema.enum)}`);
@@ -119,16 +120,16 @@ function validate(node: Node | null | undefined, schema: Schema, key: string, wa
       return v;
     }
     case "boolean":
-      if (!isScalar(node) || typeof node.value !== "boolean") return wrongType();
+      if (!yaml().isScalar(node) || typeof node.value !== "boolean") return wrongType();
       record();
       return node.value;
     case "number":
-      if (!isScalar(node) || typeof node.value !== "number" || !Number.isFinite(node.value)) return wrongType();
+      if (!yaml().isScalar(node) || typeof node.value !== "number" || !Number.isFinite(node.value)) return wrongType();
       if (schema.min !== undefined && node.value < schema.min) return wrongType();
       record();
       return node.value;
     case "list": {
-      if (!isSeq(node)) return wrongType();
+      if (!yaml().isSeq(node)) return wrongType();
       const out = node.items.map((item, i) => validate(item as Node, schema.item, `${key}[${i}]`, walk));
       for (const k of Object.keys(walk.sources)) if (k.startsWith(`${key}[`)) delete walk.sources[k];
       record();
@@ -152,15 +153,15 @@ function validate(node: Node | null | undefined, schema: Schema, key: string, wa
     case "map":
     case "object": {
       // A section whose keys are all commented out (`docker:` alone) is simply unset.
-      if (key && isScalar(node) && node.value === null) return undefined;
-      if (!isMap(node)) return wrongType();
+      if (key && yaml().isScalar(node) && node.value === null) return undefined;
+      if (!yaml().isMap(node)) return wrongType();
       const out: Record<string, unknown> = {};
       for (const pair of node.items) {
         const keyNode = pair.key as Node | null;
-        const name = isScalar(keyNode) ? String(keyNode.value) : undefined;
+        const name = yaml().isScalar(keyNode) ? String(keyNode.value) : undefined;
         const keyOffset = keyNode?.range?.[0] ?? offset;
         const dotted = key ? `${key}.${keyLabel(String(name))}` : keyLabel(String(name));
-        if (name === undefined || (isScalar(keyNode) && keyNode.value === null)) {
+        if (name === undefined || (yaml().isScalar(keyNode) && keyNode.value === null)) {
           walk.problems.push(usageError(`${key || "dt.yaml"}: a key is missing`, { where: walk.at(keyOffset), hint: "write 'key: value'" }));
           continue;
         }
@@ -295,6 +296,20 @@ function owningRepo(root: string, relDir: string): string {
     if (exists(join(root, rel, ".git"))) return rel;
   }
   return ".";
+}
+
+/**
+ * Every file `loadConfig(root, relDir)` reads (or looks for), for caches of its result: kept
+ * next to it so the two change together.
+ */
+export function configInputs(root: string, relDir = "."): string[] {
+  const files = [join(root, "dt.yaml"), join(root, ".git", "config"), ...OLDER_CONFIG_FILES.map((f) => join(root, f))];
+  // owningRepo's `.git` checks, and the older config of the repo it finds.
+  for (let rel = relDir; rel !== "." && rel !== ""; rel = dirname(rel)) {
+    files.push(join(root, rel, ".git"), ...OLDER_CONFIG_FILES.map((f) => join(root, rel, f)));
+  }
+  if (relDir !== ".") files.push(join(root, relDir, "dt.yaml"));
+  return files;
 }
 
 /**

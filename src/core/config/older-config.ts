@@ -2,11 +2,12 @@
 // `repo_config.py`, read as text (never imported or run) as dt's `name`, `image` and
 // `registries`, each value with its `file:line`.
 import { join } from "node:path";
-import { LineCounter, parseDocument, isMap, isScalar, type Node } from "yaml";
+import type { Node } from "yaml";
 import { usageError } from "../base/errors.ts";
 import { readText } from "../base/fs-util.ts";
 import type { ConfigLayer } from "./layer.ts";
 import { OLDER_CONFIG_FILES } from "./older-config-files.ts";
+import { yaml } from "./yaml.ts";
 
 
 /**
@@ -26,8 +27,8 @@ export function readOlderConfig(root: string, repoRel: string): { layer: ConfigL
 
 /** `repo_info.repo_name`, `docker_info.docker_image_name`, `container_registry_info.NAME`. */
 export function parseRepoConfigYaml(text: string, file: string): ConfigLayer {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter });
+  const lineCounter = new (yaml().LineCounter)();
+  const doc = yaml().parseDocument(text, { lineCounter });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     throw usageError(`invalid YAML: ${e.message.split("\n")[0]}`, { where: `${file}:${e.linePos?.[0].line ?? 1}`, hint: "fix the YAML syntax" });
@@ -35,12 +36,12 @@ export function parseRepoConfigYaml(text: string, file: string): ConfigLayer {
   const layer: ConfigLayer = { values: {}, sources: {} };
   const at = (node: Node) => `${file}:${lineCounter.linePos(node.range?.[0] ?? 0).line}`;
   const section = (name: string) => {
-    const node = isMap(doc.contents) ? doc.contents.get(name, true) : undefined;
-    return isMap(node) ? node : undefined;
+    const node = yaml().isMap(doc.contents) ? doc.contents.get(name, true) : undefined;
+    return yaml().isMap(node) ? node : undefined;
   };
   const stringAt = (sectionName: string, key: string, into: string) => {
     const node = section(sectionName)?.get(key, true);
-    if (isScalar(node) && typeof node.value === "string") {
+    if (yaml().isScalar(node) && typeof node.value === "string") {
       layer.values[into] = node.value;
       layer.sources[into] = at(node);
     }
@@ -51,7 +52,7 @@ export function parseRepoConfigYaml(text: string, file: string): ConfigLayer {
   if (registries) {
     const found: Record<string, string> = {};
     for (const pair of registries.items) {
-      if (isScalar(pair.key) && isScalar(pair.value) && typeof pair.value.value === "string") {
+      if (yaml().isScalar(pair.key) && yaml().isScalar(pair.value) && typeof pair.value.value === "string") {
         const name = String(pair.key.value);
         found[name] = pair.value.value;
         layer.sources[`registries.${name}`] = at(pair.value as Node);

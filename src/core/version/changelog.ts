@@ -1,4 +1,4 @@
-import semver from "semver";
+import { clean, inc, lt, valid } from "./semver.ts";
 import { usageError } from "../base/errors.ts";
 
 export interface ChangelogEntry {
@@ -34,12 +34,12 @@ export function parseChangelog(text: string, file = "changelog.txt"): ChangelogE
     if (heading) {
       if (expectDate && current) throw fail(file, n, `entry ${current.version} has no date`, "'- YYYY-MM-DD' after the heading");
       const m = NAMED_VERSION.exec(heading[1]!);
-      if (!m || !semver.valid(m[2]!)) {
+      if (!m || !valid(m[2]!)) {
         throw fail(file, n, `heading without a semver version: ${JSON.stringify(line.slice(0, 80))}`, "'# NAME-X.Y.Z', e.g. '# cmamp-1.4.0'");
       }
-      const version = semver.clean(m[2]!)!;
+      const version = clean(m[2]!)!;
       const previous = entries.at(-1);
-      if (previous && !semver.lt(version, previous.version)) {
+      if (previous && !lt(version, previous.version)) {
         throw fail(
           file,
           n,
@@ -101,7 +101,7 @@ export function bumpChangelog(text: string, kind: BumpKind, notes: readonly stri
   }
   const entries = parseChangelog(text, file);
   const newest = entries[0]!;
-  const version = semver.inc(newest.version, kind)!;
+  const version = inc(newest.version, kind)!;
   const entry = formatEntry({ name: newest.name, version, date, notes: notes.map((n) => n.trim()) });
   return { version, text: `${entry}\n${text.replace(/^\uFEFF/, "").replace(/^\s*\n/, "")}` };
 }

@@ -1,7 +1,9 @@
-import semver from "semver";
+import { join } from "node:path";
 import { usageError } from "../base/errors.ts";
 import { currentVersion } from "../version/changelog.ts";
-import { loadConfig, type ResolvedConfig } from "../config/config.ts";
+import { valid } from "../version/semver.ts";
+import { throughCache } from "../base/stamp-cache.ts";
+import { configInputs, loadConfig, type ResolvedConfig } from "../config/config.ts";
 import { imageRef, workspaceKey, type ImageRef, type Stage } from "./image-ref.ts";
 import { readChangelog } from "../version/changelog-file.ts";
 import { resolveTargetDir, type TargetDir } from "./workspace.ts";
@@ -16,15 +18,27 @@ export interface Target extends TargetDir {
   key: string;
 }
 
-/** The target of a command: `--dir` or the runnable dir around `cwd`, with config and version. */
-export async function loadTarget(cwd: string, dirArg?: string): Promise<Target> {
-  return targetOf(await resolveTargetDir(cwd, dirArg));
+/**
+ * The target of a command: `--dir` or the runnable dir around `cwd`, with config and version.
+ * Both are cached while their files stay the same (throughCache): a command that runs one
+ * container, as `dt docker cmd` does, then spends no time on YAML.
+ */
+export async function loadTarget(cwd: string, dirArg?: string, env: Record<string, string | undefined> = process.env): Promise<Target> {
+  const dir = await resolveTargetDir(cwd, dirArg);
+  const inputs = [...configInputs(dir.root, dir.path), join(dir.absPath, "changelog.txt")];
+  const { resolved, version } = await throughCache({ kind: "target", id: `${dir.root}\0${dir.path}`, inputs, extra: [env.DT_REGISTRY ?? ""], env }, () => ({
+    resolved: loadConfig(dir.root, dir.path, env),
+    version: currentVersion(readChangelog(dir)),
+  }));
+  return makeTarget(dir, resolved, version);
 }
 
 /** A runnable dir already found (a `dt test` selection, a release's own dir) as a Target. */
 export function targetOf(dir: TargetDir): Target {
-  const resolved = loadConfig(dir.root, dir.path);
-  const version = currentVersion(readChangelog(dir));
+  return makeTarget(dir, loadConfig(dir.root, dir.path), currentVersion(readChangelog(dir)));
+}
+
+function makeTarget(dir: TargetDir, resolved: ResolvedConfig, version: string): Target {
   const { config } = resolved;
   const key = workspaceKey(dir.root);
   return {
@@ -35,7 +49,7 @@ export function targetOf(dir: TargetDir): Target {
     resolved,
     version,
     ref: (stage, v) => {
-      if (v !== undefined && !semver.valid(v)) throw usageError(`--version ${v} is not a version`, { hint: "give X.Y.Z, e.g. --version 1.2.0" });
+      if (v !== undefined && v !== version && !valid(v)) throw usageError(`--version ${v} is not a version`, { hint: "give X.Y.Z, e.g. --version 1.2.0" });
       return imageRef({ registry: config.registry, image: config.image, stage, version: v ?? version, key });
     },
   };
