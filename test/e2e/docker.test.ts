@@ -90,9 +90,10 @@ describe("dt docker build", () => {
     // beta: no test builds its prod image (alpha's prod test would change the answer).
     const betaDir = json.runnableDirs.find((d: { path: string }) => d.path === "beta");
     expect(betaDir.stages).toEqual({ local: true, dev: false, prod: false });
-    // Another user's local tag is not this user's.
+    // Local images are the workspace's, known by their labels (SPEC, image identity): another
+    // login in the same checkout sees them too.
     const other = await dtJson(["ls", "--json"], { cwd: root, env: { USER: "someoneelse" } });
-    expect(other.json.runnableDirs.find((d: { path: string }) => d.path === "beta").stages.local).toBe(false);
+    expect(other.json.runnableDirs.find((d: { path: string }) => d.path === "beta").stages.local).toBe(true);
     const table = await dt(["ls"], { cwd: root, env });
     expect(table.stdout).toMatch(/^beta\s+\S+\s+0\.2\.0\s+local$/m);
   });
@@ -150,6 +151,8 @@ describe("dt docker cmd", () => {
     const ws = join(testdir().path, "userws");
     mkdirSync(ws, { recursive: true });
     Bun.spawnSync(["cp", "-a", `${root}/.`, ws]);
+    // Another checkout has its own local images (the workspace key in their tags).
+    expect((await dt(["docker", "build"], { cwd: join(ws, "alpha"), env })).code).toBe(0);
     Bun.spawnSync(["chown", "-R", `${uid}:${uid}`, ws]);
     chmodSync(join(ws, ".."), 0o755);
     const dockerGid = statSync("/var/run/docker.sock").gid;
@@ -164,7 +167,7 @@ describe("dt docker cmd", () => {
     expect(statSync(join(ws, "alpha", "made-here.txt")).uid).toBe(uid);
   });
 
-  test("after 'dt version bump minor' without a rebuild: exit 3, says to rebuild", async () => {
+  test("after 'dt version bump minor' without a rebuild: exit 3, says to rebuild; the older image runs only when asked for", async () => {
     const ws = join(testdir().path, "bumped");
     Bun.spawnSync(["cp", "-a", `${root}/.`, ws]);
     const cwd = join(ws, "beta");
@@ -174,10 +177,14 @@ describe("dt docker cmd", () => {
     expect((await dt(["version", "bump", "minor", "-m", "New dep"], { cwd, env })).stdout.trim()).toBe("0.3.0");
     const r = await dt(["docker", "cmd", "--", "true"], { cwd, env });
     expect(r.code).toBe(3);
-    expect(r.stderr).toContain("is version 0.2.0 but the code needs 0.3.0");
+    // version_policy minor does not let 0.2.0 run 0.3.0's code: as if nothing were built.
+    expect(r.stderr).toContain("beta 0.3.0 is not built in this workspace");
     expect(r.stderr).toContain("dt docker build");
     expect((await dt(["version", "check"], { cwd, env })).code).toBe(3);
-    expect((await dt(["docker", "cmd", "--skip-checks", "--", "true"], { cwd, env })).code).toBe(0);
+    const older = await dt(["docker", "cmd", "--version", "0.2.0", "--", "true"], { cwd, env });
+    expect(older.code).toBe(3);
+    expect(older.stderr).toContain("is version 0.2.0 but the code needs 0.3.0");
+    expect((await dt(["docker", "cmd", "--version", "0.2.0", "--skip-checks", "--", "true"], { cwd, env })).code).toBe(0);
   });
 
   test("dt docker bash: an interactive shell on a real pseudo-terminal, its exit code passed through", async () => {
@@ -195,10 +202,10 @@ describe("dt docker cmd", () => {
     expect(await dtContainersOf(root)).toEqual([]);
   });
 
-  test("a missing image is exit 3 naming the command that builds it", async () => {
-    const r = await dt(["docker", "cmd", "--", "true"], { cwd: alpha(), env: { USER: "nobody-built-this" } });
+  test("a version never built is exit 3 naming the command that builds it", async () => {
+    const r = await dt(["docker", "cmd", "--version", "0.1.0", "--", "true"], { cwd: alpha(), env });
     expect(r.code).toBe(3);
-    expect(r.stderr).toContain("does not exist");
+    expect(r.stderr).toContain("alpha 0.1.0 is not built in this workspace");
     expect(r.stderr).toContain("dt docker build");
   });
 
