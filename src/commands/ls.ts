@@ -6,14 +6,19 @@ export default defineCommand({
   args: { ...jsonArgs },
   async run({ args, cwd }) {
     const { scanWorkspace } = await import("../core/workspace/workspace.ts");
-    const { summarizeRunnable } = await import("../core/workspace/runnable-info.ts");
-    const { engineImages, stagesIn } = await import("../core/engine/local-stages.ts");
+    const { findWorkspaceRoot } = await import("../core/workspace/workspace.ts");
+    const { lastDirCount, summarizeAll } = await import("../core/workspace/runnable-info.ts");
+    const { engineImages, engineImagesOf, FEW_DIRS, stagesIn } = await import("../core/engine/local-stages.ts");
     const { connectEngine } = await import("../core/engine/connect.ts");
     const { out, outJson, table, c, warn } = await import("../ui/output.ts");
-    // The engine answers while git walks the working trees.
-    const engine = connectEngine().then(engineImages);
+    // Many dirs (as many as last time): one listing of the engine's images, answered while git
+    // walks the working trees. A few: each dir's images asked for by name once they are known,
+    // which costs the engine far less than reading every image it has.
+    const connected = connectEngine();
+    const listing = (lastDirCount(findWorkspaceRoot(cwd)) ?? Infinity) > FEW_DIRS ? connected.then(engineImages) : undefined;
     const ws = await scanWorkspace(cwd);
-    const summaries = ws.runnableDirs.map((d) => ({ ...summarizeRunnable(ws.root, d), repo: d.repo }));
+    const summaries = summarizeAll(ws.root, ws.runnableDirs).map((s, i) => ({ ...s, repo: ws.runnableDirs[i]!.repo }));
+    const engine = listing ?? connected.then((e) => (summaries.length > FEW_DIRS ? engineImages(e) : engineImagesOf(e, ws.root, summaries)));
     // Two dirs with one image would overwrite each other's tags: say so on both (build refuses them).
     const byImage = new Map<string, string[]>();
     for (const s of summaries) {

@@ -109,6 +109,11 @@ export class FakeEngine implements Engine {
     this.scripts.push({ ...match, behaviour });
   }
 
+  /** The engine goes away: every later call fails as one to an unreachable engine does. */
+  stop(): void {
+    this.down = true;
+  }
+
   /** An image as if built or pulled earlier. */
   addImage(seed: { tags?: string[]; labels?: Record<string, string>; arch?: string; id?: string }): FakeImage {
     const image: FakeImage = {

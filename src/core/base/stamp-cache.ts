@@ -1,11 +1,14 @@
-// Values dt computes from a few files (a target dir's configuration and version), kept between
-// runs in a JSON file while those files stay the same: parsing YAML cold costs more than the
-// rest of `dt setenv`, and a good share of `dt docker cmd`'s own time.
+// Values dt computes from a few files (a target dir's configuration and version, the summary
+// of each runnable dir), kept between runs in JSON files while those files stay the same:
+// parsing YAML and changelogs cold costs more than the rest of `dt setenv`, `dt version` or
+// `dt ls` on a small workspace, and a good share of `dt docker cmd`'s own time.
 import { statSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { DT_VERSION } from "./dt-version.ts";
 import { readText, writeFileAtomic } from "./fs-util.ts";
+
+type Env = Record<string, string | undefined>;
 
 /**
  * What changes whenever a file does: size, mtime, ctime and inode; "-" for no file. A directory
@@ -20,6 +23,36 @@ export function stamp(path: string): string {
   }
 }
 
+/** The key of a value computed from `inputs` (files) and `extra` (anything else it depends on). */
+export const keyOf = (inputs: readonly string[], extra: readonly string[] = []) => [...extra, ...inputs.map(stamp)].join("\0");
+
+/** Written by another dt binary (or version), a cache file says nothing about this one's values. */
+const binaryKey = () => `${DT_VERSION}\0${stamp(process.execPath)}`;
+
+function cacheFile(kind: string, id: string, env: Env): string {
+  const base = env.XDG_CACHE_HOME || join(homedir() || tmpdir(), ".cache");
+  return join(base, "dt", kind, `${Bun.hash(id).toString(16)}.json`);
+}
+
+/** The cached value of `kind`/`id` if it was stored under `key` by this dt binary. */
+export function readCache<T>(kind: string, id: string, key: string, env: Env = process.env): T | undefined {
+  try {
+    const cached = JSON.parse(readText(cacheFile(kind, id, env)) ?? "null") as { key: string; value: T } | null;
+    if (cached?.key === `${binaryKey()}\0${key}`) return cached.value;
+  } catch {
+    // A damaged cache file is a miss.
+  }
+  return undefined;
+}
+
+export function writeCache(kind: string, id: string, key: string, value: unknown, env: Env = process.env): void {
+  try {
+    writeFileAtomic(cacheFile(kind, id, env), JSON.stringify({ key: `${binaryKey()}\0${key}`, value }));
+  } catch {
+    // An unwritable cache only costs speed.
+  }
+}
+
 export interface CacheSpec {
   /** The cache's folder under `$XDG_CACHE_HOME/dt/`. */
   kind: string;
@@ -29,7 +62,7 @@ export interface CacheSpec {
   inputs: readonly string[];
   /** Anything else it depends on (environment values). */
   extra?: readonly string[];
-  env?: Record<string, string | undefined>;
+  env?: Env;
 }
 
 /**
@@ -40,20 +73,10 @@ export interface CacheSpec {
  */
 export async function throughCache<T>(spec: CacheSpec, compute: () => T | Promise<T>): Promise<T> {
   const env = spec.env ?? process.env;
-  const key = [DT_VERSION, stamp(process.execPath), spec.id, ...(spec.extra ?? []), ...spec.inputs.map(stamp)].join("\0");
-  const base = env.XDG_CACHE_HOME || join(homedir() || tmpdir(), ".cache");
-  const file = join(base, "dt", spec.kind, `${Bun.hash(spec.id).toString(16)}.json`);
-  try {
-    const cached = JSON.parse(readText(file) ?? "null") as { key: string; value: T } | null;
-    if (cached?.key === key) return cached.value;
-  } catch {
-    // A damaged cache file is a miss.
-  }
+  const key = keyOf(spec.inputs, [spec.id, ...(spec.extra ?? [])]);
+  const cached = readCache<T>(spec.kind, spec.id, key, env);
+  if (cached !== undefined) return cached;
   const value = await compute();
-  try {
-    writeFileAtomic(file, JSON.stringify({ key, value }));
-  } catch {
-    // An unwritable cache only costs speed.
-  }
+  writeCache(spec.kind, spec.id, key, value, env);
   return value;
 }

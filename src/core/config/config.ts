@@ -8,6 +8,7 @@ import { exists, readText } from "../base/fs-util.ts";
 import type { ConfigLayer } from "./layer.ts";
 import { readOlderConfig } from "./older-config.ts";
 import { OLDER_CONFIG_FILES } from "./older-config-files.ts";
+import { throughCache } from "../base/stamp-cache.ts";
 import { yaml } from "./yaml.ts";
 
 export type { DtConfig } from "./schema.ts";
@@ -310,6 +311,17 @@ export function configInputs(root: string, relDir = "."): string[] {
   }
   if (relDir !== ".") files.push(join(root, relDir, "dt.yaml"));
   return files;
+}
+
+/**
+ * `loadConfig`, from the cache while every file it reads is unchanged (base/stamp-cache.ts):
+ * commands that need one dir's configuration (`dt docker cmd`, `dt config`) then load no YAML
+ * parser at all. Invalid files are never cached, so their errors come every time.
+ */
+export function loadConfigCached(root: string, relDir = ".", env: Record<string, string | undefined> = process.env): Promise<ResolvedConfig> {
+  return throughCache({ kind: "config", id: `${root}\0${relDir}`, inputs: configInputs(root, relDir), extra: [env.DT_REGISTRY ?? ""], env }, () =>
+    loadConfig(root, relDir, env),
+  );
 }
 
 /**

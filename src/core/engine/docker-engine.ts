@@ -80,9 +80,9 @@ export class DockerEngine implements Engine {
   }
 
   /** `ask`, with a 404 answered as undefined. */
-  private async askOrMissing<T>(doing: string, request: EngineRequest, viaDockerode: (docker: Docker) => Promise<unknown>): Promise<T | undefined> {
+  private async askOrMissing<T>(doing: string, request: EngineRequest, viaDockerode: (docker: Docker) => Promise<unknown>, deadlineMs?: number): Promise<T | undefined> {
     try {
-      return await this.ask<T>(doing, request, viaDockerode);
+      return await this.ask<T>(doing, request, viaDockerode, deadlineMs);
     } catch (error) {
       if (isNotFound((error as Error).cause)) return undefined;
       throw error;
@@ -119,8 +119,8 @@ export class DockerEngine implements Engine {
       .map((line) => JSON.parse(line) as EngineEvent);
   }
 
-  inspectImage(name: string): Promise<ImageInfo | undefined> {
-    return this.askOrMissing<ImageInfo>(`inspecting image ${name}`, { method: "GET", path: `/images/${name}/json` }, (d) => d.getImage(name).inspect());
+  inspectImage(name: string, options: { timeoutMs?: number } = {}): Promise<ImageInfo | undefined> {
+    return this.askOrMissing<ImageInfo>(`inspecting image ${name}`, { method: "GET", path: `/images/${name}/json` }, (d) => d.getImage(name).inspect(), options.timeoutMs);
   }
 
   listImages(filter: { labels?: string[]; dangling?: boolean; timeoutMs?: number } = {}): Promise<ImageSummary[]> {

@@ -144,7 +144,8 @@ export interface Engine {
   ping(options?: { timeoutMs?: number }): Promise<void>;
   events(filter: { since: number; until: number; container: string; events: string[] }): Promise<EngineEvent[]>;
 
-  inspectImage(name: string): Promise<ImageInfo | undefined>;
+  /** Undefined when there is no such image; `timeoutMs` shortens the deadline (a listing's). */
+  inspectImage(name: string, options?: { timeoutMs?: number }): Promise<ImageInfo | undefined>;
   listImages(filter?: { labels?: string[]; dangling?: boolean; timeoutMs?: number }): Promise<ImageSummary[]>;
   tagImage(source: string, repository: string, tag: string): Promise<void>;
   removeImage(id: string): Promise<void>;

@@ -1,5 +1,6 @@
 import type { Engine, ImageSummary } from "./engine.ts";
-import { imageRef, LABEL, STAGES, type Stage, versioned } from "../workspace/image-ref.ts";
+import { mapLimit } from "../base/pool.ts";
+import { imageRef, LABEL, STAGES, type Stage, versioned, workspaceKey } from "../workspace/image-ref.ts";
 
 export type StagesPresent = Record<Stage, boolean>;
 
@@ -23,7 +24,7 @@ export interface EngineImages {
 /** How a local image is known from its labels: the workspace and dir that built it, its version. */
 export const localKey = (workspace: string, dir: string, version: string) => `${workspace}\0${dir}\0${version}`;
 
-function localKeyOf(image: ImageSummary): string | undefined {
+function localKeyOf(image: { Labels?: Record<string, string> | null }): string | undefined {
   const labels = image.Labels ?? {};
   const [workspace, dir, version] = [labels[LABEL.workspace], labels[LABEL.runnableDir], labels[LABEL.version]];
   if (labels[LABEL.stage] !== "local" || workspace === undefined || dir === undefined || version === undefined) return undefined;
@@ -58,4 +59,50 @@ export function stagesIn(images: Pick<EngineImages, "tags" | "local">, root: str
   const present = {} as StagesPresent;
   for (const stage of STAGES) present[stage] = stage === "local" ? images.local.has(localKey(root, dir.path, version)) : byTag(stage);
   return present;
+}
+
+/** Up to this many dirs, `dt ls` asks for each one's images by name; past it, one listing is cheaper. */
+export const FEW_DIRS = 20;
+
+/**
+ * The same answers as engineImages for a few dirs, without listing every image on the engine:
+ * a listing reads the config of each image the engine has (hundreds on a machine that builds a
+ * lot: 100-250 ms here), an inspect reads one (~1 ms). Each dir's exact local name, dev and
+ * prod tags are asked for by name; a local image found by name counts when its labels say this
+ * workspace built it for this dir at this version. Only when some dir's local image is not
+ * under its exact name (never built, or built under an earlier `registry:`, image name or
+ * login) does one listing of this workspace's local images look for it by its labels, as the
+ * SPEC's identity rule has it. Never throws (see engineImages).
+ */
+export async function engineImagesOf(engine: Engine, root: string, dirs: readonly ImageOfDir[], options: { timeoutMs?: number } = {}): Promise<EngineImages> {
+  const timeoutMs = options.timeoutMs ?? 2000;
+  const key = workspaceKey(root);
+  const wanted = dirs.filter((d) => d.version !== null);
+  const names = wanted.flatMap((d) =>
+    STAGES.map((stage) => ({ dir: d, stage, name: versioned(imageRef({ registry: d.registry, image: d.image, stage, version: d.version!, key })) })),
+  );
+  try {
+    const found = await mapLimit(names, 16, (n) => engine.inspectImage(n.name, { timeoutMs }));
+    const tags = new Set<string>();
+    const local = new Set<string>();
+    let unresolved = false;
+    names.forEach((n, i) => {
+      const info = found[i];
+      if (info) tags.add(n.name);
+      if (n.stage !== "local") return;
+      const k = info && localKeyOf({ Labels: info.Config?.Labels });
+      if (k === localKey(root, n.dir.path, n.dir.version!)) local.add(k);
+      else unresolved = true;
+    });
+    if (unresolved) {
+      const labels = [`${LABEL.workspace}=${root}`, `${LABEL.stage}=local`];
+      for (const image of await engine.listImages({ labels, timeoutMs })) {
+        const k = localKeyOf(image);
+        if (k) local.add(k);
+      }
+    }
+    return { tags, local, engineProblem: null };
+  } catch (cause) {
+    return { tags: null, local: null, engineProblem: cause instanceof Error ? cause.message : String(cause) };
+  }
 }

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { currentVersion, parseChangelog } from "../version/changelog.ts";
-import { loadConfig } from "../config/config.ts";
+import { configInputs, loadConfig } from "../config/config.ts";
+import { keyOf, readCache, writeCache } from "../base/stamp-cache.ts";
 import { DtError } from "../base/errors.ts";
 import { readText } from "../base/fs-util.ts";
 import type { RunnableDir } from "./workspace.ts";
@@ -33,6 +34,31 @@ export function summarizeRunnable(root: string, dir: RunnableDir): RunnableSumma
     problems.push(describe(e));
   }
   return { path: dir.path, image, registry, version, problem: problems.length ? problems.join("; ") : null };
+}
+
+/**
+ * summarizeRunnable of each dir, from one cache file per workspace while each dir's own files
+ * (what loadConfig reads for it, its changelog) are unchanged: `dt ls` then parses only the
+ * dirs whose files changed, and loads no YAML parser when none did.
+ */
+export function summarizeAll(root: string, dirs: readonly RunnableDir[], env: Record<string, string | undefined> = process.env): RunnableSummary[] {
+  const keys = dirs.map((d) => keyOf([...configInputs(root, d.path), join(d.absPath, "changelog.txt")], [env.DT_REGISTRY ?? ""]));
+  const cached = readCache<Record<string, { key: string; summary: RunnableSummary }>>("ls", root, "", env) ?? {};
+  let missed = false;
+  const summaries = dirs.map((d, i) => {
+    const hit = cached[d.path];
+    if (hit && hit.key === keys[i]) return hit.summary;
+    missed = true;
+    return summarizeRunnable(root, d);
+  });
+  if (missed) writeCache("ls", root, "", Object.fromEntries(dirs.map((d, i) => [d.path, { key: keys[i]!, summary: summaries[i]! }])), env);
+  return summaries;
+}
+
+/** How many runnable dirs summarizeAll saw last time in this workspace, if it ran before. */
+export function lastDirCount(root: string, env: Record<string, string | undefined> = process.env): number | undefined {
+  const cached = readCache<Record<string, unknown>>("ls", root, "", env);
+  return cached && Object.keys(cached).length;
 }
 
 const describe = (e: unknown) =>

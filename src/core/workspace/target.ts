@@ -1,11 +1,9 @@
-import { join } from "node:path";
 import { usageError } from "../base/errors.ts";
 import { currentVersion } from "../version/changelog.ts";
 import { valid } from "../version/semver.ts";
-import { throughCache } from "../base/stamp-cache.ts";
-import { configInputs, loadConfig, type ResolvedConfig } from "../config/config.ts";
+import { loadConfig, loadConfigCached, type ResolvedConfig } from "../config/config.ts";
 import { imageRef, workspaceKey, type ImageRef, type Stage } from "./image-ref.ts";
-import { readChangelog } from "../version/changelog-file.ts";
+import { newestEntryCached, readChangelog } from "../version/changelog-file.ts";
 import { resolveTargetDir, type TargetDir } from "./workspace.ts";
 
 /** Everything a docker command needs to know about its target dir. */
@@ -19,18 +17,14 @@ export interface Target extends TargetDir {
 }
 
 /**
- * The target of a command: `--dir` or the runnable dir around `cwd`, with config and version.
- * Both are cached while their files stay the same (throughCache): a command that runs one
- * container, as `dt docker cmd` does, then spends no time on YAML.
+ * The target of a command: `--dir` or the runnable dir around `cwd`, with config and version,
+ * both read through their caches (loadConfigCached, newestEntryCached): a command that runs
+ * one container, as `dt docker cmd` does, then spends no time on YAML or version parsing.
  */
 export async function loadTarget(cwd: string, dirArg?: string, env: Record<string, string | undefined> = process.env): Promise<Target> {
   const dir = await resolveTargetDir(cwd, dirArg);
-  const inputs = [...configInputs(dir.root, dir.path), join(dir.absPath, "changelog.txt")];
-  const { resolved, version } = await throughCache({ kind: "target", id: `${dir.root}\0${dir.path}`, inputs, extra: [env.DT_REGISTRY ?? ""], env }, () => ({
-    resolved: loadConfig(dir.root, dir.path, env),
-    version: currentVersion(readChangelog(dir)),
-  }));
-  return makeTarget(dir, resolved, version);
+  const [resolved, newest] = await Promise.all([loadConfigCached(dir.root, dir.path, env), newestEntryCached(dir)]);
+  return makeTarget(dir, resolved, newest.version);
 }
 
 /** A runnable dir already found (a `dt test` selection, a release's own dir) as a Target. */
