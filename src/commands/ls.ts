@@ -7,18 +7,25 @@ export default defineCommand({
   async run({ args, cwd }) {
     const { scanWorkspace } = await import("../core/workspace/workspace.ts");
     const { findWorkspaceRoot } = await import("../core/workspace/workspace.ts");
-    const { lastDirCount, summarizeAll } = await import("../core/workspace/runnable-info.ts");
-    const { engineImages, engineImagesOf, FEW_DIRS, stagesIn } = await import("../core/engine/local-stages.ts");
+    const { lastSummaries, summarizeAll } = await import("../core/workspace/runnable-info.ts");
+    const { askEarly, engineImages, engineImagesOf, FEW_DIRS, stagesIn } = await import("../core/engine/local-stages.ts");
     const { connectEngine } = await import("../core/engine/connect.ts");
     const { out, outJson, table, c, warn } = await import("../ui/output.ts");
-    // Many dirs (as many as last time): one listing of the engine's images, answered while git
-    // walks the working trees. A few: each dir's images asked for by name once they are known,
-    // which costs the engine far less than reading every image it has.
+    // Many dirs (as many as last time): one listing of the engine's images. A few: each dir's
+    // images asked for by name, which costs the engine far less than reading every image it
+    // has. Either way the engine answers while git walks the working trees: the names of the
+    // dirs of the last run whose files are unchanged are known before git says which dirs
+    // there are now.
     const connected = connectEngine();
-    const listing = (lastDirCount(findWorkspaceRoot(cwd)) ?? Infinity) > FEW_DIRS ? connected.then(engineImages) : undefined;
+    const root = findWorkspaceRoot(cwd);
+    const last = lastSummaries(root, FEW_DIRS);
+    const listing = (last?.count ?? Infinity) > FEW_DIRS ? connected.then(engineImages) : undefined;
+    const asked = listing ? undefined : connected.then((e) => askEarly(e, root, last?.still ?? []));
     const ws = await scanWorkspace(cwd);
     const summaries = summarizeAll(ws.root, ws.runnableDirs).map((s, i) => ({ ...s, repo: ws.runnableDirs[i]!.repo }));
-    const engine = listing ?? connected.then((e) => (summaries.length > FEW_DIRS ? engineImages(e) : engineImagesOf(e, ws.root, summaries)));
+    const engine =
+      listing ??
+      connected.then(async (e) => (summaries.length > FEW_DIRS ? engineImages(e) : engineImagesOf(e, ws.root, summaries, { asked: await asked })));
     // Two dirs with one image would overwrite each other's tags: say so on both (build refuses them).
     const byImage = new Map<string, string[]>();
     for (const s of summaries) {

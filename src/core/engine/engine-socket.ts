@@ -1,8 +1,10 @@
-// dt's own HTTP client for the engine's plain socket (unix://, or tcp:// without TLS): one
-// connection per request, written and read with Bun's sockets. It is what `dt docker cmd`,
-// `bash` and `test` run on, so they never load dockerode (~100 ms in a compiled binary, more
-// than the requests themselves), and it does what fetch cannot: take over the connection for
-// an attach (`Upgrade: tcp`) and half-close it when the container's stdin ends.
+// dt's own HTTP client for the engine's plain socket (unix://, or tcp:// without TLS). It is
+// what `dt docker cmd`, `bash` and `test` run on, so they never load dockerode (~100 ms in a
+// compiled binary, more than the requests themselves). Calls answered at once go through Bun's
+// fetch (`call`); what fetch cannot do is done on a connection of dt's own, written and read
+// with Bun's sockets (`exchange`, `stream`): take the connection over for an attach (`Upgrade:
+// tcp`) and half-close it when the container's stdin ends, and wait hours for an answer with
+// no idle timeout.
 //
 // Deadlines: a metadata call (`call`) must be answered within its deadline (10 s unless the
 // caller says otherwise), connection included, or it fails with ETIMEDOUT and `deadlineMs`: an
@@ -114,32 +116,30 @@ export async function exchange(address: PlainEngineAddress, request: EngineReque
 /**
  * One request and its whole answer within `deadlineMs`. Resolves with the parsed JSON body
  * (undefined when empty), or the text as it is with `as: "text"`; a status of 400 or more
- * rejects with `statusCode` and the engine's own message, as engineError expects.
+ * rejects with `statusCode` and the engine's own message, as engineError expects. Bun's fetch
+ * does these: it keeps connections alive between calls and parses natively, a third of the CPU
+ * of a connection per call (30 image inspects: ~3 ms against ~9 ms).
  */
 export async function call<T>(address: PlainEngineAddress, request: EngineRequest, deadlineMs = CALL_DEADLINE_MS, as: "json" | "text" = "json"): Promise<T> {
-  let open: Exchange | undefined;
-  let abandoned = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(silentEngine(deadlineMs)), deadlineMs);
-  });
-  const answer = (async () => {
-    open = await exchange(address, request);
-    if (abandoned) open.close();
-    const head = await open.head;
-    const text = new TextDecoder().decode(await collect(open.body));
-    open.end();
-    if (head.status >= 400) throw Object.assign(new Error(engineBodyMessage(text).trim() || `HTTP ${head.status}`), { statusCode: head.status });
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), deadlineMs);
+  try {
+    const url = `http://${"unix" in address ? "docker" : hostPort(address)}${request.path}`;
+    const headers: Record<string, string> = { "User-Agent": "dt", ...request.headers };
+    if (request.json !== undefined) headers["Content-Type"] = "application/json";
+    const response = await fetch(url, {
+      method: request.method,
+      headers,
+      body: request.json === undefined ? undefined : JSON.stringify(request.json),
+      signal: controller.signal,
+      ...("unix" in address ? { unix: address.unix } : {}),
+    });
+    const text = await response.text();
+    if (response.status >= 400) throw Object.assign(new Error(engineBodyMessage(text).trim() || `HTTP ${response.status}`), { statusCode: response.status });
     if (as === "text") return text as T;
     return (text.trim() ? JSON.parse(text) : undefined) as T;
-  })();
-  try {
-    return await Promise.race([answer, deadline]);
   } catch (error) {
-    // A connection still waiting (a silent engine) must not linger in a long-running dt.
-    abandoned = true;
-    answer.catch(() => {});
-    open?.close();
+    if (controller.signal.aborted) throw silentEngine(deadlineMs);
     throw error;
   } finally {
     clearTimeout(timer);

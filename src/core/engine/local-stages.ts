@@ -1,4 +1,4 @@
-import type { Engine, ImageSummary } from "./engine.ts";
+import type { Engine, ImageInfo, ImageSummary } from "./engine.ts";
 import { mapLimit } from "../base/pool.ts";
 import { imageRef, LABEL, STAGES, type Stage, versioned, workspaceKey } from "../workspace/image-ref.ts";
 
@@ -74,15 +74,16 @@ export const FEW_DIRS = 20;
  * login) does one listing of this workspace's local images look for it by its labels, as the
  * SPEC's identity rule has it. Never throws (see engineImages).
  */
-export async function engineImagesOf(engine: Engine, root: string, dirs: readonly ImageOfDir[], options: { timeoutMs?: number } = {}): Promise<EngineImages> {
+export async function engineImagesOf(
+  engine: Engine,
+  root: string,
+  dirs: readonly ImageOfDir[],
+  options: { timeoutMs?: number; asked?: ReadonlyMap<string, Promise<ImageInfo | undefined>> } = {},
+): Promise<EngineImages> {
   const timeoutMs = options.timeoutMs ?? 2000;
-  const key = workspaceKey(root);
-  const wanted = dirs.filter((d) => d.version !== null);
-  const names = wanted.flatMap((d) =>
-    STAGES.map((stage) => ({ dir: d, stage, name: versioned(imageRef({ registry: d.registry, image: d.image, stage, version: d.version!, key })) })),
-  );
+  const names = namesOf(root, dirs);
   try {
-    const found = await mapLimit(names, 16, (n) => engine.inspectImage(n.name, { timeoutMs }));
+    const found = await mapLimit(names, 16, (n) => options.asked?.get(n.name) ?? engine.inspectImage(n.name, { timeoutMs }));
     const tags = new Set<string>();
     const local = new Set<string>();
     let unresolved = false;
@@ -105,4 +106,26 @@ export async function engineImagesOf(engine: Engine, root: string, dirs: readonl
   } catch (cause) {
     return { tags: null, local: null, engineProblem: cause instanceof Error ? cause.message : String(cause) };
   }
+}
+
+/** Each dir's versioned local, dev and prod names: what engineImagesOf asks for. */
+function namesOf(root: string, dirs: readonly ImageOfDir[]) {
+  const key = workspaceKey(root);
+  return dirs
+    .filter((d) => d.version !== null)
+    .flatMap((d) => STAGES.map((stage) => ({ dir: d, stage, name: versioned(imageRef({ registry: d.registry, image: d.image, stage, version: d.version!, key })) })));
+}
+
+/**
+ * Asks now for the images of dirs known ahead (`dt ls`: those of its last run whose files are
+ * unchanged), so that the engine answers while git walks; engineImagesOf takes the answers.
+ */
+export function askEarly(engine: Engine, root: string, dirs: readonly ImageOfDir[], options: { timeoutMs?: number } = {}): Map<string, Promise<ImageInfo | undefined>> {
+  const asked = new Map<string, Promise<ImageInfo | undefined>>();
+  for (const n of namesOf(root, dirs)) {
+    const answer = engine.inspectImage(n.name, { timeoutMs: options.timeoutMs ?? 2000 });
+    answer.catch(() => {}); // a failure is engineImagesOf's to report, when it awaits this
+    asked.set(n.name, answer);
+  }
+  return asked;
 }

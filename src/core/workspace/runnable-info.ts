@@ -42,7 +42,7 @@ export function summarizeRunnable(root: string, dir: RunnableDir): RunnableSumma
  * dirs whose files changed, and loads no YAML parser when none did.
  */
 export function summarizeAll(root: string, dirs: readonly RunnableDir[], env: Record<string, string | undefined> = process.env): RunnableSummary[] {
-  const keys = dirs.map((d) => keyOf([...configInputs(root, d.path), join(d.absPath, "changelog.txt")], [env.DT_REGISTRY ?? ""]));
+  const keys = dirs.map((d) => summaryKey(root, d.path, env));
   const cached = readCache<Record<string, { key: string; summary: RunnableSummary }>>("ls", root, "", env) ?? {};
   let missed = false;
   const summaries = dirs.map((d, i) => {
@@ -55,10 +55,20 @@ export function summarizeAll(root: string, dirs: readonly RunnableDir[], env: Re
   return summaries;
 }
 
-/** How many runnable dirs summarizeAll saw last time in this workspace, if it ran before. */
-export function lastDirCount(root: string, env: Record<string, string | undefined> = process.env): number | undefined {
-  const cached = readCache<Record<string, unknown>>("ls", root, "", env);
-  return cached && Object.keys(cached).length;
+const summaryKey = (root: string, path: string, env: Record<string, string | undefined>) =>
+  keyOf([...configInputs(root, path), join(path === "." ? root : join(root, path), "changelog.txt")], [env.DT_REGISTRY ?? ""]);
+
+/**
+ * What summarizeAll saw last time in this workspace: how many dirs, and (when there were at
+ * most `upTo`) the summaries whose files are still the same, known before git has said which
+ * dirs there are now. Undefined when it never ran here.
+ */
+export function lastSummaries(root: string, upTo: number, env: Record<string, string | undefined> = process.env) {
+  const cached = readCache<Record<string, { key: string; summary: RunnableSummary }>>("ls", root, "", env);
+  if (!cached) return undefined;
+  const entries = Object.entries(cached);
+  const still = entries.length > upTo ? [] : entries.filter(([path, hit]) => hit.key === summaryKey(root, path, env)).map(([, hit]) => hit.summary);
+  return { count: entries.length, still };
 }
 
 const describe = (e: unknown) =>

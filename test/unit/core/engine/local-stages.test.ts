@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { engineImagesOf, localKey, stagesIn } from "../../../../src/core/engine/local-stages.ts";
+import { askEarly, engineImagesOf, localKey, stagesIn } from "../../../../src/core/engine/local-stages.ts";
 import { imageRef, LABEL, versioned, workspaceKey } from "../../../../src/core/workspace/image-ref.ts";
 import { FakeEngine } from "../../../support/fake-engine.ts";
 
@@ -51,6 +51,15 @@ describe("engineImagesOf: a few dirs asked for by name", () => {
     const engine = new FakeEngine();
     engine.addImage({ tags: [localName("reg.example")], labels: { ...labels, [LABEL.workspace]: "/b/orders" } });
     expect(stagesIn(await engineImagesOf(engine, root, [dir]), root, dir)).toEqual({ local: false, dev: false, prod: false });
+  });
+
+  test("names asked early are not asked again", async () => {
+    const engine = new FakeEngine();
+    engine.addImage({ tags: [localName("reg.example")], labels });
+    const asked = askEarly(engine, root, [dir]);
+    expect(engine.callsTo("inspectImage").length).toBe(3);
+    expect(stagesIn(await engineImagesOf(engine, root, [dir], { asked }), root, dir)).toEqual({ local: true, dev: false, prod: false });
+    expect(engine.callsTo("inspectImage").length).toBe(3);
   });
 
   test("an engine that cannot be asked makes the stages unknown, with why", async () => {
