@@ -1,17 +1,23 @@
-// Generates the workspace `bench/ls.sh` times `dt ls --json` on, and prints its path.
+// Generates the workspaces the benches run dt on, and prints the path of one.
 //
-//   node_modules/.bin/bun bench/gen-workspace.ts [--force]
+//   node_modules/.bin/bun bench/gen-workspace.ts [--shape large|real] [--force]
 //
-// The workspace: a root repo with 4 sub-repos, each with 2 sub-repos, each with 1 sub-repo
-// (3 levels, 20 sub-repos, real git submodules cloned over file:// URLs), 200 runnable dirs
-// (changelog.txt + devops/.keep, half with their own dt.yaml) spread over the 21 repos, and
-// 50,000 committed files in all (what `git ls-files --recurse-submodules` lists).
+// large (the default; bench/ls.sh): a root repo with 4 sub-repos, each with 2 sub-repos, each
+// with 1 sub-repo (3 levels, 20 sub-repos, real git submodules cloned over file:// URLs), 200
+// runnable dirs (changelog.txt + devops/.keep, half with their own dt.yaml) spread over the 21
+// repos, and 50,000 committed files in all (what `git ls-files --recurse-submodules` lists).
 //
-// It is cached under $DT_BENCH_CACHE (default /tmp) in a directory named by VERSION below:
-// change any parameter and bump VERSION. A workspace is only used once its stamp file exists,
-// so an interrupted generation is redone, never half-used.
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+// real (bench/real.sh): shaped like a repo of the older toolchain: 10 runnable dirs in the root
+// repo, each with its code, tests, its own pyproject.toml and changelog, and its shared devops
+// files (Dockerfile, install script, entrypoint, dockerignores) as symlinks into one sub-repo,
+// helpers_root, which also holds a library and the thin environment's dev_scripts; a root
+// dt.yaml with setenv paths, half the dirs with their own dt.yaml; about 2,000 committed files.
+//
+// Each is cached under $DT_BENCH_CACHE (default /tmp) in a directory named by its VERSION:
+// change any parameter and bump it. A workspace is only used once its stamp file exists, so an
+// interrupted generation is redone, never half-used.
+import { existsSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
 
 const VERSION = "ws-v2-200rd-3lvl-50000f";
 export const RUNNABLE_DIRS = 200;
@@ -20,9 +26,7 @@ const FANOUT = [4, 2, 1]; // sub-repos per repo at levels 1, 2, 3
 const FILES_PER_DIR = 20;
 
 const cacheRoot = process.env.DT_BENCH_CACHE ?? "/tmp";
-const base = join(cacheRoot, `dt-bench-${VERSION}`);
-const workspace = join(base, "ws");
-const stamp = join(base, "READY");
+let base = join(cacheRoot, `dt-bench-${VERSION}`);
 
 /** Hermetic git: no global/system config, fixed identity and dates, file:// submodules allowed. */
 const gitEnv: Record<string, string> = {
@@ -83,7 +87,6 @@ function tree(): { root: Repo; all: Repo[] } {
 }
 
 function generate(): void {
-  rmSync(base, { recursive: true, force: true });
   const src = join(base, "src");
   const tmpWs = join(base, "ws.tmp");
   mkdirSync(src, { recursive: true });
@@ -144,20 +147,100 @@ function generate(): void {
   git(base, "clone", "-q", "--recurse-submodules", `file://${join(src, root.name)}`, tmpWs);
   const count = git(tmpWs, "ls-files", "--recurse-submodules").split("\n").filter(Boolean).length;
   if (count !== TOTAL_FILES) throw new Error(`generated ${count} files, expected ${TOTAL_FILES}`);
+  finish(src, tmpWs, VERSION);
+}
+
+/** Checks the clone is clean, moves it into place and stamps it. */
+function finish(src: string, tmpWs: string, version: string): void {
   const clean = git(tmpWs, "status", "--porcelain", "--ignore-submodules=none");
   if (clean.trim() !== "") throw new Error(`generated workspace is not clean:\n${clean}`);
   rmSync(src, { recursive: true, force: true });
-  renameSync(tmpWs, workspace);
-  writeFileSync(stamp, `${VERSION}\n`);
+  renameSync(tmpWs, join(base, "ws"));
+  writeFileSync(join(base, "READY"), `${version}\n`);
+}
+
+const REAL_VERSION = "ws-real-v2-10rd-1sub";
+/** The runnable dirs of the real shape, named as a trading repo's might be. */
+const REAL_DIRS = ["dataflow", "im", "oms", "market_data", "research", "optimizer", "reconciliation", "ticker", "web", "reports"];
+/** The devops files every runnable dir links into helpers_root (the older toolchain's "link approach"). */
+const SHARED_DEVOPS = [
+  "docker_build/dev.Dockerfile",
+  "docker_build/prod.Dockerfile",
+  "docker_build/install.sh",
+  "docker_build/os_packages.txt",
+  "docker_build/dockerignore.dev",
+  "docker_build/dockerignore.prod",
+  "docker_run/entrypoint.sh",
+];
+
+function generateReal(): void {
+  const src = join(base, "src");
+  const tmpWs = join(base, "ws.tmp");
+  const helpers = join(src, "helpers_root");
+  const root = join(src, "root");
+
+  // helpers_root: the shared devops files, a library (20 packages of 20 modules) and dev_scripts.
+  // The Dockerfiles build on `dt-bench/base` (bench/real.sh tags the test bed's busybox so).
+  for (const f of SHARED_DEVOPS) {
+    const text = f.endsWith("Dockerfile") ? `# shared ${f}\nARG BASE_IMAGE\nFROM \${BASE_IMAGE}\n` : `# shared ${f}\n`;
+    write(join(helpers, "devops", f), text);
+  }
+  write(join(helpers, "README.md"), "# helpers\n");
+  write(join(helpers, ".gitignore"), "__pycache__/\n*.pyc\n");
+  for (let p = 0; p < 20; p++) {
+    write(join(helpers, "helpers", `hpkg${p}`, "__init__.py"), "");
+    for (let m = 0; m < 20; m++) write(join(helpers, "helpers", `hpkg${p}`, `hmod${m}.py`), `X = ${(p * 20 + m) % 64}\n`);
+  }
+  for (let i = 0; i < 40; i++) write(join(helpers, "dev_scripts", i < 20 ? "" : "git", `dt_tool${i}.sh`), "#!/bin/sh\necho tool\n");
+  git(helpers, "init", "-q");
+  git(helpers, "add", "-A");
+  git(helpers, "commit", "-q", "-m", "helpers: initial");
+
+  write(join(root, "dt.yaml"), "name: realws\nregistry: ghcr.io/acme\nbase_image: dt-bench/base\nsetenv:\n  pythonpath: ['.', helpers_root]\n");
+  write(join(root, "README.md"), "# realws\n");
+  write(join(root, ".gitignore"), "__pycache__/\n*.pyc\n.venv/\n.dt/\n");
+  write(join(root, "pytest.ini"), "[pytest]\nmarkers =\n    slow: slow\n    superslow: superslow\n");
+  write(join(root, "conftest.py"), "");
+  for (let i = 0; i < 10; i++) write(join(root, "dev_scripts_realws", `run${i}.sh`), "#!/bin/sh\n");
+  for (const [i, name] of REAL_DIRS.entries()) {
+    const dir = join(root, name);
+    write(join(dir, "changelog.txt"), `# ${name}-1.${i + 1}.0\n- 2026-11-0${1 + (i % 9)}\n- Second release\n\n# ${name}-1.0.0\n- 2026-10-01\n- Initial version\n`);
+    if (i % 2 === 0) write(join(dir, "dt.yaml"), `image: ${name.replace("_", "-")}\n`);
+    write(join(dir, "devops", "docker_build", "pyproject.toml"), `[tool.poetry]\nname = "${name}"\n`);
+    for (const f of SHARED_DEVOPS) {
+      const link = join(dir, "devops", f);
+      mkdirSync(join(link, ".."), { recursive: true });
+      symlinkSync(relative(join(link, ".."), join(root, "helpers_root", "devops", f)), link);
+    }
+    write(join(dir, "__init__.py"), "");
+    for (let p = 0; p < 6; p++) {
+      write(join(dir, `pkg${p}`, "__init__.py"), "");
+      for (let m = 0; m < 20; m++) write(join(dir, `pkg${p}`, `mod${m}.py`), `Y = ${(i * 120 + p * 20 + m) % 64}\n`);
+    }
+    for (let t = 0; t < 20; t++) write(join(dir, "test", `test_${name}_${t}.py`), `def test_${t}():\n    assert True\n`);
+  }
+  git(root, "init", "-q");
+  git(root, "submodule", "add", "-q", `file://${helpers}`, "helpers_root");
+  git(root, "add", "-A");
+  git(root, "commit", "-q", "-m", "realws: initial");
+  git(base, "clone", "-q", "--recurse-submodules", `file://${root}`, tmpWs);
+  finish(src, tmpWs, REAL_VERSION);
 }
 
 if (import.meta.main) {
-  const force = Bun.argv.includes("--force");
-  if (force || !existsSync(stamp)) {
+  const shape = Bun.argv.includes("--shape") ? Bun.argv[Bun.argv.indexOf("--shape") + 1] : "large";
+  if (shape !== "large" && shape !== "real") {
+    console.error(`gen-workspace: unknown --shape ${shape}; expected large or real`);
+    process.exit(2);
+  }
+  base = join(cacheRoot, `dt-bench-${shape === "real" ? REAL_VERSION : VERSION}`);
+  if (Bun.argv.includes("--force") || !existsSync(join(base, "READY"))) {
     const started = performance.now();
-    console.error(`gen-workspace: generating ${workspace} ...`);
-    generate();
+    console.error(`gen-workspace: generating ${join(base, "ws")} ...`);
+    rmSync(base, { recursive: true, force: true });
+    if (shape === "real") generateReal();
+    else generate();
     console.error(`gen-workspace: done in ${((performance.now() - started) / 1000).toFixed(1)}s`);
   }
-  console.log(workspace);
+  console.log(join(base, "ws"));
 }

@@ -51,6 +51,12 @@ load_testbed() {
   set +a
 }
 
+# local_tag DIR USER: dt's local floating tag for the workspace at DIR (SPEC, image identity):
+# local-USER-KEY, KEY the first 8 hex digits of the sha256 of the workspace's realpath.
+local_tag() {
+  printf 'local-%s-%s' "$2" "$(realpath "$1" | tr -d '\n' | sha256sum | cut -c1-8)"
+}
+
 # gitq DIR ARGS...: git with a fixed identity and no user config, quietly.
 gitq() {
   local dir=$1
@@ -78,4 +84,23 @@ runnable_ws() {
   gitq "$ws" init -q -b main
   gitq "$ws" add -A
   gitq "$ws" commit -q -m bench
+}
+
+# paired LABEL ROUNDS DIR -n REF_NAME REF_CMD -n NAME CMD: ROUNDS hyperfine runs in DIR of the two
+# commands back to back, RUNS_PER_ROUND runs each (default 1) after one warm-up run each, the
+# order swapped every round; prints one JSON file per round. Why: on these machines the second
+# command of a hyperfine block runs 8-40% slower than the first, whichever it is (two identical
+# `git status` in one block measured 1.08-1.40x), so long blocks in a fixed order measure their
+# position; short alternating rounds compare runs taken moments apart, from both positions.
+paired() {
+  local label=$1 rounds=$2 dir=$3 i
+  shift 3
+  local ref=("$1" "$2" "$3") cmd=("$4" "$5" "$6")
+  for ((i = 1; i <= rounds; i++)); do
+    local order=("${ref[@]}" "${cmd[@]}")
+    ((i % 2)) || order=("${cmd[@]}" "${ref[@]}")
+    (cd "$dir" && hyperfine -N --style none --warmup 1 --runs "${RUNS_PER_ROUND:-1}" --export-json "$BENCH_OUT/$label.$i.json" "${order[@]}" >/dev/null 2>&1) ||
+      { echo "bench: hyperfine failed ($label, round $i)" >&2; return 2; }
+    echo "$BENCH_OUT/$label.$i.json"
+  done
 }

@@ -64,9 +64,10 @@ export PATH="$work/bin:/usr/local/bin:/usr/bin:/bin" HOME=$work/home XDG_CACHE_H
 unset BASH_ENV ENV PYTHONPATH
 cd "$ws/apps/svc"
 
-# What is measured must be right: the sub-repo's dirs on PATH and PYTHONPATH, the target's image.
+# What is measured must be right: the sub-repo's dirs on PATH and PYTHONPATH (the target dir
+# first), the target's image.
 got=$(bash -c 'eval "$(dt setenv)"; printf "%s\n" "$PATH" "$PYTHONPATH" "$DT_IMAGE"; complete -p dt')
-want=$(printf '%s\n' "$ws/dev_scripts:$ws/helpers_root/dev_scripts:$PATH" "$ws:$ws/helpers_root" "ghcr.io/acme/svc:local-bench")
+want=$(printf '%s\n' "$ws/dev_scripts:$ws/helpers_root/dev_scripts:$PATH" "$ws/apps/svc:$ws:$ws/helpers_root" "ghcr.io/acme/svc:$(local_tag "$ws" bench)")
 [[ $got == "$want"* && $got == *_dt_complete* ]] || die "eval \"\$(dt setenv)\" gives the wrong environment:
 $got
 expected:

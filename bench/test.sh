@@ -17,7 +17,7 @@ status=0
 ws=/tmp/dt-bench-test/one
 TEST_BODY=$'def test_a():\n    assert True\n\ndef test_b():\n    assert 1 + 1 == 2' runnable_ws "$ws" app
 (cd "$ws" && USER=bench "$DT_BIN" docker build --all >/dev/null 2>&1) || die "dt docker build failed"
-image=app:local-bench
+image=app:$(local_tag "$ws" bench)
 echo "== test overhead: dt test --dir app vs docker run ... python3 -m pytest ($ROUNDS x $RUNS)"
 jsons=()
 for ((i = 1; i <= ROUNDS; i++)); do

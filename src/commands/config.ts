@@ -16,12 +16,12 @@ export default defineCommand({
       return;
     }
     const { findWorkspaceRoot, resolveTargetDir } = await import("../core/workspace/workspace.ts");
-    const { loadConfig, configRows, baseImageIgnoredBy } = await import("../core/config/config.ts");
+    const { loadConfigCached, configRows, baseImageIgnoredBy } = await import("../core/config/config.ts");
     // Outside any runnable dir the root's configuration is still worth showing.
     const target = args.dir !== undefined ? await resolveTargetDir(cwd, args.dir) : await resolveTargetDir(cwd).catch(() => undefined);
     const root = target?.root ?? findWorkspaceRoot(cwd);
     const dir = target?.path ?? ".";
-    const resolved = loadConfig(root, dir);
+    const resolved = await loadConfigCached(root, dir);
     for (const notice of resolved.notices) info(notice);
     const rows = configRows(resolved);
     const ignoredBy = baseImageIgnoredBy(root, dir);

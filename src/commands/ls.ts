@@ -11,15 +11,28 @@ export default defineCommand({
   args: { ...jsonArgs },
   async run({ args, cwd }) {
     const { scanWorkspace } = await import("../core/workspace/workspace.ts");
-    const { joinProblems, summarizeRunnable } = await import("../core/workspace/runnable-info.ts");
-    const { engineImages, stagesIn } = await import("../core/engine/local-stages.ts");
+    const { findWorkspaceRoot } = await import("../core/workspace/workspace.ts");
+    const { joinProblems, lastSummaries, summarizeAll } = await import("../core/workspace/runnable-info.ts");
+    const { askEarly, engineImages, engineImagesOf, FEW_DIRS, stagesIn } = await import("../core/engine/local-stages.ts");
     const { connectEngine } = await import("../core/engine/connect.ts");
     const { out, outDocument, table, c, warn } = await import("../ui/output.ts");
     const { writeAll } = await import("../ui/fd.ts");
-    // The engine answers while git walks the working trees.
-    const engine = connectEngine().then(engineImages);
+    // Many dirs (as many as last time): one listing of the engine's images. A few: each dir's
+    // images asked for by name, which costs the engine far less than reading every image it
+    // has. Either way the engine answers while git walks the working trees: the names of the
+    // dirs of the last run whose files are unchanged are known before git says which dirs
+    // there are now. A dir whose config is invalid has no image name, so nothing to ask.
+    const named = <T extends { image: string | null }>(list: readonly T[]) => list.filter((s): s is T & { image: string } => s.image !== null);
+    const connected = connectEngine();
+    const root = findWorkspaceRoot(cwd);
+    const last = lastSummaries(root, FEW_DIRS);
+    const listing = (last?.count ?? Infinity) > FEW_DIRS ? connected.then(engineImages) : undefined;
+    const asked = listing ? undefined : connected.then((e) => askEarly(e, root, named(last?.still ?? [])));
     const ws = await scanWorkspace(cwd);
-    const summaries = ws.runnableDirs.map((d) => ({ ...summarizeRunnable(ws.root, d), repo: d.repo }));
+    const summaries = summarizeAll(ws.root, ws.runnableDirs).map((s, i) => ({ ...s, repo: ws.runnableDirs[i]!.repo }));
+    const engine =
+      listing ??
+      connected.then(async (e) => (summaries.length > FEW_DIRS ? engineImages(e) : engineImagesOf(e, ws.root, named(summaries), { asked: await asked })));
     // Two dirs with one image would overwrite each other's tags: say so on both (build refuses them).
     const byImage = new Map<string, string[]>();
     for (const s of summaries) {

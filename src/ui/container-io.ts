@@ -1,19 +1,22 @@
-import { Writable } from "node:stream";
+import type { OutputSink } from "../core/engine/engine.ts";
 import type { ContainerIO } from "../core/run/containers.ts";
 import { isTTY, stdinIsNull, writeAll } from "./fd.ts";
 
-/** A Writable over a file descriptor (a container's output passed through unbuffered). */
-function fdWritable(fd: number): Writable {
-  return new Writable({
-    write(chunk, _encoding, done) {
-      try {
-        writeAll(fd, chunk as Uint8Array);
-        done();
-      } catch (e) {
-        done(e as Error);
-      }
+/**
+ * A container's output written straight to a file descriptor, unbuffered: each write is done
+ * when it returns, so it never asks the copy to wait. (No node:stream: loading it costs a few
+ * ms of every `dt docker cmd`.) A write that fails (the reader went away) throws, which ends
+ * the copy.
+ */
+function fdSink(fd: number): OutputSink {
+  return {
+    write(chunk) {
+      writeAll(fd, chunk);
+      return true;
     },
-  });
+    on: () => undefined,
+    off: () => undefined,
+  };
 }
 
 /**
@@ -27,8 +30,8 @@ export function terminalIO(options: { interactive: boolean }): ContainerIO {
   return {
     tty,
     stdin: attachStdin ? process.stdin : null,
-    stdout: fdWritable(1),
-    stderr: fdWritable(2),
+    stdout: fdSink(1),
+    stderr: fdSink(2),
     terminal: tty
       ? {
           raw: () => {

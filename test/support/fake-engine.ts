@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import { Writable } from "node:stream";
 import type { Attached, AttachStreams, AuthConfig, BuildBody, BuildQuery, ContainerConfig, ContainerSummary } from "../../src/core/engine/engine.ts";
-import type { Engine, EngineEvent, EngineInfo, ImageInfo, ImageSummary, ProgressStream } from "../../src/core/engine/engine.ts";
+import type { Engine, EngineEvent, EngineInfo, ImageInfo, ImageSummary, ProgressStream, Waiting } from "../../src/core/engine/engine.ts";
 import { engineError } from "../../src/core/engine/engine-errors.ts";
 
 /** What a container does once started. The default: exits 0 with no output. */
@@ -296,8 +296,8 @@ export class FakeEngine implements Engine {
     // The process runs after start returns, as a real one does.
     setTimeout(() => {
       const { stdout, stderr, tty } = c.streams ?? {};
-      for (const text of b.stdout ?? []) stdout?.write(`${text}\n`);
-      for (const text of b.stderr ?? []) (tty ? stdout : stderr)?.write(`${text}\n`);
+      for (const text of b.stdout ?? []) stdout?.write(Buffer.from(`${text}\n`));
+      for (const text of b.stderr ?? []) (tty ? stdout : stderr)?.write(Buffer.from(`${text}\n`));
       if (b.hang) return;
       if (b.oom) {
         this.log("oom", id);
@@ -316,11 +316,11 @@ export class FakeEngine implements Engine {
     }, 0);
   }
 
-  async waitContainer(id: string, condition: "next-exit" | "removed"): Promise<number> {
+  async waitContainer(id: string, condition: "next-exit" | "removed"): Promise<Waiting> {
     this.record("waitContainer", id, condition);
     const c = this.container(id, "waiting for the container");
-    if (c.state === "removed" || (condition === "next-exit" && c.state === "exited")) return c.exitCode;
-    return new Promise((resolve) => c.waiters.push({ condition, resolve }));
+    if (c.state === "removed" || (condition === "next-exit" && c.state === "exited")) return { exitCode: Promise.resolve(c.exitCode) };
+    return { exitCode: new Promise((resolve) => c.waiters.push({ condition, resolve })) };
   }
 
   async inspectContainer(id: string): Promise<{ oomKilled: boolean } | undefined> {

@@ -6,10 +6,10 @@ const show = defineCommand({
   args: { ...jsonArgs, ...dirArgs },
   async run({ args, cwd }) {
     const { resolveTargetDir } = await import("../../core/workspace/workspace.ts");
-    const { readChangelog } = await import("../../core/version/changelog-file.ts");
+    const { newestEntryCached } = await import("../../core/version/changelog-file.ts");
     const { out, outDocument } = await import("../../ui/output.ts");
     const target = await resolveTargetDir(cwd, args.dir);
-    const newest = readChangelog(target)[0]!;
+    const newest = await newestEntryCached(target);
     if (args.json) outDocument({ dir: target.path, name: newest.name, version: newest.version, date: newest.date, notes: newest.notes });
     else out(newest.version);
   },

@@ -1,6 +1,6 @@
 import { statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Alias, type Node } from "yaml";
+import type { Alias, LineCounter, Node } from "yaml";
 import { DtError, DtErrors, usageError } from "../base/errors.ts";
 import { suggestion } from "../base/did-you-mean.ts";
 import { DT_YAML_SCHEMA, defaults, REGISTRY_PREFIX, type DtConfig, type Schema } from "./schema.ts";
@@ -9,6 +9,8 @@ import type { ConfigLayer } from "./layer.ts";
 import { readOlderConfig } from "./older-config.ts";
 import { OLDER_CONFIG_FILES } from "./older-config-files.ts";
 import { ALIAS_BUDGET, aliasBudgetError, aliasTargets, duplicateKeys, LINEAR_YAML } from "./yaml-guards.ts";
+import { throughCache } from "../base/stamp-cache.ts";
+import { yaml } from "./yaml.ts";
 
 export type { DtConfig } from "./schema.ts";
 
@@ -36,8 +38,8 @@ const WIDENING = ["docker.sibling", "docker.dind", "docker.volumes", "docker.env
  * with `file:line:col`, the dotted key and what was expected.
  */
 export function parseConfigText(text: string, file: string): ConfigLayer {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, ...LINEAR_YAML, prettyErrors: false });
+  const lineCounter = new (yaml().LineCounter)();
+  const doc = yaml().parseDocument(text, { lineCounter, ...LINEAR_YAML, prettyErrors: false });
   const at = (offset: number | undefined) => {
     const pos = lineCounter.linePos(offset ?? 0);
     return `${file}:${pos.line}:${pos.col}`;
@@ -51,7 +53,7 @@ export function parseConfigText(text: string, file: string): ConfigLayer {
   }
   if (problems.length > 0) throw new DtErrors(problems);
   const layer: ConfigLayer = { values: {}, sources: {} };
-  if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) return layer;
+  if (doc.contents === null || (yaml().isScalar(doc.contents) && doc.contents.value === null)) return layer;
   const walk: Walk = { at, problems, sources: layer.sources, file, lineCounter, aliases: aliasTargets(doc), aliasDepth: 0, aliasStart: 0, budget: ALIAS_BUDGET, listDepth: 0 };
   const value = validate(doc.contents, DT_YAML_SCHEMA, "", walk);
   if (problems.length > 0) throw new DtErrors(problems);
@@ -77,9 +79,9 @@ interface Walk {
 
 const describe = (node: unknown): string => {
   if (node === null || node === undefined) return "nothing";
-  if (isMap(node)) return "a mapping";
-  if (isSeq(node)) return "a list";
-  if (isScalar(node)) return node.value === null ? "nothing" : JSON.stringify(node.value);
+  if (yaml().isMap(node)) return "a mapping";
+  if (yaml().isSeq(node)) return "a list";
+  if (yaml().isScalar(node)) return node.value === null ? "nothing" : JSON.stringify(node.value);
   return "an unsupported value";
 };
 
@@ -101,7 +103,7 @@ function expectedOf(schema: Schema): string {
   }
 }
 
-const isMappingOption = (node: unknown, schema: Schema) => isMap(node) && (schema.kind === "object" || schema.kind === "map");
+const isMappingOption = (node: unknown, schema: Schema) => yaml().isMap(node) && (schema.kind === "object" || schema.kind === "map");
 
 /** A key as shown in messages: one line, whatever it contains. */
 const keyLabel = (name: string) => (/[\u0000-\u001f\u007f\u2028\u2029]/.test(name) ? JSON.stringify(name) : name);
@@ -109,7 +111,7 @@ const keyLabel = (name: string) => (/[\u0000-\u001f\u007f\u2028\u2029]/.test(nam
 function validate(node: Node | null | undefined, schema: Schema, key: string, walk: Walk, fallbackOffset?: number): unknown {
   // An alias stands for the node it names (YAML anchors are fine in dt.yaml), within a budget:
   // every value reached through one counts, so nested aliases cannot expand without end.
-  if (isAlias(node)) {
+  if (yaml().isAlias(node)) {
     if (walk.aliasDepth === 0) walk.aliasStart = node.range?.[0] ?? fallbackOffset ?? 0;
     walk.aliasDepth++;
     try {
@@ -131,7 +133,7 @@ function validate(node: Node | null | undefined, schema: Schema, key: string, wa
   };
   switch (schema.kind) {
     case "string": {
-      if (!isScalar(node) || typeof node.value !== "string") return wrongType();
+      if (!yaml().isScalar(node) || typeof node.value !== "string") return wrongType();
       const v = node.value;
       if (schema.enum && !schema.enum.includes(v)) {
         return fail(`${key}: expected one of ${schema.enum.join(", ")}, got ${JSON.stringify(v)}.${suggestion(v, schema.enum)}`);
@@ -141,16 +143,16 @@ function validate(node: Node | null | undefined, schema: Schema, key: string, wa
       return v;
     }
     case "boolean":
-      if (!isScalar(node) || typeof node.value !== "boolean") return wrongType();
+      if (!yaml().isScalar(node) || typeof node.value !== "boolean") return wrongType();
       record();
       return node.value;
     case "number":
-      if (!isScalar(node) || typeof node.value !== "number" || !Number.isFinite(node.value)) return wrongType();
+      if (!yaml().isScalar(node) || typeof node.value !== "number" || !Number.isFinite(node.value)) return wrongType();
       if (schema.min !== undefined && node.value < schema.min) return wrongType();
       record();
       return node.value;
     case "list": {
-      if (!isSeq(node)) return wrongType();
+      if (!yaml().isSeq(node)) return wrongType();
       // Dropping the items' sources afterwards took a scan of all sources per list: quadratic.
       walk.listDepth++;
       let out: unknown[];
@@ -180,15 +182,15 @@ function validate(node: Node | null | undefined, schema: Schema, key: string, wa
     case "map":
     case "object": {
       // A section whose keys are all commented out (`docker:` alone) is simply unset.
-      if (key && isScalar(node) && node.value === null) return undefined;
-      if (!isMap(node)) return wrongType();
+      if (key && yaml().isScalar(node) && node.value === null) return undefined;
+      if (!yaml().isMap(node)) return wrongType();
       const out: Record<string, unknown> = {};
       for (const pair of node.items) {
         const keyNode = pair.key as Node | null;
-        const name = isScalar(keyNode) ? String(keyNode.value) : undefined;
+        const name = yaml().isScalar(keyNode) ? String(keyNode.value) : undefined;
         const keyOffset = keyNode?.range?.[0] ?? offset;
         const dotted = key ? `${key}.${keyLabel(String(name))}` : keyLabel(String(name));
-        if (name === undefined || (isScalar(keyNode) && keyNode.value === null)) {
+        if (name === undefined || (yaml().isScalar(keyNode) && keyNode.value === null)) {
           walk.problems.push(usageError(`${key || "dt.yaml"}: a key is missing`, { where: walk.at(keyOffset), hint: "write 'key: value'" }));
           continue;
         }
@@ -323,6 +325,31 @@ function owningRepo(root: string, relDir: string): string {
     if (exists(join(root, rel, ".git"))) return rel;
   }
   return ".";
+}
+
+/**
+ * Every file `loadConfig(root, relDir)` reads (or looks for), for caches of its result: kept
+ * next to it so the two change together.
+ */
+export function configInputs(root: string, relDir = "."): string[] {
+  const files = [join(root, "dt.yaml"), join(root, ".git", "config"), ...OLDER_CONFIG_FILES.map((f) => join(root, f))];
+  // owningRepo's `.git` checks, and the older config of the repo it finds.
+  for (let rel = relDir; rel !== "." && rel !== ""; rel = dirname(rel)) {
+    files.push(join(root, rel, ".git"), ...OLDER_CONFIG_FILES.map((f) => join(root, rel, f)));
+  }
+  if (relDir !== ".") files.push(join(root, relDir, "dt.yaml"));
+  return files;
+}
+
+/**
+ * `loadConfig`, from the cache while every file it reads is unchanged (base/stamp-cache.ts):
+ * commands that need one dir's configuration (`dt docker cmd`, `dt config`) then load no YAML
+ * parser at all. Invalid files are never cached, so their errors come every time.
+ */
+export function loadConfigCached(root: string, relDir = ".", env: Record<string, string | undefined> = process.env): Promise<ResolvedConfig> {
+  return throughCache({ kind: "config", id: `${root}\0${relDir}`, inputs: configInputs(root, relDir), extra: [env.DT_REGISTRY ?? ""], env }, () =>
+    loadConfig(root, relDir, env),
+  );
 }
 
 /**

@@ -2,12 +2,13 @@
 // `repo_config.py`, read as text (never imported or run) as dt's `name`, `image` and
 // `registries`, each value with its `file:line`.
 import { join } from "node:path";
-import { LineCounter, parseDocument, isAlias, isMap, isScalar, type Node } from "yaml";
+import type { Node } from "yaml";
 import { usageError } from "../base/errors.ts";
 import { readText } from "../base/fs-util.ts";
 import type { ConfigLayer } from "./layer.ts";
 import { OLDER_CONFIG_FILES } from "./older-config-files.ts";
 import { aliasTargets, duplicateKeys, LINEAR_YAML } from "./yaml-guards.ts";
+import { yaml } from "./yaml.ts";
 
 
 /**
@@ -27,8 +28,8 @@ export function readOlderConfig(root: string, repoRel: string): { layer: ConfigL
 
 /** `repo_info.repo_name`, `docker_info.docker_image_name`, `container_registry_info.NAME`. */
 export function parseRepoConfigYaml(text: string, file: string): ConfigLayer {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, ...LINEAR_YAML });
+  const lineCounter = new (yaml().LineCounter)();
+  const doc = yaml().parseDocument(text, { lineCounter, ...LINEAR_YAML });
   const at = (node: Node) => `${file}:${lineCounter.linePos(node.range?.[0] ?? 0).line}`;
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
@@ -40,15 +41,15 @@ export function parseRepoConfigYaml(text: string, file: string): ConfigLayer {
   // The older toolchain's YAML loader follows aliases; dt follows them to the few values it
   // reads (a section, a name), never through the rest of the file.
   const targets = aliasTargets(doc);
-  const resolve = (node: unknown) => (isAlias(node) ? targets.get(node) : node);
+  const resolve = (node: unknown) => (yaml().isAlias(node) ? targets.get(node) : node);
   const section = (name: string) => {
     const contents = resolve(doc.contents);
-    const node = isMap(contents) ? resolve(contents.get(name, true)) : undefined;
-    return isMap(node) ? node : undefined;
+    const node = yaml().isMap(contents) ? resolve(contents.get(name, true)) : undefined;
+    return yaml().isMap(node) ? node : undefined;
   };
   const stringAt = (sectionName: string, key: string, into: string) => {
     const node = resolve(section(sectionName)?.get(key, true));
-    if (isScalar(node) && typeof node.value === "string") {
+    if (yaml().isScalar(node) && typeof node.value === "string") {
       layer.values[into] = node.value;
       layer.sources[into] = at(node);
     }
@@ -60,7 +61,7 @@ export function parseRepoConfigYaml(text: string, file: string): ConfigLayer {
     const found: Record<string, string> = {};
     for (const pair of registries.items) {
       const value = resolve(pair.value);
-      if (isScalar(pair.key) && isScalar(value) && typeof value.value === "string") {
+      if (yaml().isScalar(pair.key) && yaml().isScalar(value) && typeof value.value === "string") {
         const name = String(pair.key.value);
         found[name] = value.value;
         layer.sources[`registries.${name}`] = at(value);

@@ -6,8 +6,9 @@
 //   expand to billions of values;
 // - duplicate keys. The library's check (`uniqueKeys`, on by default) compares each key with
 //   every earlier one of its map: 20,000 tasks took 30 s. Parse with `uniqueKeys: false`.
-import { isAlias, isScalar, visit, type Alias, type Document, type Node } from "yaml";
+import type { Alias, Document, Node } from "yaml";
 import { usageError, type DtError } from "../base/errors.ts";
+import { yaml } from "./yaml.ts";
 
 /** How many values aliases may expand to in one file: far above any real dt.yaml. */
 export const ALIAS_BUDGET = 10_000;
@@ -20,9 +21,9 @@ export function aliasTargets(doc: Document): Map<Alias, Node | undefined> {
   // The last anchor of a name before the alias in document order wins, as in the library.
   const anchors = new Map<string, Node>();
   const targets = new Map<Alias, Node | undefined>();
-  visit(doc, {
+  yaml().visit(doc, {
     Node(_, node) {
-      if (isAlias(node)) targets.set(node, anchors.get(node.source));
+      if (yaml().isAlias(node)) targets.set(node, anchors.get(node.source));
       else if (node.anchor) anchors.set(node.anchor, node);
     },
   });
@@ -46,12 +47,12 @@ export const LINEAR_YAML = { uniqueKeys: false } as const;
  */
 export function duplicateKeys(doc: Document): Node[] {
   const found: Node[] = [];
-  visit(doc, {
+  yaml().visit(doc, {
     Map(_, map) {
       const seen = new Set<unknown>();
       for (const pair of map.items) {
         const key = pair.key;
-        if (!isScalar(key) || Number.isNaN(key.value)) continue;
+        if (!yaml().isScalar(key) || Number.isNaN(key.value)) continue;
         if (seen.has(key.value)) found.push(key);
         else seen.add(key.value);
       }

@@ -11,6 +11,13 @@ const UNREACHABLE = new Set(["ECONNREFUSED", "ENOENT", "EACCES", "ECONNRESET", "
 export function engineError(cause: unknown, doing: string): DtError {
   if (cause instanceof DtError) return cause;
   const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  const deadlineMs = (cause as { deadlineMs?: number } | undefined)?.deadlineMs;
+  if (deadlineMs !== undefined) {
+    return envError(`the Docker engine at ${engineHost()} did not answer within ${seconds(deadlineMs)} while ${doing}`, {
+      hint: "check that DOCKER_HOST names a Docker engine and that it answers ('docker info'); restart it if it hangs",
+      cause,
+    });
+  }
   if (code && UNREACHABLE.has(code)) {
     const hint =
       code === "EACCES"
@@ -23,6 +30,8 @@ export function engineError(cause: unknown, doing: string): DtError {
   const status = statusOf(cause);
   return new DtError(status && status < 500 ? 1 : 3, `the engine refused ${doing}: ${engineMessage(cause)}`, { cause });
 }
+
+const seconds = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`);
 
 function engineMessage(cause: unknown): string {
   const json = (cause as { json?: { message?: string } } | undefined)?.json;

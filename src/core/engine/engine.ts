@@ -72,12 +72,23 @@ export interface ContainerConfig {
   };
 }
 
+/**
+ * Where a container's output goes. A Node Writable is one; so is anything whose `write` says
+ * whether it takes more now and that says "drain" when it does again. (A terminal needs no
+ * node:stream, which costs a few ms of every `dt docker cmd` to load.)
+ */
+export interface OutputSink {
+  write(chunk: Uint8Array): boolean;
+  on(event: "drain" | "close" | "error", listener: () => void): unknown;
+  off(event: "drain" | "close" | "error", listener: () => void): unknown;
+}
+
 /** Where an attached container's streams go: chosen by the caller (a terminal, a collector). */
 export interface AttachStreams {
   tty: boolean;
   stdin: boolean;
-  stdout: Writable;
-  stderr: Writable;
+  stdout: OutputSink;
+  stderr: OutputSink;
 }
 
 export interface Attached {
@@ -85,6 +96,11 @@ export interface Attached {
   input: Writable | null;
   /** Settles when the container's output has ended (never rejects). */
   ended: Promise<void>;
+}
+
+export interface Waiting {
+  /** Settles when the condition holds: the container's exit code. */
+  exitCode: Promise<number>;
 }
 
 /** A build context the engine can take either way: lent chunks or a stream of copies. */
@@ -124,10 +140,12 @@ export interface Engine {
   readonly socketPath: string | undefined;
 
   version(options?: { timeoutMs?: number }): Promise<EngineInfo>;
-  ping(): Promise<void>;
+  /** Fails unless the engine answers within `timeoutMs` (default: a metadata call's deadline). */
+  ping(options?: { timeoutMs?: number }): Promise<void>;
   events(filter: { since: number; until: number; container: string; events: string[] }): Promise<EngineEvent[]>;
 
-  inspectImage(name: string): Promise<ImageInfo | undefined>;
+  /** Undefined when there is no such image; `timeoutMs` shortens the deadline (a listing's). */
+  inspectImage(name: string, options?: { timeoutMs?: number }): Promise<ImageInfo | undefined>;
   listImages(filter?: { labels?: string[]; dangling?: boolean; timeoutMs?: number }): Promise<ImageSummary[]>;
   tagImage(source: string, repository: string, tag: string): Promise<void>;
   removeImage(id: string): Promise<void>;
@@ -138,8 +156,11 @@ export interface Engine {
   createContainer(config: ContainerConfig): Promise<string>;
   attachContainer(id: string, streams: AttachStreams): Promise<Attached>;
   startContainer(id: string): Promise<void>;
-  /** Resolves with the exit code once the condition holds ("removed": after AutoRemove). */
-  waitContainer(id: string, condition: "next-exit" | "removed"): Promise<number>;
+  /**
+   * Registers a wait for the condition ("removed": after AutoRemove); resolves once the engine
+   * holds it, so a start sent after cannot outrun it, with the exit code to come.
+   */
+  waitContainer(id: string, condition: "next-exit" | "removed"): Promise<Waiting>;
   inspectContainer(id: string): Promise<{ oomKilled: boolean } | undefined>;
   resizeContainer(id: string, size: { rows: number; columns: number }): Promise<void>;
   /** Force-removes; a container already gone (or being removed) is not an error. */

@@ -1,10 +1,9 @@
-import { randomBytes } from "node:crypto";
 import { statSync } from "node:fs";
 import { hostname } from "node:os";
 import type { Writable } from "node:stream";
 import { DtError } from "../base/errors.ts";
 import { interruptedBy, onCleanup } from "../base/lifecycle.ts";
-import type { ContainerConfig, Engine } from "../engine/engine.ts";
+import type { ContainerConfig, Engine, OutputSink } from "../engine/engine.ts";
 import { engineStoppedError } from "../engine/engine-errors.ts";
 
 /** Labels on every container dt starts: found and cleaned by label, never by name. */
@@ -48,8 +47,8 @@ export interface ContainerIO {
   tty: boolean;
   /** Fed to the container's stdin; null attaches none. */
   stdin: NodeJS.ReadableStream | null;
-  stdout: Writable;
-  stderr: Writable;
+  stdout: OutputSink;
+  stderr: OutputSink;
   /** With `tty`: the terminal, put in raw mode while the container has it, and its size. */
   terminal?: {
     raw(): () => void;
@@ -60,7 +59,9 @@ export interface ContainerIO {
 
 export function containerName(prefix: string): string {
   const clean = prefix.replace(/[^a-zA-Z0-9_.-]+/g, "-").replace(/^[^a-zA-Z0-9]+/, "") || "dt";
-  return `dt-${clean}-${randomBytes(4).toString("hex")}`;
+  // Web crypto, not node:crypto: loading that costs a few ms of every `dt docker cmd`.
+  const suffix = Array.from(crypto.getRandomValues(new Uint8Array(4)), (b) => b.toString(16).padStart(2, "0")).join("");
+  return `dt-${clean}-${suffix}`;
 }
 
 /** The Engine API's create body for a spec; `socketPath` is the engine's, for --sibling. */
@@ -136,7 +137,7 @@ async function stoppedByEngine(engine: Engine, id: string, since: number): Promi
   }
   for (let i = 0; i < 40; i++) {
     try {
-      await engine.ping();
+      await engine.ping({ timeoutMs: 1000 });
     } catch {
       return true;
     }
@@ -145,36 +146,68 @@ async function stoppedByEngine(engine: Engine, id: string, since: number): Promi
   return false;
 }
 
+/** A container created for a run and not started yet; an interrupt from now on removes it. */
+export interface CreatedContainer {
+  id: string;
+  config: ContainerConfig;
+  /** Forgets the cleanup (the run removes it itself, or it is gone). */
+  release: () => void;
+}
+
+/** Creates the container of `spec`; the engine's refusal (a missing image) rejects as usual. */
+export async function createContainer(engine: Engine, spec: RunSpec, io: ContainerIO): Promise<CreatedContainer> {
+  const config = containerConfig(spec, io, engine.socketPath);
+  const id = await engine.createContainer(config);
+  return { id, config, release: onCleanup(() => engine.removeContainer(id)) };
+}
+
+/** Removes a container that was created and will not be started after all. */
+export async function discardContainer(engine: Engine, created: CreatedContainer): Promise<void> {
+  try {
+    await engine.removeContainer(created.id);
+  } finally {
+    created.release();
+  }
+}
+
 /**
  * Runs a container to completion with its stdout, stderr and exit code passed through `io`.
  * The engine removes it when it exits (AutoRemove) unless `keep` asks to inspect it first;
  * dt's cleanup removes it if dt is interrupted; a SIGKILLed dt leaves it labelled for
- * `dt docker clean`.
+ * `dt docker clean`. `created`: the container of this very spec, made earlier.
  */
-export async function runContainer(engine: Engine, spec: RunSpec, io: ContainerIO): Promise<number> {
-  const outcome = await runContainerFully(engine, spec, io);
+export async function runContainer(engine: Engine, spec: RunSpec, io: ContainerIO, created?: CreatedContainer): Promise<number> {
+  const outcome = await runContainerFully(engine, spec, io, created);
   if (outcome.engineStopped) throw engineStoppedError(outcome.exitCode);
   return outcome.exitCode;
 }
 
-export async function runContainerFully(engine: Engine, spec: RunSpec, io: ContainerIO): Promise<RunOutcome> {
-  const config = containerConfig(spec, io, engine.socketPath);
-  const id = await engine.createContainer(config);
-  const removeOnInterrupt = onCleanup(() => engine.removeContainer(id));
+export async function runContainerFully(engine: Engine, spec: RunSpec, io: ContainerIO, created?: CreatedContainer): Promise<RunOutcome> {
+  const { id, config, release } = created ?? (await createContainer(engine, spec, io));
   try {
-    const attached = await engine.attachContainer(id, { tty: config.Tty, stdin: config.AttachStdin, stdout: io.stdout, stderr: io.stderr });
-    const stopStdin = attached.input && io.stdin ? feedStdin(engine, id, io, attached.input) : () => {};
-    // With AutoRemove, wait for the removal, as `docker run --rm` does: when dt returns, the
+    // Attach and wait side by side (two connections), both in place before the start: output
+    // written at once, or an exit (and AutoRemove) that comes first, is not missed. With
+    // AutoRemove, wait for the removal, as `docker run --rm` does: when dt returns, the
     // container is gone, not "Removal In Progress".
-    const waited = engine.waitContainer(id, spec.keep ? "next-exit" : "removed");
-    waited.catch(() => {});
+    const attaching = engine.attachContainer(id, { tty: config.Tty, stdin: config.AttachStdin, stdout: io.stdout, stderr: io.stderr });
+    const waiting = engine.waitContainer(id, spec.keep ? "next-exit" : "removed");
+    waiting.catch(() => {});
+    const attached = await attaching;
+    const waited = (await waiting).exitCode;
+    const stopStdin = attached.input && io.stdin ? feedStdin(engine, id, io, attached.input) : () => {};
     const since = Math.floor(Date.now() / 1000) - 1;
+    // Only a running container's TTY can be sized (the engine refuses earlier), and the shell
+    // reads its size as it starts: once while the start is under way, again once it is done.
+    const sizeTerminal = () => io.tty && io.terminal && void engine.resizeContainer(id, io.terminal.size());
+    const early = setTimeout(sizeTerminal, 50);
     try {
       await engine.startContainer(id);
     } catch (cause) {
+      clearTimeout(early);
       stopStdin();
       throw startError(cause, spec);
     }
+    sizeTerminal();
     let exitCode: number;
     try {
       exitCode = await waited;
@@ -196,7 +229,7 @@ export async function runContainerFully(engine: Engine, spec: RunSpec, io: Conta
     await engine.removeContainer(id).catch(() => {});
     throw error;
   } finally {
-    removeOnInterrupt();
+    release();
   }
 }
 
@@ -215,7 +248,6 @@ function feedStdin(engine: Engine, id: string, io: ContainerIO, input: Writable)
     const restore = terminal.raw();
     const resize = () => void engine.resizeContainer(id, terminal.size());
     const stopResizing = terminal.onResize(resize);
-    setTimeout(resize, 50);
     stdin.pipe(input);
     return () => {
       stopResizing();

@@ -1,15 +1,13 @@
 import { arch } from "node:os";
 import { relative } from "node:path";
-import semver from "semver";
 import { DtError, envError, usageError } from "../base/errors.ts";
 import type { Engine, ImageInfo } from "../engine/engine.ts";
-import { pullForRun } from "../registry/stage-ops.ts";
-import { NotInRegistryError } from "../registry/transfer.ts";
 import { versionsMatch } from "../version/policy.ts";
+import { rcompare, valid } from "../version/semver.ts";
 import { floating, isUsersLocalImage, LABEL, tagUser, versioned, type ImageRef, type Stage } from "../workspace/image-ref.ts";
 import type { Target } from "../workspace/target.ts";
 import type { SubRepo } from "../workspace/workspace.ts";
-import { CONTAINER_LABEL, runContainer, type ContainerIO, type RunSpec } from "./containers.ts";
+import { CONTAINER_LABEL, createContainer, discardContainer, runContainer, type ContainerIO, type RunSpec } from "./containers.ts";
 import { containerEnv, containerRoot, expandVolume, parseMemory, toContainerPath } from "./run-env.ts";
 
 export interface RunOptions {
@@ -49,8 +47,20 @@ async function localImagesOf(engine: Engine, target: Target): Promise<{ id: stri
   const found = (await engine.listImages({ labels }))
     .filter((i) => isUsersLocalImage(i.Labels ?? {}, i.RepoTags ?? [], user, target.key))
     .map((i) => ({ id: i.Id, version: i.Labels?.[LABEL.version] ?? "" }))
-    .filter((i) => semver.valid(i.version));
-  return found.sort((a, b) => semver.rcompare(a.version, b.version));
+    .filter((i) => valid(i.version));
+  return found.sort((a, b) => rcompare(a.version, b.version));
+}
+
+/** Whether an image is this user's local build of the dir at `version`, in this workspace (its labels). */
+function isLocalBuild(info: ImageInfo, target: Target, version: string): boolean {
+  const labels = info.Config?.Labels ?? {};
+  return (
+    labels[LABEL.workspace] === target.root &&
+    labels[LABEL.runnableDir] === target.path &&
+    labels[LABEL.stage] === "local" &&
+    labels[LABEL.version] === version &&
+    isUsersLocalImage(labels, info.RepoTags ?? [], tagUser(), target.key)
+  );
 }
 
 const policyNotice = (target: Target, name: string, version: string) =>
@@ -64,6 +74,11 @@ const policyNotice = (target: Target, name: string, version: string) =>
  */
 async function chooseLocal(engine: Engine, target: Target, version: string | undefined, accept: "exact" | "policy" | "any"): Promise<ChosenImage | undefined> {
   const want = version ?? target.version;
+  // The usual case in one request instead of two: the exact version, under the name this
+  // workspace gives it, with the labels of this workspace's build of this dir.
+  const wantRef = target.ref("local", want);
+  const named = await engine.inspectImage(versioned(wantRef));
+  if (named && isLocalBuild(named, target, want)) return { ref: wantRef, name: versioned(wantRef), info: named };
   const images = await localImagesOf(engine, target);
   const exact = images.find((i) => i.version === want);
   const policy = target.resolved.config.version_policy;
@@ -72,7 +87,7 @@ async function chooseLocal(engine: Engine, target: Target, version: string | und
   if (!pick) return undefined;
   const ref = target.ref("local", pick.version);
   const name = versioned(ref);
-  let info = await engine.inspectImage(name);
+  let info = pick.version === want ? named : await engine.inspectImage(name);
   if (info?.Id !== pick.id) {
     await engine.tagImage(pick.id, ref.repository, ref.versionedTag);
     info = await engine.inspectImage(name);
@@ -144,6 +159,8 @@ export async function resolveRunImage(
   const tags = options.version ? [chosen.ref.versionedTag] : [...new Set([target.ref(stage).versionedTag, chosen.ref.floatingTag])];
   const onEvent = (e: { kind: string; text?: string }) => e.kind === "step" && e.text && onPull(e.text);
   const missing: string[] = [];
+  // Loaded only to pull: the registry client is most of what a run would otherwise load.
+  const [{ pullForRun }, { NotInRegistryError }] = await Promise.all([import("../registry/stage-ops.ts"), import("../registry/transfer.ts")]);
   for (const [i, tag] of tags.entries()) {
     try {
       if (!(await pullForRun(engine, target, stage, tag, onEvent))) return chosen;
@@ -253,6 +270,23 @@ export function checkRunOptions(options: RunOptions): void {
   }
 }
 
+/**
+ * The container of the image a run usually gets (the code's exact local version, named without
+ * asking the engine), created while the engine is asked which image it really is: a run then
+ * waits for one round trip, not two. Undefined where there is no usual guess (another stage,
+ * `--pull`), or when the engine refuses (no such image: the lookup says what to do).
+ */
+async function createEarly(engine: Engine, target: Target, subRepos: readonly SubRepo[], options: RunOptions, io: ContainerIO) {
+  if ((options.stage !== undefined && options.stage !== "local") || options.pull) return undefined;
+  try {
+    const ref = target.ref("local", options.version);
+    const name = versioned(ref);
+    return { name, version: ref.version, created: await createContainer(engine, runSpecFor(target, subRepos, ref, name, options), io) };
+  } catch {
+    return undefined;
+  }
+}
+
 /** `dt docker bash|cmd|jupyter`: choose the image, check it with one inspect, run; returns the exit code. */
 export async function runInContainer(
   engine: Engine,
@@ -263,9 +297,24 @@ export async function runInContainer(
   onPull: (text: string) => void = () => {},
 ): Promise<number> {
   checkRunOptions(options);
-  const { ref, name, info, notice, otherVersions } = await resolveRunImage(engine, target, options, onPull);
-  if (!info) throw missingImageError(ref, name, target.path, otherVersions, target.resolved.config.version_policy);
-  if (notice) onPull(notice);
-  if (!options.skipChecks) checkImage(target, ref, name, info);
-  return runContainer(engine, runSpecFor(target, subRepos, ref, name, options), io);
+  const early = createEarly(engine, target, subRepos, options, io);
+  const discard = async (guess: Awaited<typeof early>) => {
+    if (guess) await discardContainer(engine, guess.created).catch(() => {});
+  };
+  let chosen: ChosenImage;
+  try {
+    chosen = await resolveRunImage(engine, target, options, onPull);
+    if (!chosen.info) throw missingImageError(chosen.ref, chosen.name, target.path, chosen.otherVersions, target.resolved.config.version_policy);
+    if (chosen.notice) onPull(chosen.notice);
+    if (!options.skipChecks) checkImage(target, chosen.ref, chosen.name, chosen.info);
+  } catch (error) {
+    await discard(await early);
+    throw error;
+  }
+  const { ref, name } = chosen;
+  const guess = await early;
+  // The same image name and version make the same spec: then the early container is this run's.
+  const mine = guess && guess.name === name && guess.version === ref.version && ref.stage === "local" ? guess.created : undefined;
+  if (!mine) await discard(guess);
+  return runContainer(engine, runSpecFor(target, subRepos, ref, name, options), io, mine);
 }

@@ -1,16 +1,15 @@
 // The workspace's shell environment: what `dt setenv` prints for a shell to evaluate, and what
 // `dt run` gives its steps. It runs at every shell start, so it reads the file system only: no
 // git process, no engine, no scan of the tree (one stat per configured entry and repo).
-import { realpathSync, statSync } from "node:fs";
+import { realpathSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { isDtError } from "../base/errors.ts";
-import { isDir, readText, writeFileAtomic } from "../base/fs-util.ts";
-import { cacheBase } from "../base/home.ts";
+import { isDir, readText } from "../base/fs-util.ts";
+import { throughCache } from "../base/stamp-cache.ts";
 import { floating, imageRef, tagUser, workspaceKey, type Stage } from "../workspace/image-ref.ts";
 import { configuredDirs } from "../run/run-env.ts";
 import { findSubRepos, findWorkspaceRoot, isRunnableDir, relPath, type SubRepo } from "../workspace/workspace.ts";
 import { OLDER_CONFIG_FILES } from "../config/older-config-files.ts";
-import { DT_VERSION } from "../base/dt-version.ts";
 
 export const SHELLS = ["bash", "zsh", "fish", "sh"] as const;
 export type Shell = (typeof SHELLS)[number];
@@ -97,43 +96,19 @@ interface Facts {
   version?: string;
 }
 
-/** Size, mtime, ctime and inode of a file, or "-": changes whenever the file does. */
-function stamp(file: string): string {
-  try {
-    const s = statSync(file);
-    return `${s.size}:${s.mtimeMs}:${s.ctimeMs}:${s.ino}`;
-  } catch {
-    return "-";
-  }
-}
-
 /**
- * One cache file per (workspace, target dir) under $XDG_CACHE_HOME/dt/setenv, valid while every
- * input is unchanged: the dt.yaml files, the older config files of every repo (repo_config.yaml
- * and .py), the root's .git/config (its origin names the workspace), the changelog, DT_REGISTRY
- * and dt's own version. A miss (or any cache trouble) parses the files as every command does,
- * so an invalid file is reported the usual way and never cached.
+ * Cached per (workspace, target dir) under $XDG_CACHE_HOME/dt/setenv, valid while every input is
+ * unchanged: the dt.yaml files, the older config files of every repo (repo_config.yaml and .py),
+ * the root's .git/config (its origin names the workspace), the changelog, DT_REGISTRY and the dt
+ * binary. A miss parses the files as every command does, so an invalid file is reported the
+ * usual way and never cached.
  */
-async function targetFacts(root: string, rel: string, subRepos: readonly SubRepo[], env: Record<string, string | undefined>): Promise<Facts> {
+function targetFacts(root: string, rel: string, subRepos: readonly SubRepo[], env: Record<string, string | undefined>): Promise<Facts> {
   const repos = [root, ...subRepos.map((s) => join(root, s.path))];
   const inputs = [join(root, "dt.yaml"), join(root, ".git", "config"), ...repos.flatMap((r) => OLDER_CONFIG_FILES.map((f) => join(r, f)))];
   if (rel !== ".") inputs.push(join(root, rel, "dt.yaml"));
   if (rel !== "." || isRunnableDir(root)) inputs.push(join(root, rel, "changelog.txt"));
-  const key = [DT_VERSION, root, rel, env.DT_REGISTRY ?? "", ...inputs.map(stamp)].join("\0");
-  const file = join(cacheBase(env), "dt", "setenv", `${Bun.hash(`${root}\0${rel}`).toString(16)}.json`);
-  try {
-    const cached = JSON.parse(readText(file) ?? "null") as { key: string; facts: Facts } | null;
-    if (cached?.key === key) return cached.facts;
-  } catch {
-    // A damaged cache file is a miss.
-  }
-  const facts = await readFacts(root, rel, env);
-  try {
-    writeFileAtomic(file, JSON.stringify({ key, facts }));
-  } catch {
-    // An unwritable cache only costs speed.
-  }
-  return facts;
+  return throughCache({ kind: "setenv", id: `${root}\0${rel}`, inputs, extra: [env.DT_REGISTRY ?? ""], env }, () => readFacts(root, rel, env));
 }
 
 async function readFacts(root: string, rel: string, env: Record<string, string | undefined>): Promise<Facts> {

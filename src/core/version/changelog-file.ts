@@ -3,6 +3,7 @@ import { bumpChangelog, parseChangelog, today, type BumpKind, type ChangelogEntr
 import { usageError } from "../base/errors.ts";
 import { withFileLock } from "../base/file-lock.ts";
 import { readText, writeFileAtomic } from "../base/fs-util.ts";
+import { throughCache } from "../base/stamp-cache.ts";
 
 /** A runnable dir as this module needs it (the workspace layer's TargetDir fits). */
 export interface ChangelogDir {
@@ -21,6 +22,16 @@ export function readChangelog(target: ChangelogDir): ChangelogEntry[] {
   const text = readText(file.abs);
   if (text === undefined) throw usageError(`cannot read ${file.rel}`, { hint: "create it with 'dt init'" });
   return parseChangelog(text, file.rel, basename(target.absPath));
+}
+
+/**
+ * The newest entry of the target's changelog, from the cache while the file is unchanged
+ * (base/stamp-cache.ts): `dt version` and the run paths then parse nothing. A malformed
+ * changelog is never cached: its error comes every time.
+ */
+export function newestEntryCached(target: ChangelogDir): Promise<ChangelogEntry> {
+  const file = changelogPath(target);
+  return throughCache({ kind: "changelog", id: file.abs, inputs: [file.abs] }, () => readChangelog(target)[0]!);
 }
 
 /**

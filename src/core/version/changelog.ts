@@ -1,4 +1,4 @@
-import semver from "semver";
+import { clean, inc, lt, valid } from "./semver.ts";
 import { usageError } from "../base/errors.ts";
 
 export interface ChangelogEntry {
@@ -36,12 +36,12 @@ export function parseChangelog(text: string, file = "changelog.txt", name = name
     if (heading !== undefined) {
       if (expectDate && current) throw fail(file, n, `entry ${current.version} has no date`, "'- YYYY-MM-DD' after the heading");
       const m = splitNamedVersion(heading);
-      if (!m || !semver.valid(m.version)) {
+      if (!m || !valid(m.version)) {
         throw fail(file, n, `heading without a semver version: ${JSON.stringify(line.slice(0, 80))}`, `'# NAME-X.Y.Z', e.g. '# ${name}-1.4.0'`);
       }
-      const version = semver.clean(m.version)!;
+      const version = clean(m.version)!;
       const previous = entries.at(-1);
-      if (previous && !semver.lt(version, previous.version)) {
+      if (previous && !lt(version, previous.version)) {
         throw fail(
           file,
           n,
@@ -156,7 +156,7 @@ export function bumpChangelog(text: string, kind: BumpKind, notes: readonly stri
   }
   const entries = parseChangelog(text, file, name);
   const newest = entries[0]!;
-  const version = semver.inc(newest.version, kind)!;
+  const version = inc(newest.version, kind)!;
   // The new entry speaks the file's dialect: its BOM and its line ending (the first one found).
   const bom = text.startsWith("\uFEFF") ? "\uFEFF" : "";
   const body = text.slice(bom.length);

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { currentVersion, parseChangelog, type ChangelogEntry } from "../version/changelog.ts";
-import { loadConfig } from "../config/config.ts";
+import { configInputs, loadConfig } from "../config/config.ts";
+import { keyOf, readCache, writeCache } from "../base/stamp-cache.ts";
 import { DtError, DtErrors } from "../base/errors.ts";
 import { readText } from "../base/fs-util.ts";
 import type { RunnableDir } from "./workspace.ts";
@@ -71,4 +72,39 @@ function problemsOf(kind: RunnableProblem["kind"], e: unknown): RunnableProblem[
   if (e instanceof DtErrors) return e.problems.flatMap((p) => problemsOf(kind, p));
   if (e instanceof DtError) return [{ kind, where: e.where ?? null, message: e.message, hint: e.hint ?? null }];
   return [{ kind, where: null, message: e instanceof Error ? e.message : String(e), hint: null }];
+}
+
+/**
+ * summarizeRunnable of each dir, from one cache file per workspace while each dir's own files
+ * (what loadConfig reads for it, its changelog) are unchanged: `dt ls` then parses only the
+ * dirs whose files changed, and loads no YAML parser when none did.
+ */
+export function summarizeAll(root: string, dirs: readonly RunnableDir[], env: Record<string, string | undefined> = process.env): RunnableSummary[] {
+  const keys = dirs.map((d) => summaryKey(root, d.path, env));
+  const cached = readCache<Record<string, { key: string; summary: RunnableSummary }>>("ls", root, "", env) ?? {};
+  let missed = false;
+  const summaries = dirs.map((d, i) => {
+    const hit = cached[d.path];
+    if (hit && hit.key === keys[i]) return hit.summary;
+    missed = true;
+    return summarizeRunnable(root, d);
+  });
+  if (missed) writeCache("ls", root, "", Object.fromEntries(dirs.map((d, i) => [d.path, { key: keys[i]!, summary: summaries[i]! }])), env);
+  return summaries;
+}
+
+const summaryKey = (root: string, path: string, env: Record<string, string | undefined>) =>
+  keyOf([...configInputs(root, path), join(path === "." ? root : join(root, path), "changelog.txt")], [env.DT_REGISTRY ?? ""]);
+
+/**
+ * What summarizeAll saw last time in this workspace: how many dirs, and (when there were at
+ * most `upTo`) the summaries whose files are still the same, known before git has said which
+ * dirs there are now. Undefined when it never ran here.
+ */
+export function lastSummaries(root: string, upTo: number, env: Record<string, string | undefined> = process.env) {
+  const cached = readCache<Record<string, { key: string; summary: RunnableSummary }>>("ls", root, "", env);
+  if (!cached) return undefined;
+  const entries = Object.entries(cached);
+  const still = entries.length > upTo ? [] : entries.filter(([path, hit]) => hit.key === summaryKey(root, path, env)).map(([, hit]) => hit.summary);
+  return { count: entries.length, still };
 }

@@ -1,9 +1,9 @@
-import semver from "semver";
 import { usageError } from "../base/errors.ts";
 import { currentVersion } from "../version/changelog.ts";
-import { loadConfig, type ResolvedConfig } from "../config/config.ts";
+import { valid } from "../version/semver.ts";
+import { loadConfig, loadConfigCached, type ResolvedConfig } from "../config/config.ts";
 import { imageRef, workspaceKey, type ImageRef, type Stage } from "./image-ref.ts";
-import { readChangelog } from "../version/changelog-file.ts";
+import { newestEntryCached, readChangelog } from "../version/changelog-file.ts";
 import { resolveTargetDir, type TargetDir } from "./workspace.ts";
 
 /** Everything a docker command needs to know about its target dir. */
@@ -16,15 +16,23 @@ export interface Target extends TargetDir {
   key: string;
 }
 
-/** The target of a command: `--dir` or the runnable dir around `cwd`, with config and version. */
-export async function loadTarget(cwd: string, dirArg?: string): Promise<Target> {
-  return targetOf(await resolveTargetDir(cwd, dirArg));
+/**
+ * The target of a command: `--dir` or the runnable dir around `cwd`, with config and version,
+ * both read through their caches (loadConfigCached, newestEntryCached): a command that runs
+ * one container, as `dt docker cmd` does, then spends no time on YAML or version parsing.
+ */
+export async function loadTarget(cwd: string, dirArg?: string, env: Record<string, string | undefined> = process.env): Promise<Target> {
+  const dir = await resolveTargetDir(cwd, dirArg);
+  const [resolved, newest] = await Promise.all([loadConfigCached(dir.root, dir.path, env), newestEntryCached(dir)]);
+  return makeTarget(dir, resolved, newest.version);
 }
 
 /** A runnable dir already found (a `dt test` selection, a release's own dir) as a Target. */
 export function targetOf(dir: TargetDir): Target {
-  const resolved = loadConfig(dir.root, dir.path);
-  const version = currentVersion(readChangelog(dir));
+  return makeTarget(dir, loadConfig(dir.root, dir.path), currentVersion(readChangelog(dir)));
+}
+
+function makeTarget(dir: TargetDir, resolved: ResolvedConfig, version: string): Target {
   const { config } = resolved;
   const key = workspaceKey(dir.root);
   return {
@@ -35,7 +43,7 @@ export function targetOf(dir: TargetDir): Target {
     resolved,
     version,
     ref: (stage, v) => {
-      if (v !== undefined && !semver.valid(v)) throw usageError(`--version ${v} is not a version`, { hint: "give X.Y.Z, e.g. --version 1.2.0" });
+      if (v !== undefined && v !== version && !valid(v)) throw usageError(`--version ${v} is not a version`, { hint: "give X.Y.Z, e.g. --version 1.2.0" });
       return imageRef({ registry: config.registry, image: config.image, stage, version: v ?? version, key });
     },
   };

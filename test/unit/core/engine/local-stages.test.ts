@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { localKey, stagesIn } from "../../../../src/core/engine/local-stages.ts";
+import { askEarly, engineImagesOf, localKey, stagesIn } from "../../../../src/core/engine/local-stages.ts";
+import { imageRef, LABEL, versioned, workspaceKey } from "../../../../src/core/workspace/image-ref.ts";
+import { FakeEngine } from "../../../support/fake-engine.ts";
 
 describe("stagesIn", () => {
   const tags = new Set(["reg.example/app:dev-1.2.0", "app:prod-1.2.0", "reg.example/app:prod-1.1.0", "reg.example/app:local-ann-1234abcd-1.2.0"]);
@@ -19,5 +21,52 @@ describe("stagesIn", () => {
     expect(stagesIn({ tags: null, local: null }, "/a/orders", dir("reg.example", "1.2.0"))).toBeNull();
     expect(stagesIn({ tags, local }, "/a/orders", dir("reg.example", "1.1.1"))).toEqual({ local: false, dev: false, prod: false });
     expect(stagesIn({ tags, local }, "/a/orders", dir("reg.example", null))).toBeNull();
+  });
+});
+
+describe("engineImagesOf: a few dirs asked for by name", () => {
+  const root = "/a/orders";
+  const dir = { path: "apps/app", image: "app", registry: "reg.example", version: "1.2.0" };
+  const localName = (registry: string | null) => versioned(imageRef({ registry, image: "app", stage: "local", version: "1.2.0", key: workspaceKey(root) }));
+  const labels = { [LABEL.workspace]: root, [LABEL.runnableDir]: "apps/app", [LABEL.stage]: "local", [LABEL.version]: "1.2.0" };
+
+  test("the exact local name with this workspace's labels, and a dev tag: known without listing the engine's images", async () => {
+    const engine = new FakeEngine();
+    engine.addImage({ tags: [localName("reg.example")], labels });
+    engine.addImage({ tags: ["reg.example/app:dev-1.2.0"] });
+    const images = await engineImagesOf(engine, root, [dir]);
+    expect(stagesIn(images, root, dir)).toEqual({ local: true, dev: true, prod: false });
+    expect(engine.callsTo("listImages")).toEqual([]);
+  });
+
+  test("a local image under an earlier registry's name is still found, by its labels (one listing of this workspace's)", async () => {
+    const engine = new FakeEngine();
+    engine.addImage({ tags: [localName(null)], labels });
+    const images = await engineImagesOf(engine, root, [dir]);
+    expect(stagesIn(images, root, dir)).toEqual({ local: true, dev: false, prod: false });
+    expect(engine.callsTo("listImages").length).toBe(1);
+  });
+
+  test("the exact name on another workspace's image is not this one's", async () => {
+    const engine = new FakeEngine();
+    engine.addImage({ tags: [localName("reg.example")], labels: { ...labels, [LABEL.workspace]: "/b/orders" } });
+    expect(stagesIn(await engineImagesOf(engine, root, [dir]), root, dir)).toEqual({ local: false, dev: false, prod: false });
+  });
+
+  test("names asked early are not asked again", async () => {
+    const engine = new FakeEngine();
+    engine.addImage({ tags: [localName("reg.example")], labels });
+    const asked = askEarly(engine, root, [dir]);
+    expect(engine.callsTo("inspectImage").length).toBe(3);
+    expect(stagesIn(await engineImagesOf(engine, root, [dir], { asked }), root, dir)).toEqual({ local: true, dev: false, prod: false });
+    expect(engine.callsTo("inspectImage").length).toBe(3);
+  });
+
+  test("an engine that cannot be asked makes the stages unknown, with why", async () => {
+    const engine = new FakeEngine();
+    engine.stop();
+    const images = await engineImagesOf(engine, root, [dir]);
+    expect(stagesIn(images, root, dir)).toBeNull();
+    expect(images.engineProblem).toContain("ECONNREFUSED");
   });
 });
