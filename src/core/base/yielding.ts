@@ -4,6 +4,8 @@
 // turn whenever it has held the thread for a slice; run with `runNow`, it goes straight through
 // (for callers that are synchronous themselves).
 
+import { interruptedBy } from "./lifecycle.ts";
+
 const SLICE_MS = 50;
 let sliceStart = performance.now();
 
@@ -21,7 +23,12 @@ export function runNow<T>(steps: Generator<void, T, void>): T {
   }
 }
 
-/** Runs `steps`, letting the event loop turn (timers, I/O, signal handlers) at each yield. */
+/**
+ * Runs `steps`, letting the event loop turn (timers, I/O, signal handlers) at each yield. After
+ * a signal the work stops at its next yield and never settles: dt is exiting, and every slice
+ * it went on taking would delay the cleanups between their awaits (a SIGINT during a 6 s walk
+ * ended dt only after the walk).
+ */
 export async function runYielding<T>(steps: Generator<void, T, void>): Promise<T> {
   for (;;) {
     const step = steps.next();
@@ -36,5 +43,6 @@ export async function runYielding<T>(steps: Generator<void, T, void>): Promise<T
  */
 export async function turn(): Promise<void> {
   await new Promise<void>((resolve) => setImmediate(resolve));
+  if (interruptedBy()) await new Promise<never>(() => {});
   sliceStart = performance.now();
 }

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { plural } from "../base/text.ts";
 import { assetsUnder, isExecutableAsset } from "../base/assets.ts";
 import { closeSync, openSync, readSync } from "node:fs";
-import { collectContext, collectContextYielding, contentDigest, contextDigest, type CollectedContext } from "./context.ts";
+import { collectContextYielding, contentDigest, contextDigest, type CollectedContext } from "./context.ts";
 import type { ContextEntry } from "./context-entry.ts";
 import { parseDockerignore } from "./dockerignore.ts";
 import type { Engine, ImageInfo, ProgressStream } from "../engine/engine.ts";
@@ -165,9 +165,12 @@ async function baseForPlatform(engine: Engine, base: string, platform: string): 
   return pinned;
 }
 
-/** The files a build of `stage` sends: the dir's, its dockerignore applied, the templates filling gaps. */
-export function collectBuildContext(target: Target, stage: BuildStage): CollectedContext {
-  return collectContext(target.absPath, ignoreFileFor(target, stage), templateFiles(), { resolveLinksWithin: target.root });
+/**
+ * The files a build of `stage` sends: the dir's, its dockerignore applied, the templates filling
+ * gaps. Collected with yields, so that a signal during a long walk ends dt at once.
+ */
+export function collectBuildContext(target: Target, stage: BuildStage): Promise<CollectedContext> {
+  return collectContextYielding(target.absPath, ignoreFileFor(target, stage), templateFiles(), { resolveLinksWithin: target.root });
 }
 
 /** The image of this stage and version built from this very context, if there is one. */
@@ -216,8 +219,8 @@ async function buildUnlocked(engine: Engine, target: Target, options: BuildOptio
     buildArgs.BASE_IMAGE = await baseForPlatform(engine, buildArgs.BASE_IMAGE ?? target.resolved.config.base_image, options.platform);
   }
 
-  // Collected here with yields (a signal ends dt during a long walk), unless a multi-platform build collected it once for all.
-  const context = options.context ?? (await collectContextYielding(target.absPath, ignoreFileFor(target, options.stage), templateFiles(), { resolveLinksWithin: target.root }));
+  // Collected here unless a multi-platform build collected it once for all.
+  const context = options.context ?? (await collectBuildContext(target, options.stage));
   onEvent({ kind: "context", files: context.entries.length, warnings: context.warnings });
   const inputs = {
     dir: target.path,

@@ -47,7 +47,7 @@ export async function buildForPlatforms(
   const dests = options.push ? destinations(target, undefined) : [];
   // The plain `dt docker build` makes the image `dt docker cmd` runs here, whatever builders: says.
   const engines = await enginesFor(engine, platforms, target.resolved.config.builders, { native, nativeOnLocal: !named }, options.connect);
-  const context = collectBuildContext(target, options.stage);
+  const context = await collectBuildContext(target, options.stage);
   const { connect: _, ...buildOptions } = options;
   const builds = await Promise.all(
     engines.map((pe) =>

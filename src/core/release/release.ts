@@ -156,7 +156,7 @@ export async function release(engine: Engine, target: Target, ws: Workspace, opt
     }
   }
 
-  const context = collectBuildContext(target, sourceStage);
+  const context = await collectBuildContext(target, sourceStage);
   const builds = await Promise.all(
     engines.map((pe) =>
       queued(pe, async () => {
