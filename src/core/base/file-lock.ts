@@ -4,7 +4,7 @@
 // over by one process only (the one that creates its take-over marker), after checking that it
 // is still the same lock; and a process removes the lock only while it still carries its token.
 import { closeSync, fstatSync, linkSync, openSync, readFileSync, renameSync, rmSync } from "node:fs";
-import { randomBytes } from "node:crypto";
+import { randomHex } from "./random.ts";
 import { hostname } from "node:os";
 import { DtError, ExitCode } from "./errors.ts";
 import { writeNewFile } from "./fs-util.ts";
@@ -24,7 +24,7 @@ const UNREADABLE_MS = 10_000;
 /** Link errors of file systems without hard links: create the lock with O_EXCL there. */
 const NO_LINKS = new Set(["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS", "EMLINK", "EXDEV"]);
 
-const newToken = () => randomBytes(12).toString("hex");
+const newToken = () => randomHex(12);
 const lockText = (token: string) => `${process.pid} ${hostname()} ${token}\n`;
 
 function processGone(pid: number): boolean {

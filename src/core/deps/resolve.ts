@@ -1,5 +1,5 @@
 import { copyFileSync, mkdirSync, rmSync } from "node:fs";
-import { randomBytes } from "node:crypto";
+import { randomHex } from "../base/random.ts";
 import { join } from "node:path";
 import { envError, workError } from "../base/errors.ts";
 import { readText } from "../base/fs-util.ts";
@@ -46,7 +46,7 @@ export async function resolveInContainer(
   command: PoetryCommand,
   options: { network?: string; onLine?: (line: string) => void },
 ): Promise<string> {
-  const work = join(target.root, ".dt", "tmp", `deps-${process.pid}-${randomBytes(4).toString("hex")}`);
+  const work = join(target.root, ".dt", "tmp", `deps-${process.pid}-${randomHex(4)}`);
   mkdirSync(work, { recursive: true });
   const removeWork = () => rmSync(work, { recursive: true, force: true });
   const unregister = onCleanup(removeWork);

@@ -1,6 +1,6 @@
 // What a registry holds for an image: manifests of the Docker and OCI media types, and the
 // manifest list / OCI index dt writes over per-platform pushes.
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../base/random.ts";
 import { usageError } from "../base/errors.ts";
 import { isDigest } from "./names.ts";
 
@@ -49,7 +49,7 @@ export interface IndexEntry {
 }
 
 /** sha256 digest of bytes, as the registry names content. */
-export const sha256Digest = (bytes: Uint8Array | string) => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+export const sha256Digest = (bytes: Uint8Array | string) => `sha256:${sha256Hex(bytes)}`;
 
 /** The manifest list / OCI index document for `entries` (bytes and media type). */
 export function buildIndex(entries: readonly IndexEntry[], kind: "docker" | "oci"): { body: string; mediaType: string } {

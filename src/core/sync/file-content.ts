@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../base/random.ts";
 import { readFileSync, statSync } from "node:fs";
 import { usageError } from "../base/errors.ts";
 import { unifiedDiff } from "../base/text-diff.ts";
@@ -18,7 +18,7 @@ export function readContent(abs: string, label: string): Content | null {
   }
   if (!stat.isFile()) throw usageError(`${label} is not a regular file`, { hint: "sync.files lists files, not directories" });
   const bytes = readFileSync(abs);
-  return { bytes, state: { sha256: createHash("sha256").update(bytes).digest("hex"), executable: (stat.mode & 0o100) !== 0 } };
+  return { bytes, state: { sha256: sha256Hex(bytes), executable: (stat.mode & 0o100) !== 0 } };
 }
 
 const isBinary = (b: Buffer) => b.subarray(0, 8000).includes(0);

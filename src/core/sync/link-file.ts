@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomHex } from "../base/random.ts";
 import { lstatSync, mkdirSync, readlinkSync, renameSync, rmSync, symlinkSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { usageError } from "../base/errors.ts";
@@ -24,7 +24,7 @@ export function readHere(abs: string, label: string): LinkHere {
  */
 export function writeLinkAtomic(abs: string, text: string): void {
   mkdirSync(dirname(abs), { recursive: true });
-  const temp = join(dirname(abs), `.${basename(abs)}.dt-${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
+  const temp = join(dirname(abs), `.${basename(abs)}.dt-${process.pid}-${randomHex(4)}.tmp`);
   symlinkSync(text, temp);
   try {
     renameSync(temp, abs);

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../base/random.ts";
 import { lstatSync, mkdirSync, mkdtempSync, realpathSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -47,7 +47,7 @@ let materialised: string | undefined;
 export function pytestPluginFile(env = process.env): string {
   if (materialised) return materialised;
   const text = asset("pytest/dt_pytest.py");
-  const key = createHash("sha256").update(text).digest("hex").slice(0, 12);
+  const key = sha256Hex(text).slice(0, 12);
   const cache = cacheBase(env);
   for (const base of [join(cache, "dt"), join(tmpdir(), `dt-${process.getuid?.() ?? 0}`)]) {
     const dir = privateDir(join(base, `pytest-${key}`));
