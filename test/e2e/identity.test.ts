@@ -91,6 +91,33 @@ describe("two checkouts of one repo", () => {
   });
 });
 
+describe("dt ls and a dir not built", () => {
+  // Not found by its name, a local image is looked for by its labels in a listing of the engine's
+  // images; dt keeps that listing's answer while the engine's image count stays. Each step here
+  // changes the count: the answer must follow it.
+  test("not built on every run; built once an image under an earlier registry's name lands; not built once it is removed", async () => {
+    const svc = `dtid-${suffix}-unbuilt`;
+    const config = (registry: string) => `name: dtunbuilt\nbase_image: ${testbed().images.busybox}\n${registry}`;
+    const root = makeRepo(join(testdir().path, "unbuilt"), {
+      "dt.yaml": config(""),
+      "svc/changelog.txt": "# svc-0.1.0\n- 2026-11-20\n- First\n",
+      "svc/dt.yaml": `image: ${svc}\n`,
+      "svc/devops/.keep": "",
+    });
+    try {
+      expect(await localStage(root)).toBe(false);
+      expect(await localStage(root)).toBe(false);
+      expect((await dt(["docker", "build", "--dir", "svc"], { cwd: root, env })).code).toBe(0);
+      writeFileSync(join(root, "dt.yaml"), config(`registry: ${testbed().registry}\n`));
+      expect(await localStage(root)).toBe(true);
+      await removeImages([svc]);
+      expect(await localStage(root)).toBe(false);
+    } finally {
+      await removeImages([svc, `${testbed().registry}/${svc}`]);
+    }
+  });
+});
+
 describe("one image name per runnable dir", () => {
   test("two dirs with one basename are exit 2 naming both, until one sets image:", async () => {
     const root = makeRepo(join(testdir().path, "dup"), {

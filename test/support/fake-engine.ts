@@ -164,6 +164,11 @@ export class FakeEngine implements Engine {
     return { version: "fake", apiVersion: "1.45", os: "linux", arch: this.arch, host: this.host };
   }
 
+  async imageCount(): Promise<number> {
+    this.record("imageCount");
+    return this.images.size;
+  }
+
   async ping(): Promise<void> {
     this.record("ping");
   }

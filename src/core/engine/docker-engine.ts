@@ -98,6 +98,11 @@ export class DockerEngine implements Engine {
     return { version: v.Version, apiVersion: v.ApiVersion, os: v.Os, arch: v.Arch, host: this.host };
   }
 
+  async imageCount(options: { timeoutMs?: number } = {}): Promise<number> {
+    const info = await this.ask<{ Images?: number }>("asking for its state", { method: "GET", path: "/info" }, (d) => d.info(), options.timeoutMs);
+    return info.Images ?? 0;
+  }
+
   async ping(options: { timeoutMs?: number } = {}): Promise<void> {
     await this.ask("pinging", { method: "GET", path: "/_ping" }, (d) => d.ping(), options.timeoutMs, "text");
   }

@@ -140,6 +140,8 @@ export interface Engine {
   readonly socketPath: string | undefined;
 
   version(options?: { timeoutMs?: number }): Promise<EngineInfo>;
+  /** How many images the engine holds (dangling and intermediate ones too): it moves whenever one is made or removed. */
+  imageCount(options?: { timeoutMs?: number }): Promise<number>;
   /** Fails unless the engine answers within `timeoutMs` (default: a metadata call's deadline). */
   ping(options?: { timeoutMs?: number }): Promise<void>;
   events(filter: { since: number; until: number; container: string; events: string[] }): Promise<EngineEvent[]>;

@@ -1,4 +1,7 @@
-import { describe, expect, test } from "bun:test";
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { askEarly, engineImagesOf, localKey, stagesIn } from "../../../../src/core/engine/local-stages.ts";
 import { imageRef, LABEL, versioned, workspaceKey } from "../../../../src/core/workspace/image-ref.ts";
 import { FakeEngine } from "../../../support/fake-engine.ts";
@@ -29,6 +32,18 @@ describe("engineImagesOf: a few dirs asked for by name", () => {
   const dir = { path: "apps/app", image: "app", registry: "reg.example", version: "1.2.0" };
   const localName = (registry: string | null) => versioned(imageRef({ registry, image: "app", stage: "local", version: "1.2.0", key: workspaceKey(root) }));
   const labels = { [LABEL.workspace]: root, [LABEL.runnableDir]: "apps/app", [LABEL.stage]: "local", [LABEL.version]: "1.2.0" };
+  // The listing's answer is cached per user (XDG_CACHE_HOME): each test gets its own.
+  let cache = "";
+  const saved = process.env.XDG_CACHE_HOME;
+  beforeEach(() => {
+    cache = mkdtempSync(join(tmpdir(), "dt-local-stages-"));
+    process.env.XDG_CACHE_HOME = cache;
+  });
+  afterEach(() => {
+    if (saved === undefined) delete process.env.XDG_CACHE_HOME;
+    else process.env.XDG_CACHE_HOME = saved;
+    rmSync(cache, { recursive: true, force: true });
+  });
 
   test("the exact local name with this workspace's labels, and a dev tag: known without listing the engine's images", async () => {
     const engine = new FakeEngine();
@@ -45,6 +60,20 @@ describe("engineImagesOf: a few dirs asked for by name", () => {
     const images = await engineImagesOf(engine, root, [dir]);
     expect(stagesIn(images, root, dir)).toEqual({ local: true, dev: false, prod: false });
     expect(engine.callsTo("listImages").length).toBe(1);
+  });
+
+  test("a dir never built: the listing that says so is kept while the engine's image count stays, and made again once it moves", async () => {
+    const engine = new FakeEngine();
+    engine.addImage({ tags: ["busybox:latest"] });
+    expect(stagesIn(await engineImagesOf(engine, root, [dir]), root, dir)).toEqual({ local: false, dev: false, prod: false });
+    expect(engine.callsTo("listImages").length).toBe(1);
+    // The next `dt ls`: same count, no listing, same answer.
+    expect(stagesIn(await engineImagesOf(engine, root, [dir]), root, dir)).toEqual({ local: false, dev: false, prod: false });
+    expect(engine.callsTo("listImages").length).toBe(1);
+    // Built meanwhile under an earlier registry's name: the count moved, so it is listed and found.
+    engine.addImage({ tags: [localName(null)], labels });
+    expect(stagesIn(await engineImagesOf(engine, root, [dir]), root, dir)).toEqual({ local: true, dev: false, prod: false });
+    expect(engine.callsTo("listImages").length).toBe(2);
   });
 
   test("the exact name on another workspace's image is not this one's", async () => {
