@@ -92,6 +92,7 @@ describe("pull", () => {
     expect(pulled.hint).toStartWith("dt docker release prod");
   });
 
+  // e2e: test/e2e/registry-failures.test.ts › no registry configured › dt docker cmd --stage dev of an absent dev image (with and without --pull) never asks the engine to pull: exit 3, the image missing on this engine
   test("without a registry a run does not try to pull", async () => {
     const engine = new FakeEngine();
     const { target } = runnableTarget();
@@ -101,7 +102,7 @@ describe("pull", () => {
 });
 
 describe("push", () => {
-  // No e2e test pushes a stage that was never built.
+  // e2e: test/e2e/registry-failures.test.ts › dt docker push › of a stage never built on this engine: exit 3 with the command that builds it, and the registry gets no tag
   test("a stage not built on this engine is exit 3 with the command that builds it; nothing is pushed", async () => {
     const engine = new FakeEngine();
     const { target } = runnableTarget(dtYaml);

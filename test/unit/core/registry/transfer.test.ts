@@ -34,7 +34,7 @@ describe("pushImage", () => {
     expect(e.hint).toContain("docker login 127.0.0.1:9");
   });
 
-  // No e2e test pushes to a registry that is down.
+  // e2e: test/e2e/registry-failures.test.ts › dt docker push › to a registry nothing listens on (127.0.0.1, a closed port): exit 3 naming that address, and the built image stays as it was
   test("a registry the engine cannot reach is exit 3 pointing at the registry address", async () => {
     const engine = withImage();
     engine.pushError = "Get \"http://127.0.0.1:9/v2/\": dial tcp 127.0.0.1:9: connect: connection refused";
