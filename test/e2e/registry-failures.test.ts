@@ -126,7 +126,10 @@ describe("no registry configured", () => {
       ]) {
         engine.requests.length = 0;
         const r = await dt(args, { cwd: cwd(), env: env({ DOCKER_HOST: engine.host }) });
-        expect(r.stderr).toBe(`error: image ${app}:dev-0.1.0 does not exist on this engine\n  fix: dt docker pull --stage dev\n`);
+        // Nothing to pull from: the hint says where a dev image comes from, not a pull that cannot work.
+        expect(r.stderr).toBe(
+          `error: image ${app}:dev-0.1.0 does not exist on this engine\n  fix: dev images are released to a registry: set registry: in dt.yaml (or DT_REGISTRY), then dt docker pull --stage dev; or run the local image (without --stage)\n`,
+        );
         expect(r.stdout).toBe("");
         expect(r.code).toBe(3);
         // dt asked this engine for the image, and never to pull anything.
@@ -135,6 +138,10 @@ describe("no registry configured", () => {
       }
       expect(await engineImagesOf(app)).toEqual(before);
       expect(await dtContainersOf(root)).toEqual([]);
+      // And the pull itself says what is missing, in a pull's words.
+      const pull = await dt(["docker", "pull", "--stage", "dev"], { cwd: cwd(), env: env({ DOCKER_HOST: engine.host }) });
+      expect(pull.stderr).toContain("error: no registry to pull from\n");
+      expect(pull.code).toBe(2);
 
       // The control: the same run with a registry does ask the engine to pull (so the recording
       // above would have seen it), and fails on the registry having no dev release.

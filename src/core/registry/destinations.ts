@@ -15,7 +15,7 @@ export interface Destination {
 }
 
 /** The registries of `names` (of registries: in dt.yaml), or the default `registry:`. */
-export function destinations(target: Target, names: readonly string[] | undefined): Destination[] {
+export function destinations(target: Target, names: readonly string[] | undefined, purpose: "release to" | "pull from" = "release to"): Destination[] {
   const { config } = target.resolved;
   const wanted = names?.length ? names : [undefined];
   return wanted.map((name) => {
@@ -23,7 +23,7 @@ export function destinations(target: Target, names: readonly string[] | undefine
     if (name === undefined) {
       prefix = config.registry;
       if (!prefix) {
-        throw usageError("no registry to release to", {
+        throw usageError(`no registry to ${purpose}`, {
           hint: "set registry: in dt.yaml (or DT_REGISTRY), or name one of registries: with --registry NAME",
         });
       }

@@ -32,7 +32,7 @@ const movedOf = (tags: readonly ReleasedTag[], version: string): OpResult["moved
     .filter((t) => t.previous !== undefined && t.previous?.digest !== t.digest)
     .map((t) => ({ repository: t.repository, tag: t.tag, from: t.previous ? (t.previous.version ?? t.previous.digest) : null, to: version }));
 
-const destinationOf = (target: Target, registry: string | undefined) => destinations(target, registry ? [registry] : undefined)[0]!;
+const destinationOf = (target: Target, registry: string | undefined, purpose?: "pull from") => destinations(target, registry ? [registry] : undefined, purpose)[0]!;
 
 /** `dt docker push`: the stage's versioned and floating tags to the registry, with progress. */
 export async function pushStage(engine: Engine, target: Target, options: StageOpOptions, onEvent: (e: OpEvent) => void = () => {}): Promise<OpResult> {
@@ -70,7 +70,7 @@ async function pullAs(engine: Engine, d: Destination, localRepository: string, t
 export async function pullStage(engine: Engine, target: Target, options: StageOpOptions, onEvent: (e: OpEvent) => void = () => {}): Promise<OpResult> {
   if (options.stage === "local") throw usageError("local images are built here, not pulled", { hint: "dt docker build, or pull --stage dev" });
   const ref = target.ref(options.stage, options.version);
-  const d = destinationOf(target, options.registry);
+  const d = destinationOf(target, options.registry, "pull from");
   const tag = options.version ? ref.versionedTag : ref.floatingTag;
   await pullAs(engine, d, ref.repository, tag, onEvent);
   const info = await engine.inspectImage(`${ref.repository}:${tag}`);

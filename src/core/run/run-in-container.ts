@@ -180,7 +180,7 @@ export async function resolveRunImage(
   return chosen;
 }
 
-export function missingImageError(ref: ImageRef, name: string, dir?: string, otherVersions: readonly string[] = [], policy?: string) {
+export function missingImageError(ref: ImageRef, name: string, dir?: string, otherVersions: readonly string[] = [], policy?: string, registry?: string | null) {
   if (ref.stage === "local") {
     const what = dir === undefined ? "this dir" : dir === "." ? "the root dir" : dir;
     const has = otherVersions.length
@@ -190,7 +190,15 @@ export function missingImageError(ref: ImageRef, name: string, dir?: string, oth
       hint: `dt docker build (or dt docker pull --stage dev, for the released image)${otherVersions.length ? "; --skip-checks runs the newest one anyway" : ""}`,
     });
   }
-  const fix = ref.stage === "prod" ? "dt docker build --stage prod (or dt docker pull --stage prod)" : "dt docker pull --stage dev";
+  // Without a registry there is nothing to pull from: a dev image is only ever released to one.
+  const fix =
+    registry === null
+      ? ref.stage === "prod"
+        ? "dt docker build --stage prod (a released one needs registry: in dt.yaml or DT_REGISTRY, then dt docker pull --stage prod)"
+        : "dev images are released to a registry: set registry: in dt.yaml (or DT_REGISTRY), then dt docker pull --stage dev; or run the local image (without --stage)"
+      : ref.stage === "prod"
+        ? "dt docker build --stage prod (or dt docker pull --stage prod)"
+        : "dt docker pull --stage dev";
   return envError(`image ${name} does not exist on this engine`, { hint: fix });
 }
 
@@ -304,7 +312,7 @@ export async function runInContainer(
   let chosen: ChosenImage;
   try {
     chosen = await resolveRunImage(engine, target, options, onPull);
-    if (!chosen.info) throw missingImageError(chosen.ref, chosen.name, target.path, chosen.otherVersions, target.resolved.config.version_policy);
+    if (!chosen.info) throw missingImageError(chosen.ref, chosen.name, target.path, chosen.otherVersions, target.resolved.config.version_policy, target.resolved.config.registry);
     if (chosen.notice) onPull(chosen.notice);
     if (!options.skipChecks) checkImage(target, chosen.ref, chosen.name, chosen.info);
   } catch (error) {
