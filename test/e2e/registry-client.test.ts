@@ -209,7 +209,7 @@ describe("open registry (5000)", () => {
   test("an unreachable registry: environment error naming it", async () => {
     const e = await failure(new RegistryClient("127.0.0.1:1", { credentials: { username: USER, password: PASSWORD, serveraddress: "x" } }).headManifest(REPO, "a"));
     expect(e.exitCode).toBe(3);
-    expect(e.message).toContain("cannot reach registry 127.0.0.1:1 at http://127.0.0.1:1");
+    expect(e.message).toBe("cannot reach registry 127.0.0.1:1 at http://127.0.0.1:1: connection refused (ECONNREFUSED)");
     expect(e.hint).toContain("127.0.0.1:1");
   });
 });

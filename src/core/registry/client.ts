@@ -348,7 +348,10 @@ export class RegistryClient {
       const headers = { "User-Agent": USER_AGENT, ...init.headers };
       return await fetch(url, { ...init, headers, redirect: "follow", signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      // Bun's text for a refused connection ends in a question to the user ("Is the computer able
+      // to access the url?"): the code alone says it, as the engine's errors do.
+      const code = (error as { code?: unknown } | undefined)?.code;
+      const reason = code === "ECONNREFUSED" ? "connection refused (ECONNREFUSED)" : error instanceof Error ? error.message : String(error);
       const secrets = this.secrets();
       const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
       const origin = new URL(url).origin;
