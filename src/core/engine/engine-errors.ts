@@ -1,5 +1,6 @@
 import { DtError, envError } from "../base/errors.ts";
 import { ENGINE_HOST_FORMS, engineHost } from "./engine-host.ts";
+import { refusedHostKeys } from "./known-hosts.ts";
 
 export const START_HINT =
   "start the Docker engine (e.g. 'sudo systemctl start docker', or 'sudo dockerd &'), or point DOCKER_HOST at one";
@@ -18,6 +19,8 @@ export function engineError(cause: unknown, doing: string): DtError {
       cause,
     });
   }
+  const refused = [...refusedHostKeys].at(-1);
+  if (refused && /Host denied/i.test(cause instanceof Error ? cause.message : "")) return hostKeyError(refused[0], refused[1].verdict);
   if (code && UNREACHABLE.has(code)) {
     const hint =
       code === "EACCES"
@@ -29,6 +32,19 @@ export function engineError(cause: unknown, doing: string): DtError {
   }
   const status = statusOf(cause);
   return new DtError(status && status < 500 ? 1 : 3, `the engine refused ${doing}: ${engineMessage(cause)}`, { cause });
+}
+
+function hostKeyError(hostPort: string, verdict: "unknown" | "changed" | "revoked"): DtError {
+  const [host, port] = [hostPort.slice(0, hostPort.lastIndexOf(":")), hostPort.slice(hostPort.lastIndexOf(":") + 1)];
+  const name = port === "22" ? host : `[${host}]:${port}`;
+  const what = verdict === "unknown" ? "is not in known_hosts" : verdict === "revoked" ? "is revoked in known_hosts" : "is not the one known_hosts has for it";
+  const hint =
+    verdict === "unknown"
+      ? `check the key and add it (ssh-keyscan -p ${port} ${host} >> ~/.ssh/known_hosts), or log in once with ssh -p ${port} ${host}`
+      : verdict === "revoked"
+        ? "the server's key was revoked: ask its administrator for the new one"
+        : `if the server's key was changed on purpose, replace the old one (ssh-keygen -R '${name}', then add the new); if not, someone may be between you and it`;
+  return envError(`the Docker engine at ${engineHost()} was not connected to: its ssh host key (${name}) ${what}`, { hint });
 }
 
 const seconds = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`);
