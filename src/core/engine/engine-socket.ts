@@ -62,11 +62,17 @@ function requestHead(address: PlainEngineAddress, request: EngineRequest, length
   return `${lines.join("\r\n")}\r\n\r\n`;
 }
 
-/**
- * Opens a connection, sends `request` and returns at once: the head and body arrive on the
- * returned exchange. A connection that cannot be made rejects with its errno `code`.
- */
-export async function exchange(address: PlainEngineAddress, request: EngineRequest): Promise<Exchange> {
+/** A connection of dt's own to the engine, before anything is sent on it. */
+export interface Connection {
+  socket: Socket<unknown>;
+  /** Everything the engine sends, parsed as one HTTP response. */
+  reader: ResponseReader;
+  /** Writes all of `bytes`, waiting while the socket drains; throws connectionClosed() once the engine stopped reading. */
+  write(bytes: Uint8Array): Promise<void>;
+}
+
+/** Connects to the engine's plain socket; a connection that cannot be made rejects with its errno `code`. */
+export async function openConnection(address: PlainEngineAddress): Promise<Connection> {
   const reader = new ResponseReader();
   let drained: (() => void) | null = null;
   const wake = () => {
@@ -91,7 +97,6 @@ export async function exchange(address: PlainEngineAddress, request: EngineReque
     ? Bun.connect({ unix: address.unix, socket: handlers })
     : Bun.connect({ hostname: address.hostname, port: address.port, socket: handlers }));
   if (!("unix" in address)) socket.setKeepAlive(true, KEEPALIVE_IDLE_MS);
-
   const write = async (bytes: Uint8Array) => {
     for (let done = 0; done < bytes.byteLength; ) {
       const n = socket.write(bytes, done, bytes.byteLength - done);
@@ -100,6 +105,15 @@ export async function exchange(address: PlainEngineAddress, request: EngineReque
       if (done < bytes.byteLength) await new Promise<void>((resolve) => (drained = resolve));
     }
   };
+  return { socket, reader, write };
+}
+
+/**
+ * Opens a connection, sends `request` and returns at once: the head and body arrive on the
+ * returned exchange. A connection that cannot be made rejects with its errno `code`.
+ */
+export async function exchange(address: PlainEngineAddress, request: EngineRequest): Promise<Exchange> {
+  const { socket, reader, write } = await openConnection(address);
   const body = request.json === undefined ? new Uint8Array(0) : new TextEncoder().encode(JSON.stringify(request.json));
   const head = new TextEncoder().encode(requestHead(address, request, body.byteLength));
   await write(body.byteLength ? Buffer.concat([head, body]) : head);

@@ -3,10 +3,10 @@
 // free again as soon as the write returns and the tar writer can reuse it (tar-writer.ts).
 // Node's http client (dockerode) keeps every chunk it is given until it is sent, which forces
 // a fresh buffer per chunk. TLS and ssh engines still go through dockerode.
-import type { SocketHandler } from "bun";
 import { engineBodyMessage } from "./engine-errors.ts";
 import { hostPort, type PlainEngineAddress } from "./engine-host.ts";
-import { collect, connectionClosed, ResponseReader } from "./http-response.ts";
+import { openConnection } from "./engine-socket.ts";
+import { collect } from "./http-response.ts";
 
 export interface EngineResponse {
   status: number;
@@ -30,37 +30,14 @@ export interface Upload {
  * (what engineError reads from dockerode's errors too); a connection that fails rejects with its errno `code`.
  */
 export async function postUpload(address: PlainEngineAddress, upload: Upload): Promise<EngineResponse> {
-  const response = new ResponseReader();
-  let drained: (() => void) | null = null;
-  const wake = () => {
-    const resume = drained;
-    drained = null;
-    resume?.();
-  };
-  const handlers: SocketHandler = {
-    data: (_s, data) => response.feed(data),
-    drain: wake,
-    close: () => {
-      response.end();
-      wake();
-    },
-    error: (_s, error) => {
-      response.fail(error);
-      wake();
-    },
-  };
-  const socket = await ("unix" in address ? Bun.connect({ unix: address.unix, socket: handlers }) : Bun.connect({ ...address, socket: handlers }));
-
+  const { socket, reader: response, write } = await openConnection(address);
   let connectionLost = false;
   const writeAll = async (bytes: Uint8Array) => {
-    for (let done = 0; done < bytes.byteLength; ) {
-      const n = socket.write(bytes, done, bytes.byteLength - done);
-      if (n < 0) {
-        connectionLost = true;
-        throw connectionClosed();
-      }
-      done += n;
-      if (done < bytes.byteLength) await new Promise<void>((resolve) => (drained = resolve));
+    try {
+      await write(bytes);
+    } catch (error) {
+      connectionLost = true;
+      throw error;
     }
   };
   try {
