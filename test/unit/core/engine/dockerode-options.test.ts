@@ -3,7 +3,8 @@
 // TLS proxy in front of the test bed's engine): test/e2e/builders.test.ts.
 import { afterAll, describe, expect, test } from "bun:test";
 import Dockerode from "dockerode";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { dockerodeOptions } from "../../../../src/core/engine/dockerode-options.ts";
 import { dtErrorOf } from "../../../support/errors.ts";
@@ -60,12 +61,26 @@ describe("dockerodeOptions", () => {
     expect(dockerodeOptions("ssh://ci@arm-builder.example:2222", { SSH_AUTH_SOCK: "/tmp/agent.sock" })).toMatchObject({
       protocol: "ssh",
       host: "arm-builder.example",
-      port: "2222",
+      port: 2222,
       username: "ci",
-      sshOptions: { agent: "/tmp/agent.sock" },
+      sshOptions: { agent: "/tmp/agent.sock", hostVerifier: expect.any(Function) },
       socketPath: undefined,
     });
     expect(dockerodeOptions("ssh://arm-builder", { SSH_AUTH_SOCK: "/a" })).toMatchObject({ port: 22, username: undefined });
+  });
+
+  test("ssh:// checks the server's key against known_hosts under HOME: an unknown key is refused, a listed one accepted", () => {
+    const home = mkdtempSync(join(tmpdir(), "dt-ssh-home-"));
+    try {
+      mkdirSync(join(home, ".ssh"));
+      const key = Buffer.from("a host key blob");
+      const verify = dockerodeOptions("ssh://ci@arm:2222", { HOME: home, SSH_AUTH_SOCK: "/a" }).sshOptions!.hostVerifier as (k: Buffer) => boolean;
+      expect(verify(key)).toBe(false);
+      writeFileSync(join(home, ".ssh", "known_hosts"), `[arm]:2222 ssh-ed25519 ${key.toString("base64")}\n`);
+      expect(verify(key)).toBe(true);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 
   test("another scheme is exit 2 with the forms dt takes", () => {
