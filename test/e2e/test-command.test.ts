@@ -183,6 +183,24 @@ describe("selection and suites", () => {
     expect(r.code).toBe(3);
     expect(r.stdout + r.stderr).toContain("dt docker build");
   });
+
+  test("an image without python3: the dir could not run (not '0 passed, 0 failed'), exit 3 with the fix", async () => {
+    const image = `dtt-${suffix}-nopy`;
+    repos.push(image);
+    const ws = makeRepo(join(testdir().path, "nopy"), {
+      "dt.yaml": `name: dtnopy\nbase_image: ${testbed().images.busybox}\n`,
+      "svc/changelog.txt": "# svc-0.1.0\n- 2026-11-20\n- First\n",
+      "svc/dt.yaml": `image: ${image}\n`,
+      "svc/devops/.keep": "",
+      "svc/tests/test_x.py": "def test_x():\n    assert True\n",
+    });
+    expect((await dt(["docker", "build", "--dir", "svc"], { cwd: ws, env })).code).toBe(0);
+    const r = await dt(["test", "--dir", "svc", "--no-cache"], { cwd: ws, env });
+    expect(r.code).toBe(3);
+    expect(r.stdout).toContain("pytest could not start in the image (exit 127: a command was not found)");
+    expect(r.stdout).toContain("fix: dt test runs python3 -m pytest in the dir's image");
+    expect(r.stdout).toContain("failed: 0 passed, 0 failed, 0 skipped in 1 dir (1 could not run)");
+  });
 });
 
 describe("sharding and GitHub Actions", () => {

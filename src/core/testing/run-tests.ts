@@ -86,8 +86,17 @@ export type TestEvent =
 const EMPTY: Counts = { passed: 0, failed: 0, skipped: 0, errors: 0, total: 0 };
 
 
-function statusOf(exitCode: number, oomKilled: boolean, counts: Counts): { status: DirStatus; reason: string | null } {
+function statusOf(exitCode: number, oomKilled: boolean, counts: Counts): { status: DirStatus; reason: string | null; hint?: string } {
   if (oomKilled) return { status: "failed", reason: "the container was killed: out of memory" };
+  // The shell's codes for a program it cannot run: pytest never started, so the dir could not
+  // run (no test failed), and the summary counts it so.
+  if ((exitCode === 126 || exitCode === 127) && counts.total === 0) {
+    return {
+      status: "error",
+      reason: `pytest could not start in the image (exit ${exitCode}: ${exitCode === 127 ? "a command was not found" : "a command is not executable"})`,
+      hint: "dt test runs python3 -m pytest in the dir's image: its base_image (dt.yaml) or devops/docker_build/dev.Dockerfile must provide python3 and pytest",
+    };
+  }
   switch (exitCode) {
     case 0:
       return { status: "passed", reason: null };
@@ -205,7 +214,7 @@ async function runDirTests(
     const xml = exists(hostReport) ? readFileSync(hostReport, "utf8") : undefined;
     const cases = xml ? parseJunit(xml).flatMap((s) => s.cases) : [];
     const counts = countCases(cases);
-    const { status, reason } = statusOf(outcome.exitCode, outcome.oomKilled, counts);
+    const { status, reason, hint } = statusOf(outcome.exitCode, outcome.oomKilled, counts);
     // A shard's report is partial: it must not replace the full one that balances later splits
     // (every shard of one run has to see the same durations to agree on the split).
     const shardTag = options.shard ? `.shard-${options.shard.index}-of-${options.shard.total}` : "";
@@ -215,6 +224,7 @@ async function runDirTests(
       ...base,
       status,
       reason,
+      ...(hint ? { hint } : {}),
       counts,
       cases,
       exitCode: outcome.exitCode,

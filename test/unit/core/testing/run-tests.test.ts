@@ -53,6 +53,15 @@ describe("runTests: a dir's status", () => {
     expect({ status: result.status, ok: report.ok }).toEqual({ status: "failed", ok: false });
   });
 
+  // e2e: test-command.test.ts "an image without python3: the dir could not run, ..."
+  test("pytest that cannot start (exit 127, nothing reported) is an 'error' the summary counts as could not run, with the fix", async () => {
+    const { report, result } = await runWith({ exitCode: 127, stdout: ["entrypoint.sh: exec: line 25: python3: not found"] });
+    expect(result.status).toBe("error");
+    expect(result.reason).toBe("pytest could not start in the image (exit 127: a command was not found)");
+    expect(result.hint).toContain("must provide python3 and pytest");
+    expect(report.ok).toBe(false);
+  });
+
   // e2e: reliability/engine-faults.test.ts "out of memory"
   test("a container the kernel killed for memory is 'failed', and the reason says out of memory", async () => {
     const { report, result } = await runWith({ oom: true });
