@@ -124,6 +124,11 @@ describe("dt docker build", () => {
     expect(r.stderr).toContain("RUN echo about to fail && exit 42");
     expect(r.stderr).toContain("about to fail");
     expect(r.stderr).toMatch(/returned a non-zero code: 42/);
+    // The error holds the step's own output, not the engine's bookkeeping of its containers.
+    const error = r.stderr.slice(r.stderr.indexOf("error: "));
+    expect(error).toContain("about to fail");
+    expect(error).not.toContain("Removing intermediate container");
+    expect(error).toContain("  fix: fix the step above");
   });
 });
 

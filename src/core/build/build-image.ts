@@ -319,7 +319,8 @@ async function followBuild(stream: ProgressStream, onEvent: (e: BuildEvent) => v
     throw engineError(cause, `building ${name}`);
   }
   if (failure) {
-    const output = stepOutput.filter((l) => !l.startsWith(" ---> ")).slice(-30).join("\n");
+    // The step's own output (a compiler's or pip's error), without the engine's bookkeeping.
+    const output = stepOutput.filter((l) => !l.startsWith(" ---> ") && !l.startsWith("Removing intermediate container ")).slice(-30).join("\n");
     if (NETWORK_FAILURE.test(failure)) {
       throw envError(`building ${name} failed at ${currentStep || "the start"}: the engine could not reach a registry: ${failure}`, {
         hint: `check the FROM image (base_image in dt.yaml, or BASE_IMAGE in docker.build_args) and that its registry is reachable from the engine; offline, use a base image the engine already has ('docker images')`,
