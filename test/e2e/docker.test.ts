@@ -9,6 +9,7 @@ import { dt, dtArgv, dtJson, type DtResult } from "../support/dt.ts";
 import { killStragglers, spawnDt, stop, waitForStderr, waitUntil } from "../support/background.ts";
 import { docker, dtContainersOf, imageId, imageLabels, removeImages } from "../support/docker.ts";
 import { localTag } from "../support/tags.ts";
+import { STAND_IN_JUPYTER } from "../support/jupyter-stand-in.ts";
 import { testbed } from "../support/testbed.ts";
 
 setDefaultTimeout(120_000);
@@ -385,26 +386,6 @@ describe("dt docker images", () => {
     for (const i of json.images) expect(i.arch).toBe("linux/amd64");
   });
 });
-
-// JupyterLab cannot be installed on this offline machine, so a stand-in named `jupyter` (put on
-// the container's PATH through the workspace's dev_scripts/) serves the port with the arguments
-// dt gives it. What is real: the container, its network, the port, the token, Ctrl-C.
-const STAND_IN_JUPYTER = `#!/usr/bin/env python3
-import http.server, os, sys
-args = dict(a.split("=", 1) for a in sys.argv[2:] if "=" in a)
-# As JupyterLab: --ServerApp.token if given, else the JUPYTER_TOKEN environment variable.
-token = args.get("--ServerApp.token", os.environ.get("JUPYTER_TOKEN", ""))
-class Lab(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        ok = bool(token) and self.path.endswith("token=" + token)
-        self.send_response(200 if ok else 403)
-        self.end_headers()
-        self.wfile.write(b"lab" if ok else b"forbidden")
-    def log_message(self, *a):
-        pass
-print("stand-in lab on", args["--ip"], args["--port"], flush=True)
-http.server.HTTPServer((args["--ip"], int(args["--port"])), Lab).serve_forever()
-`;
 
 describe("dt docker jupyter (a stand-in server: JupyterLab is not installable offline)", () => {
   test("an image without jupyter: exit 3 with how to add JupyterLab, and no URL for a server that never started", async () => {

@@ -10,6 +10,7 @@ import { dt, dtArgv, type DtResult } from "../support/dt.ts";
 import { docker, dtContainersOf, removeImages } from "../support/docker.ts";
 import { startSecondEngine, type SecondEngine } from "../support/second-engine.ts";
 import { otherUser, testbed } from "../support/testbed.ts";
+import { STAND_IN_JUPYTER } from "../support/jupyter-stand-in.ts";
 import { changelog, killStragglers, spawnDt, suffix, waitUntil } from "./helpers.ts";
 
 setDefaultTimeout(180_000);
@@ -162,22 +163,6 @@ describe("dt docker clean on a shared engine (a private second engine, so --all 
     expect(await containersOf(rootWs)).toEqual([]);
   });
 });
-
-// JupyterLab is not installable offline: a stand-in that reads its token as JupyterLab does
-// (--ServerApp.token if given, else JUPYTER_TOKEN) and admits only that token.
-const STAND_IN_JUPYTER = `#!/usr/bin/env python3
-import http.server, os, sys
-args = dict(a.split("=", 1) for a in sys.argv[2:] if "=" in a)
-token = args.get("--ServerApp.token", os.environ.get("JUPYTER_TOKEN", ""))
-class Lab(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        ok = bool(token) and self.path.endswith("token=" + token)
-        self.send_response(200 if ok else 403)
-        self.end_headers()
-    def log_message(self, *a):
-        pass
-http.server.HTTPServer((args["--ip"], int(args["--port"])), Lab).serve_forever()
-`;
 
 describe("dt docker jupyter: the token is on no command line", () => {
   test("another user finds it in no process's cmdline and cannot read the server's environment; the server admits it", async () => {

@@ -1,7 +1,7 @@
 // builders: of dt.yaml against fake engines: which engine builds which platform, the check of a
 // builder before anything is built, and the errors that name it. The same on real engines (a
 // second dockerd standing in for the builder, a silent one on tcp://): test/e2e/builders.test.ts.
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, describe, expect, test } from "bun:test";
 import { hostPlatform } from "../../../../src/core/base/platform.ts";
 import { buildForPlatforms, type PlatformBuildEvent } from "../../../../src/core/build/build-platforms.ts";
 import { builderHosts, RELAX_ARCH_ENV } from "../../../../src/core/build/builders.ts";
@@ -9,7 +9,7 @@ import type { BuildBody, BuildQuery, Engine } from "../../../../src/core/engine/
 import { dtRejectionOf } from "../../../support/errors.ts";
 import { FakeEngine } from "../../../support/fake-engine.ts";
 import { runnableTarget } from "../../../support/fake-target.ts";
-import { emptyRegistry } from "../../../support/empty-registry.ts";
+import { useEmptyRegistry } from "../../../support/empty-registry.ts";
 import { cleanupAll } from "../../../support/fixtures.ts";
 
 const native = hostPlatform();
@@ -19,15 +19,9 @@ const foreign = `linux/${foreignArch}`;
 const BUILDER = "tcp://arm-builder.example:2376";
 const BASE = "python:3.12-slim";
 
-let registry: ReturnType<typeof Bun.serve>;
-const asked: string[] = [];
-beforeAll(() => {
-  registry = emptyRegistry(asked);
-});
-afterAll(() => {
-  registry.stop(true);
-  cleanupAll();
-});
+const registry = useEmptyRegistry();
+const { asked } = registry;
+afterAll(cleanupAll);
 afterEach(() => {
   delete process.env[RELAX_ARCH_ENV];
   asked.length = 0;
@@ -103,7 +97,7 @@ describe("buildForPlatforms with builders", () => {
   // e2e: builders.test.ts "a builder that fails its build ..."
   test("a builder whose build fails fails the whole build, naming builder and platform; nothing is pushed", async () => {
     const { local, builder, connect } = engines();
-    const { target } = withBuilder(`registry: 127.0.0.1:${registry.port}/team\n`);
+    const { target } = withBuilder(`registry: 127.0.0.1:${registry.port()}/team\n`);
     builder.buildFailure = { step: 3, message: "The command '/bin/sh -c install.sh' returned a non-zero code: 7" };
     const e = await dtRejectionOf(buildForPlatforms(local, target, { stage: "local", platforms: [native, foreign], push: true, connect }));
     expect(e.exitCode).toBe(1);

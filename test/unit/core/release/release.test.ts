@@ -2,31 +2,25 @@
 // version is out already (a manifest GET, then the labels of what is there), so a registry must
 // answer: a stand-in on 127.0.0.1 that has nothing and records what it was asked, which also shows
 // that a failed release never wrote to the registry.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import type { ContainerConfig } from "../../../../src/core/engine/engine.ts";
 import { release } from "../../../../src/core/release/release.ts";
 import { dtRejectionOf } from "../../../support/errors.ts";
 import { FakeEngine } from "../../../support/fake-engine.ts";
 import { runnableTarget } from "../../../support/fake-target.ts";
-import { emptyRegistry } from "../../../support/empty-registry.ts";
+import { useEmptyRegistry } from "../../../support/empty-registry.ts";
 import { cleanupAll } from "../../../support/fixtures.ts";
 
-let registry: ReturnType<typeof Bun.serve>;
-const asked: string[] = [];
-beforeAll(() => {
-  registry = emptyRegistry(asked);
-});
-afterAll(() => {
-  registry.stop(true);
-  cleanupAll();
-});
+const registry = useEmptyRegistry();
+const { asked } = registry;
+afterAll(cleanupAll);
 
 describe("release", () => {
   // e2e: release.test.ts "a failing test in the local image stops release dev with exit 1 and nothing pushed"
   test("a failing suite stops release dev with exit 1: no stage tag, no push, nothing written to the registry", async () => {
     asked.length = 0;
     const engine = new FakeEngine();
-    const host = `127.0.0.1:${registry.port}`;
+    const host = `127.0.0.1:${registry.port()}`;
     const { target, ws } = runnableTarget(`name: app\nregistry: ${host}/team\n`);
     engine.onRun({ command: "pytest" }, { exitCode: 1, stdout: ["FAILED tests/test_app.py::test_broken"] });
     const events: string[] = [];
@@ -56,7 +50,7 @@ describe("release", () => {
   // No e2e test makes a push fail after the tests passed (the registries of the bed accept pushes).
   test("a push that fails after the tests passed leaves no stage tag on the engine: no dev, no dev-X.Y.Z", async () => {
     const engine = new FakeEngine();
-    const { target, ws } = runnableTarget(`name: app\nregistry: 127.0.0.1:${registry.port}/team\n`);
+    const { target, ws } = runnableTarget(`name: app\nregistry: 127.0.0.1:${registry.port()}/team\n`);
     engine.pushError = "received unexpected HTTP status: 500 Internal Server Error";
     const e = await dtRejectionOf(release(engine, target, ws, { stage: "dev", skipTests: true }));
     expect(e.message).toContain("500 Internal Server Error");
@@ -71,11 +65,11 @@ describe("release", () => {
   test("--dry-run gives the plan without a call to the engine or the registry", async () => {
     asked.length = 0;
     const engine = new FakeEngine();
-    const { target, ws } = runnableTarget(`name: app\nregistry: 127.0.0.1:${registry.port}/team\n`);
+    const { target, ws } = runnableTarget(`name: app\nregistry: 127.0.0.1:${registry.port()}/team\n`);
     const result = await release(engine, target, ws, { stage: "dev", dryRun: true });
     expect(result.plan).toHaveLength(3);
     expect(result.plan[1]).toContain("run the suites fast, slow");
-    expect(result.plan[2]).toContain(`tag and push 127.0.0.1:${registry.port}/team/app:dev-0.1.0 and :dev`);
+    expect(result.plan[2]).toContain(`tag and push 127.0.0.1:${registry.port()}/team/app:dev-0.1.0 and :dev`);
     expect(engine.calls).toEqual([]);
     expect(asked).toEqual([]);
   });
