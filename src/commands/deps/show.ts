@@ -17,7 +17,7 @@ export default defineCommand({
     ]);
     const [target, engine] = await Promise.all([loadTarget(cwd, args.dir), connectEngine()]);
     const chosen = await chooseImage(engine, target, args.stage, args.version);
-    if (!chosen.info) throw missingImageError(chosen.ref, chosen.name, target.path);
+    if (!chosen.info) throw missingImageError(chosen.ref, chosen.name, target);
     if (chosen.notice) info(chosen.notice);
     const { listing, taken } = await packagesOf(engine, { root: target.root, dir: target.path }, chosen.info.Id);
     if (taken) info(`${chosen.name} was not built by dt in this workspace: listed its packages now, in a container, and recorded them`);

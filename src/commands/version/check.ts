@@ -13,7 +13,7 @@ export default defineCommand({
     const { out, outDocument } = await import("../../ui/output.ts");
     const { target, engine } = await (await import("../docker/_target.ts")).targetAndEngine(cwd, args.dir);
     const { ref, name, info, otherVersions } = await chooseImage(engine, target, args.stage, args.version);
-    if (!info) throw missingImageError(ref, name, target.path, otherVersions, target.resolved.config.version_policy, target.resolved.config.registry);
+    if (!info) throw missingImageError(ref, name, target, otherVersions);
     const report = {
       dir: target.path,
       image: name,

@@ -21,7 +21,7 @@ export async function resolveImageSpec(engine: Engine, target: Target, spec: str
   const staged = /^(local|dev|prod)(?:-(\d+\.\d+\.\d+\S*))?$/.exec(spec);
   if (staged && STAGES.includes(staged[1] as Stage)) {
     const chosen = await chooseImage(engine, target, staged[1] as Stage, staged[2]);
-    if (!chosen.info) throw missingImageError(chosen.ref, chosen.name, target.path);
+    if (!chosen.info) throw missingImageError(chosen.ref, chosen.name, target);
     return { spec, image: chosen.name, id: chosen.info.Id };
   }
   const info = await engine.inspectImage(spec);

@@ -96,7 +96,7 @@ async function imageToResolveIn(engine: Engine, target: Target, onNotice: (text:
       return older;
     }
   }
-  throw missingImageError(chosen.ref, chosen.name, target.path);
+  throw missingImageError(chosen.ref, chosen.name, target);
 }
 
 /**

@@ -180,11 +180,13 @@ export async function resolveRunImage(
   return chosen;
 }
 
-export function missingImageError(ref: ImageRef, name: string, dir?: string, otherVersions: readonly string[] = [], policy?: string, registry?: string | null) {
+/** The image `name` of `target` is not on this engine: what to run to get it (`otherVersions`: local images of other versions). */
+export function missingImageError(ref: ImageRef, name: string, target: Pick<Target, "path" | "resolved">, otherVersions: readonly string[] = []) {
+  const { version_policy: policy, registry } = target.resolved.config;
   if (ref.stage === "local") {
-    const what = dir === undefined ? "this dir" : dir === "." ? "the root dir" : dir;
+    const what = target.path === "." ? "the root dir" : target.path;
     const has = otherVersions.length
-      ? `; this workspace has ${otherVersions.join(", ")}, which version_policy ${policy ?? ""} does not allow for the code's ${ref.version}`.replace("  ", " ")
+      ? `; this workspace has ${otherVersions.join(", ")}, which version_policy ${policy} does not allow for the code's ${ref.version}`
       : "";
     return envError(`${what} ${ref.version} is not built in this workspace (no local image ${name}, nor a dev image it may use${has})`, {
       hint: `dt docker build (or dt docker pull --stage dev, for the released image)${otherVersions.length ? "; --skip-checks runs the newest one anyway" : ""}`,
@@ -312,7 +314,7 @@ export async function runInContainer(
   let chosen: ChosenImage;
   try {
     chosen = await resolveRunImage(engine, target, options, onPull);
-    if (!chosen.info) throw missingImageError(chosen.ref, chosen.name, target.path, chosen.otherVersions, target.resolved.config.version_policy, target.resolved.config.registry);
+    if (!chosen.info) throw missingImageError(chosen.ref, chosen.name, target, chosen.otherVersions);
     if (chosen.notice) onPull(chosen.notice);
     if (!options.skipChecks) checkImage(target, chosen.ref, chosen.name, chosen.info);
   } catch (error) {

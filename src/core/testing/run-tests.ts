@@ -146,7 +146,7 @@ async function runDirTests(
     );
     base.image = name;
     base.stage = ref.stage;
-    if (!info) throw missingImageError(ref, name, target.path, otherVersions, target.resolved.config.version_policy, target.resolved.config.registry);
+    if (!info) throw missingImageError(ref, name, target, otherVersions);
     if (!options.skipChecks) checkImage(target, ref, name, info);
     const { config } = target.resolved;
     const prepared = await cache?.prepare(config.test.cache, config.registry, {
