@@ -6,7 +6,7 @@ import type Docker from "dockerode";
 import { usageError } from "../base/errors.ts";
 import { homeDir } from "../base/home.ts";
 import { wantsTls } from "./engine-host.ts";
-import { hostKeyVerdict, parseKnownHosts, refusedHostKeys } from "./known-hosts.ts";
+import { hostKeyVerdict, parseKnownHosts, refuseHostKey } from "./known-hosts.ts";
 
 /** What dockerode takes beyond its typings (docker-modem passes `agent` to every request). */
 export type DockerodeOptions = Docker.DockerOptions & { agent?: Agent };
@@ -75,7 +75,7 @@ function hostVerifier(host: string, port: number, env: NodeJS.ProcessEnv): (key:
     const entries = files.flatMap((f) => (existsSync(f) ? parseKnownHosts(readFileSync(f, "utf8")) : []));
     const verdict = hostKeyVerdict(entries, host, port, key);
     if (verdict === "known") return true;
-    refusedHostKeys.set(`${host}:${port}`, { verdict, files });
+    refuseHostKey({ host, port, verdict });
     return false;
   };
 }

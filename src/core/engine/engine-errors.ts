@@ -1,6 +1,6 @@
 import { DtError, envError } from "../base/errors.ts";
 import { ENGINE_HOST_FORMS, engineHost } from "./engine-host.ts";
-import { refusedHostKeys } from "./known-hosts.ts";
+import { hostName, lastRefusedHostKey, type RefusedHostKey } from "./known-hosts.ts";
 
 export const START_HINT =
   "start the Docker engine (e.g. 'sudo systemctl start docker', or 'sudo dockerd &'), or point DOCKER_HOST at one";
@@ -19,8 +19,7 @@ export function engineError(cause: unknown, doing: string): DtError {
       cause,
     });
   }
-  const refused = [...refusedHostKeys].at(-1);
-  if (refused && /Host denied/i.test(cause instanceof Error ? cause.message : "")) return hostKeyError(refused[0], refused[1].verdict);
+  if (lastRefusedHostKey && /Host denied/i.test(cause instanceof Error ? cause.message : "")) return hostKeyError(lastRefusedHostKey);
   if (code && UNREACHABLE.has(code)) {
     const hint =
       code === "EACCES"
@@ -34,9 +33,8 @@ export function engineError(cause: unknown, doing: string): DtError {
   return new DtError(status && status < 500 ? 1 : 3, `the engine refused ${doing}: ${engineMessage(cause)}`, { cause });
 }
 
-function hostKeyError(hostPort: string, verdict: "unknown" | "changed" | "revoked"): DtError {
-  const [host, port] = [hostPort.slice(0, hostPort.lastIndexOf(":")), hostPort.slice(hostPort.lastIndexOf(":") + 1)];
-  const name = port === "22" ? host : `[${host}]:${port}`;
+function hostKeyError({ host, port, verdict }: RefusedHostKey): DtError {
+  const name = hostName(host, port);
   const what = verdict === "unknown" ? "is not in known_hosts" : verdict === "revoked" ? "is revoked in known_hosts" : "is not the one known_hosts has for it";
   const hint =
     verdict === "unknown"

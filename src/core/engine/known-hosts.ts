@@ -26,7 +26,7 @@ export function parseKnownHosts(text: string): KnownHost[] {
 }
 
 /** How OpenSSH names a host in known_hosts: `host` on port 22, `[host]:port` elsewhere. */
-const hostName = (host: string, port: number) => (port === 22 ? host : `[${host}]:${port}`);
+export const hostName = (host: string, port: number) => (port === 22 ? host : `[${host}]:${port}`);
 
 /** ssh's host patterns: `*` and `?` are the only wildcards (brackets are literal, as in `[host]:port`). */
 function globMatches(pattern: string, name: string): boolean {
@@ -69,5 +69,15 @@ export function hostKeyVerdict(entries: readonly KnownHost[], host: string, port
   return listed ? "changed" : "unknown";
 }
 
-/** The last verdict per `host:port` that refused a connection, for the error dt prints. */
-export const refusedHostKeys = new Map<string, { verdict: Exclude<HostKeyVerdict, "known">; files: string[] }>();
+export interface RefusedHostKey {
+  host: string;
+  port: number;
+  verdict: Exclude<HostKeyVerdict, "known">;
+}
+
+/** The host key the verifier refused last, for the error dt prints (ssh2's own says only "Host denied"). */
+export let lastRefusedHostKey: RefusedHostKey | undefined;
+
+export function refuseHostKey(refused: RefusedHostKey): void {
+  lastRefusedHostKey = refused;
+}
