@@ -10,8 +10,7 @@ export default defineCommand({
   },
   args: { ...jsonArgs },
   async run({ args, cwd }) {
-    const { scanWorkspace } = await import("../core/workspace/workspace.ts");
-    const { findWorkspaceRoot } = await import("../core/workspace/workspace.ts");
+    const { findWorkspaceRoot, scanWorkspace } = await import("../core/workspace/workspace.ts");
     const { joinProblems, lastSummaries, summarizeAll } = await import("../core/workspace/runnable-info.ts");
     const { askEarly, engineImages, engineImagesOf, FEW_DIRS, stagesIn } = await import("../core/engine/local-stages.ts");
     const { connectEngine } = await import("../core/engine/connect.ts");
@@ -28,7 +27,8 @@ export default defineCommand({
     const last = lastSummaries(root, FEW_DIRS);
     const listing = (last?.count ?? Infinity) > FEW_DIRS ? connected.then(engineImages) : undefined;
     const asked = listing ? undefined : connected.then((e) => askEarly(e, root, named(last?.still ?? [])));
-    const ws = await scanWorkspace(cwd);
+    // From the root found above: the scan's own lookup of it is then one stat, not a walk up from cwd.
+    const ws = await scanWorkspace(root);
     const summaries = summarizeAll(ws.root, ws.runnableDirs).map((s, i) => ({ ...s, repo: ws.runnableDirs[i]!.repo }));
     const engine =
       listing ??
