@@ -26,7 +26,7 @@ export interface EngineImages {
 export const localKey = (workspace: string, dir: string, version: string) => `${workspace}\0${dir}\0${version}`;
 
 /** The local image's key when it is `user`'s (local images are per user, as their tags say). */
-function localKeyOf(image: { Labels?: Record<string, string> | null; RepoTags?: string[] | null }, user: string): string | undefined {
+export function localKeyOf(image: { Labels?: Record<string, string> | null; RepoTags?: string[] | null }, user: string): string | undefined {
   const labels = image.Labels ?? {};
   const [workspace, dir, version] = [labels[LABEL.workspace], labels[LABEL.runnableDir], labels[LABEL.version]];
   if (labels[LABEL.stage] !== "local" || workspace === undefined || dir === undefined || version === undefined) return undefined;

@@ -2,6 +2,7 @@ import { arch } from "node:os";
 import { relative } from "node:path";
 import { DtError, envError, usageError } from "../base/errors.ts";
 import type { Engine, ImageInfo } from "../engine/engine.ts";
+import { localKey, localKeyOf } from "../engine/local-stages.ts";
 import { versionsMatch } from "../version/policy.ts";
 import { rcompare, valid } from "../version/semver.ts";
 import { floating, isUsersLocalImage, LABEL, tagUser, versioned, type ImageRef, type Stage } from "../workspace/image-ref.ts";
@@ -52,16 +53,8 @@ async function localImagesOf(engine: Engine, target: Target): Promise<{ id: stri
 }
 
 /** Whether an image is this user's local build of the dir at `version`, in this workspace (its labels). */
-function isLocalBuild(info: ImageInfo, target: Target, version: string): boolean {
-  const labels = info.Config?.Labels ?? {};
-  return (
-    labels[LABEL.workspace] === target.root &&
-    labels[LABEL.runnableDir] === target.path &&
-    labels[LABEL.stage] === "local" &&
-    labels[LABEL.version] === version &&
-    isUsersLocalImage(labels, info.RepoTags ?? [], tagUser(), target.key)
-  );
-}
+const isLocalBuild = (info: ImageInfo, target: Target, version: string) =>
+  localKeyOf({ Labels: info.Config?.Labels, RepoTags: info.RepoTags }, tagUser()) === localKey(target.root, target.path, version);
 
 const policyNotice = (target: Target, name: string, version: string) =>
   `using ${name}: version ${version}, which version_policy ${target.resolved.config.version_policy} allows for the code's ${target.version}`;
