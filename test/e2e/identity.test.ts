@@ -49,7 +49,8 @@ describe("two checkouts of one repo", () => {
     const run = await dt(["docker", "cmd", "--dir", "svc", "--", "true"], { cwd: b, env });
     expect(run.code).toBe(3);
     expect(run.stderr).toContain("svc 0.1.0 is not built in this workspace");
-    expect(run.stderr).toContain("fix: dt docker build");
+    // No registry: nothing released to pull, so the fix is the build alone.
+    expect(run.stderr).toContain("fix: dt docker build\n");
     // The tags of the two checkouts differ: the workspace key is in them.
     expect(localTag(a, "dttest")).not.toBe(localTag(b, "dttest"));
   });

@@ -182,7 +182,8 @@ export function missingImageError(ref: ImageRef, name: string, target: Pick<Targ
       ? `; this workspace has ${otherVersions.join(", ")}, which version_policy ${policy} does not allow for the code's ${ref.version}`
       : "";
     return envError(`${what} ${ref.version} is not built in this workspace (no local image ${name}, nor a dev image it may use${has})`, {
-      hint: `dt docker build (or dt docker pull --stage dev, for the released image)${otherVersions.length ? "; --skip-checks runs the newest one anyway" : ""}`,
+      // A released image to pull exists only where there is a registry to pull it from.
+      hint: `dt docker build${registry === null ? "" : " (or dt docker pull --stage dev, for the released image)"}${otherVersions.length ? "; --skip-checks runs the newest one anyway" : ""}`,
     });
   }
   // Without a registry there is nothing to pull from: a dev image is only ever released to one.
