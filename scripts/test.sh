@@ -162,10 +162,24 @@ main() {
   failed=$((failed + lo_failed))
 
   mkdir -p "$(dirname "$LOG")" && cp "$run_log" "$LOG.$$" && mv "$LOG.$$" "$LOG"
+  # CI keeps only the end of the output; bun prints a failure's message and diff far above it.
+  [ "$failed" -gt 0 ] && failure_recap "$run_log" >&2
   rm -rf "$run_dir"
   say "the whole run took $(since "$started") s"
   echo "$passed passed, $failed failed"
   [ "$failed" -eq 0 ] && [ "$rc" -eq 0 ]
+}
+
+# Each failed test again, with what bun printed for it (the lines since the test before it,
+# at most 40, colours stripped): the message, the diff, the stack.
+failure_recap() {
+  say "the failures again, with what bun printed for each:"
+  sed 's/\x1b\[[0-9;]*m//g' "$1" | awk '
+    /^\(pass\)|^\(skip\)|^\(todo\)|^[^ ]+\.test\.ts:$/ { n = 0; next }
+    /^\(fail\)/ { print "----"; for (i = (n > 40 ? n - 40 : 0); i < n; i++) print buf[i % 40]; print; n = 0; next }
+    { buf[n % 40] = $0; n++ }
+  '
+  echo "----"
 }
 
 main "$@"

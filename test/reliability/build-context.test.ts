@@ -143,11 +143,11 @@ describe("prod contexts keep secrets and dt's state out, whatever dockerignore.p
   test("an invalid line in dockerignore.prod is still reported at its own line number", async () => {
     const root = workspace("badignore", { "devops/docker_build/dockerignore.prod": "# comment\n*.log\n[z-a\n" });
     git(root, ["add", "-A"]);
+    // Code and stderr compared together, so that a failure shows what dt said.
     const local = await dt(["docker", "build"], { cwd: root, env });
-    expect(local.code).toBe(0);
+    expect({ code: local.code, stderr: local.stderr }).toEqual({ code: 0, stderr: expect.stringContaining("✓ built") });
     const prod = await dt(["docker", "build", "--stage", "prod", "--from", "local"], { cwd: root, env });
-    expect(prod.code).toBe(2);
-    expect(prod.stderr).toContain("devops/docker_build/dockerignore.prod:3");
+    expect({ code: prod.code, stderr: prod.stderr }).toEqual({ code: 2, stderr: expect.stringContaining("devops/docker_build/dockerignore.prod:3") });
   });
 });
 
