@@ -92,6 +92,8 @@ runnable_ws() {
 # command of a hyperfine block runs 8-40% slower than the first, whichever it is (two identical
 # `git status` in one block measured 1.08-1.40x), so long blocks in a fixed order measure their
 # position; short alternating rounds compare runs taken moments apart, from both positions.
+# Output goes to a pipe for both, as where a script reads it (`eval "$(dt setenv)"`): on
+# /dev/null, hyperfine's default, dt cannot replay a remembered answer (docs/design.md).
 paired() {
   local label=$1 rounds=$2 dir=$3 i
   shift 3
@@ -99,7 +101,7 @@ paired() {
   for ((i = 1; i <= rounds; i++)); do
     local order=("${ref[@]}" "${cmd[@]}")
     ((i % 2)) || order=("${cmd[@]}" "${ref[@]}")
-    (cd "$dir" && hyperfine -N --style none --warmup 1 --runs "${RUNS_PER_ROUND:-1}" --export-json "$BENCH_OUT/$label.$i.json" "${order[@]}" >/dev/null 2>&1) ||
+    (cd "$dir" && hyperfine -N --style none --output=pipe --warmup 1 --runs "${RUNS_PER_ROUND:-1}" --export-json "$BENCH_OUT/$label.$i.json" "${order[@]}" >/dev/null 2>&1) ||
       { echo "bench: hyperfine failed ($label, round $i)" >&2; return 2; }
     echo "$BENCH_OUT/$label.$i.json"
   done

@@ -17,7 +17,7 @@ REGISTRY_PORT=5000
 AUTH_REGISTRY_PORT=5001
 AUTH_USER=dtuser
 AUTH_PASSWORD=dt-secret-pw-42
-APT_PACKAGES=(docker.io debootstrap docker-registry apache2-utils hyperfine zsh fish
+APT_PACKAGES=(docker.io debootstrap docker-registry apache2-utils hyperfine strace zsh fish
   qemu-user-static binfmt-support git file python3 curl ca-certificates
   python3-build python3-setuptools python3-wheel)
 PYBASE_INCLUDE=python3,python3-pytest,python3-venv,git,ca-certificates

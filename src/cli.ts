@@ -9,6 +9,7 @@ import { suggestion } from "./core/base/did-you-mean.ts";
 import { writeAll } from "./ui/fd.ts";
 import { c, documentsWritten, outDocument, settings } from "./ui/output.ts";
 import { DT_VERSION } from "./core/base/dt-version.ts";
+import { ANSWERED_COMMANDS, dropRecording, keepAnswer } from "./core/base/answers.ts";
 import { printable } from "./core/base/printable.ts";
 
 /**
@@ -142,9 +143,16 @@ export async function runCli(argv: string[]): Promise<number> {
     return ExitCode.usage;
   }
   const json = wantsJson(command, resolved.rest);
+  // main.ts recorded what a run of version, config or setenv reads, to answer the next one alike.
+  const answered = resolved.path.length === 1 && ANSWERED_COMMANDS.has(resolved.path[0]!);
+  if (!answered) dropRecording();
   try {
-    const code = await command.invoke(resolved.rest, { command: ["dt", ...resolved.path].join(" "), cwd: process.cwd() });
-    return code ?? ExitCode.ok;
+    const code = (await command.invoke(resolved.rest, { command: ["dt", ...resolved.path].join(" "), cwd: process.cwd() })) ?? ExitCode.ok;
+    if (answered && code === ExitCode.ok) {
+      const { pruneOldest, writeFileAtomic } = await import("./core/base/fs-util.ts");
+      keepAnswer(argv, (path, text) => writeFileAtomic(path, text, 0o600), pruneOldest);
+    }
+    return code;
   } catch (error) {
     // The --json promise holds when the command fails too: one document on stdout, unless the
     // command printed its own before failing. The error is still told on stderr.

@@ -61,7 +61,7 @@ async function valuesOf(completer: Completer | undefined, cwd: string): Promise<
   try {
     if (completer === "runnable-dirs") {
       const { scanWorkspace } = await import("./core/workspace/workspace.ts");
-      const ws = await scanWorkspace(cwd, { dirty: false });
+      const ws = await scanWorkspace(cwd, { status: "none" });
       return ws.runnableDirs.map((d) => relative(cwd, d.absPath) || ".");
     }
     const { workspaceEnv } = await import("./core/shell/setenv.ts");

@@ -26,9 +26,6 @@ for (const [signal, code] of [
   });
 }
 
-// A dependency's deprecation notice (docker-modem's url.parse, for every tcp:// and ssh:// engine)
-// is nothing a user can act on, and stderr is for dt's own words.
-process.noDeprecation = true;
 // A rejection nothing awaits (inside a library) would otherwise print a dump of the bundle, and
 // Bun then spins at full CPU with the top-level await still pending: report it and end.
 for (const event of ["unhandledRejection", "uncaughtException"] as const) {
@@ -42,6 +39,13 @@ if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {
   const { DT_VERSION } = await import("./core/base/dt-version.ts");
   console.log(DT_VERSION);
   process.exit(0);
+}
+
+// version, config and setenv: the output of an earlier run, while every file it read is unchanged.
+if (argv[0] === "version" || argv[0] === "config" || argv[0] === "setenv") {
+  const { replayAnswer, startRecording } = await import("./core/base/answers.ts");
+  if (await replayAnswer(argv)) process.exit(0);
+  startRecording();
 }
 
 const { runCli, reportError } = await import("./cli.ts");

@@ -28,7 +28,7 @@ export default defineCommand({
     const listing = (last?.count ?? Infinity) > FEW_DIRS ? connected.then(engineImages) : undefined;
     const asked = listing ? undefined : connected.then((e) => askEarly(e, root, named(last?.still ?? [])));
     // From the root found above: the scan's own lookup of it is then one stat, not a walk up from cwd.
-    const ws = await scanWorkspace(root);
+    const ws = await scanWorkspace(root, { status: "sub-repos" });
     const summaries = summarizeAll(ws.root, ws.runnableDirs).map((s, i) => ({ ...s, repo: ws.runnableDirs[i]!.repo }));
     const engine =
       listing ??

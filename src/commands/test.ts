@@ -44,7 +44,7 @@ export default defineCommand({
     const { connectEngine } = await import("../core/engine/connect.ts");
     // The status of each repo: the test-result cache takes the changed files from it and every
     // other file's id from the indexes, so the working trees are walked once.
-    const [ws, engine] = await Promise.all([scanWorkspace(cwd, { dirty: true }), connectEngine()]);
+    const [ws, engine] = await Promise.all([scanWorkspace(cwd, { status: "all" }), connectEngine()]);
     const selection = await selectDirs(ws, { cwd, all: args.all, dirs, changed: args.changed, base: args.base });
     // Opened now: it lists the workspace's files while the checks below run.
     const { TestCache } = await import("../core/testing/test-cache.ts");

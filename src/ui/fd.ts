@@ -1,4 +1,5 @@
 import type * as NodeFs from "node:fs";
+import { noteOutput } from "../core/base/answers.ts";
 import { workError } from "../core/base/errors.ts";
 
 // node:fs costs ~5 ms to load in a compiled binary (bench/startup.sh), a quarter of dt's whole
@@ -24,6 +25,7 @@ export function isTTY(fd: 0 | 1 | 2): boolean {
  * on stderr; EPIPE, a reader that went away, is left to the top level (exit 141, silent).
  */
 export function writeAll(fd: number, data: string | Uint8Array): void {
+  noteOutput(fd, data);
   if (fd === 1 && stdoutWasClosed()) {
     throw workError("cannot write the output: stdout is closed", { hint: "give dt somewhere to write: a file, a pipe or the terminal" });
   }

@@ -35,6 +35,7 @@ describe("start-up weight", () => {
       "src/commands/_shared.ts",
       "src/commands/_tree.ts",
       "src/commands/index.ts",
+      "src/core/base/answers.ts",
       "src/core/base/did-you-mean.ts",
       "src/core/base/dt-version.ts",
       "src/core/base/errors.ts",

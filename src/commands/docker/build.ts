@@ -91,7 +91,7 @@ async function buildAll(engine: Engine, cwd: string, options: PlatformBuildOptio
   const { buildEach } = await import("../../core/build/build-each.ts");
   const { info, out, outDocument, table, warn, c } = await import("../../ui/output.ts");
   const { packageRecorder } = await import("../../core/deps/image-packages.ts");
-  const ws = await scanWorkspace(cwd, { dirty: false });
+  const ws = await scanWorkspace(cwd, { status: "none" });
   (await import("../../core/workspace/image-names.ts")).assertUniqueImages(ws.root, ws.runnableDirs);
   const dirs = ws.runnableDirs.map((d) => ({ dir: d.path, load: () => targetOf({ root: ws.root, path: d.path, absPath: d.absPath }) }));
   info(`building ${dirs.length} runnable dir${dirs.length === 1 ? "" : "s"}, ${Math.min(jobs, dirs.length)} at a time`);

@@ -42,7 +42,7 @@ export default defineCommand({
     let failures: string[] = [];
     let outcome: string | undefined;
     try {
-      const ws = await scanWorkspace(cwd, { dirty: false });
+      const ws = await scanWorkspace(cwd, { status: "none" });
       const target = targetOf(await resolveTargetDir(cwd, args.dir, ws.root));
       (await import("../../core/workspace/image-names.ts")).assertUniqueImages(ws.root, ws.runnableDirs);
       const result = await release(

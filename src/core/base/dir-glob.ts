@@ -1,4 +1,5 @@
 import { readdirSync, statSync } from "node:fs";
+import { noteLook, noteRead } from "./answers.ts";
 import { join } from "node:path";
 
 /** Whether a path pattern has glob characters (`*`, `?`, `**`). */
@@ -53,6 +54,8 @@ export function globDirs(base: string, pattern: string): string[] {
 }
 
 function subdirs(dir: string, followLinks: boolean): string[] {
+  // A directory's mtime moves when an entry is added, removed or renamed.
+  noteRead(dir);
   try {
     return readdirSync(dir, { withFileTypes: true })
       .filter((d) => d.isDirectory() || (followLinks && d.isSymbolicLink() && isDir(join(dir, d.name))))
@@ -63,6 +66,7 @@ function subdirs(dir: string, followLinks: boolean): string[] {
 }
 
 function isDir(path: string): boolean {
+  noteLook(path);
   try {
     return statSync(path).isDirectory();
   } catch {

@@ -7,6 +7,7 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
+  readdirSync,
   readlinkSync,
   realpathSync,
   renameSync,
@@ -16,9 +17,11 @@ import {
   type Stats,
 } from "node:fs";
 import { dirname, basename, join, relative, resolve, isAbsolute } from "node:path";
+import { noteLook, noteRead } from "./answers.ts";
 import { DtError, ExitCode, usageError } from "./errors.ts";
 
 export function isDir(path: string): boolean {
+  noteLook(path);
   try {
     return statSync(path).isDirectory();
   } catch {
@@ -27,6 +30,7 @@ export function isDir(path: string): boolean {
 }
 
 export function isFile(path: string): boolean {
+  noteLook(path);
   try {
     return statSync(path).isFile();
   } catch {
@@ -35,6 +39,7 @@ export function isFile(path: string): boolean {
 }
 
 export function exists(path: string): boolean {
+  noteLook(path);
   try {
     lstatSync(path);
     return true;
@@ -43,7 +48,9 @@ export function exists(path: string): boolean {
   }
 }
 
-export function readText(path: string): string | undefined {
+/** The file's text, or undefined. `derived`: a file dt wrote from others (a cache), not an input of what it prints. */
+export function readText(path: string, options: { derived?: boolean } = {}): string | undefined {
+  if (!options.derived) noteRead(path);
   try {
     return readFileSync(path, "utf8");
   } catch {
@@ -221,4 +228,24 @@ function mountOf(path: string): { point: string; source: string } | undefined {
     if (inside && (!best || decoded.length >= best.point.length)) best = { point: decoded, source };
   }
   return best;
+}
+
+/** Removes the oldest files (by mtime) of `dir` past the newest `keep`; a cache's bound. */
+export function pruneOldest(dir: string, keep: number): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  if (names.length <= keep) return;
+  const aged = names.map((name) => {
+    try {
+      return { path: join(dir, name), mtime: statSync(join(dir, name)).mtimeMs };
+    } catch {
+      return { path: join(dir, name), mtime: 0 };
+    }
+  });
+  aged.sort((a, b) => b.mtime - a.mtime);
+  for (const { path } of aged.slice(keep)) rmSync(path, { force: true });
 }

@@ -4,6 +4,7 @@
 // `dt ls` on a small workspace, and a good share of `dt docker cmd`'s own time.
 import { statSync } from "node:fs";
 import { join } from "node:path";
+import { noteLook, noteRead } from "./answers.ts";
 import { DT_VERSION } from "./dt-version.ts";
 import { readText, writeFileAtomic } from "./fs-util.ts";
 import { cacheBase } from "./home.ts";
@@ -15,8 +16,10 @@ type Env = Record<string, string | undefined>;
  * counts by its existence only (a `.git` dir's mtime moves with every git command).
  */
 export function stamp(path: string): string {
+  noteRead(path);
   try {
     const s = statSync(path);
+    if (s.isDirectory()) noteLook(path);
     return s.isDirectory() ? "dir" : `${s.size}:${s.mtimeMs}:${s.ctimeMs}:${s.ino}`;
   } catch {
     return "-";
@@ -37,7 +40,7 @@ function cacheFile(kind: string, id: string, env: Env): string {
 /** The cached value of `kind`/`id` if it was stored under `key` by this dt binary. */
 export function readCache<T>(kind: string, id: string, key: string, env: Env = process.env): T | undefined {
   try {
-    const cached = JSON.parse(readText(cacheFile(kind, id, env)) ?? "null") as { key: string; value: T } | null;
+    const cached = JSON.parse(readText(cacheFile(kind, id, env), { derived: true }) ?? "null") as { key: string; value: T } | null;
     if (cached?.key === `${binaryKey()}\0${key}`) return cached.value;
   } catch {
     // A damaged cache file is a miss.

@@ -85,7 +85,7 @@ export async function ciMatrix(cwd: string, options: MatrixOptions = {}, env: Re
   if (options.base !== undefined && !options.changed) {
     throw usageError("--base only makes sense with --changed", { hint: `dt ci matrix --changed --base ${options.base}` });
   }
-  const ws = await scanWorkspace(cwd, { dirty: false });
+  const ws = await scanWorkspace(cwd, { status: "none" });
   const shards = options.shards ?? 1;
   if (!options.changed) return { root: ws.root, matrix: { include: matrixEntries(ws.root, ws.runnableDirs, shards, env) } };
   // Loaded only for --changed; it owns the git diff and the depends_on rules shared with dt test.

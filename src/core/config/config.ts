@@ -1,4 +1,5 @@
 import { statSync } from "node:fs";
+import { noteRead } from "../base/answers.ts";
 import { basename, dirname, join } from "node:path";
 import type { Alias, LineCounter, Node } from "yaml";
 import { DtError, DtErrors, usageError } from "../base/errors.ts";
@@ -263,6 +264,7 @@ const rootFactsCache = new Map<string, { stamp: string; facts: RootFacts }>();
 function stampOf(root: string, files: readonly string[]): string {
   return files
     .map((f) => {
+      noteRead(join(root, f));
       try {
         const st = statSync(join(root, f));
         return `${st.mtimeMs}:${st.size}:${st.ino}`;

@@ -187,7 +187,7 @@ export async function runDoctor(cwd: string, engine: Engine, connect: (host: str
   const [git, engineCheck, workspace] = await Promise.all([
     checkGit(cwd),
     checkEngine(engine),
-    scanWorkspace(cwd, { dirty: false }).then(
+    scanWorkspace(cwd, { status: "none" }).then(
       (ws) => ({ ws }),
       (error: unknown) => ({ error }),
     ),

@@ -3,6 +3,7 @@
 // git process, no engine, no scan of the tree (one stat per configured entry and repo).
 import { realpathSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { noteParentName } from "../base/answers.ts";
 import { isDtError } from "../base/errors.ts";
 import { isDir, readText } from "../base/fs-util.ts";
 import { throughCache } from "../base/stamp-cache.ts";
@@ -31,7 +32,9 @@ export function defaultShell(env: Record<string, string | undefined> = process.e
 
 /** The command name of dt's parent process, where /proc tells (Linux). */
 export function parentName(): string | undefined {
-  return process.platform === "linux" ? readText(`/proc/${process.ppid}/comm`)?.trim() : undefined;
+  const name = process.platform === "linux" ? readText(`/proc/${process.ppid}/comm`)?.trim() : undefined;
+  if (name !== undefined) noteParentName(name);
+  return name;
 }
 
 export interface WorkspaceEnv {

@@ -183,33 +183,40 @@ function changelogDir(file: string): string | undefined {
   return file.endsWith("/changelog.txt") ? file.slice(0, -"/changelog.txt".length) : undefined;
 }
 
+/** Which repos' `git status` a scan reads: every one (their changed files too), only the sub-repos' (their dirty state), or none. */
+export type StatusScope = "all" | "sub-repos" | "none";
+
 /**
- * Runnable dirs and (optionally) dirty sub-repos, with few git processes: every tracked
- * changelog.txt of the workspace from the repos' index files (else one `git ls-files
- * --recurse-submodules`), and one process per repo (root and each initialised sub-repo, in
- * parallel: on two cores faster than one `git status` at the root, which walks the sub-repos
- * one after the other) that finds the untracked, not ignored ones: `git status` when the dirty
- * state is wanted too (one walk gives both, and the changed files), else `git ls-files
- * --others`. A `changelog.txt` counts when its dir also has `devops/`.
+ * Runnable dirs and the dirty state of sub-repos, with one git process per repo (root and each
+ * initialised sub-repo, in parallel: on two cores faster than one `git status` at the root,
+ * which walks the sub-repos one after the other). A repo whose status is wanted runs `git
+ * status`, which gives its untracked changelog.txt files, its dirty state and its changed files
+ * in one walk; its tracked changelogs come from its index file, read while git runs. Any other
+ * repo runs `git ls-files --cached --others`, which gives tracked and untracked changelogs
+ * without the stat of every tracked file a status costs (half the time of a status on a
+ * 2,000-file repo). A `changelog.txt` counts when its dir also has `devops/`.
  */
-async function scanRepos(root: string, subRepos: SubRepo[], withDirty: boolean): Promise<{ dirs: RunnableDir[]; changed: string[] | undefined }> {
+async function scanRepos(root: string, subRepos: SubRepo[], scope: StatusScope): Promise<{ dirs: RunnableDir[]; changed: string[] | undefined }> {
   const found = new Set<string>();
-  let changed: string[] | undefined = withDirty ? [] : undefined;
-  const fromIndexes = trackedChangelogs(root, subRepos);
-  if (fromIndexes) for (const f of fromIndexes) found.add(f);
-  const tracked = fromIndexes
-    ? Promise.resolve()
-    : gitRaw(["ls-files", "--recurse-submodules", "-z", "--", ...CHANGELOG_SPECS], root).then((r) => {
-        if (r.code === 0) for (const f of r.stdout.split("\0")) if (f) found.add(f);
-      });
-  const initialised = subRepos.filter((s) => s.initialised);
-  const repos = [".", ...initialised.map((s) => s.path)];
-  const untracked = repos.map(async (repo) => {
-    const cwd = repo === "." ? root : join(root, repo);
-    const prefix = repo === "." ? "" : `${repo}/`;
-    const sub = subRepos.find((s) => s.path === repo);
-    if (withDirty) {
-      const r = await gitRaw(["status", "--porcelain", "-z", "--ignore-submodules=all", "--untracked-files=all"], cwd);
+  let changed: string[] | undefined = scope === "all" ? [] : undefined;
+  const addAll = (prefix: string, nulSeparated: string) => {
+    for (const f of nulSeparated.split("\0")) if (f) found.add(prefix + f);
+  };
+  const repos = [".", ...subRepos.filter((s) => s.initialised).map((s) => s.path)];
+  await Promise.all(
+    repos.map(async (repo) => {
+      const cwd = repo === "." ? root : join(root, repo);
+      const prefix = repo === "." ? "" : `${repo}/`;
+      if (scope === "none" || (scope === "sub-repos" && repo === ".")) {
+        addAll(prefix, (await gitRaw(["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", ...CHANGELOG_SPECS], cwd)).stdout);
+        return;
+      }
+      const status = gitRaw(["status", "--porcelain", "-z", "--ignore-submodules=all", "--untracked-files=all"], cwd);
+      const tracked = indexedChangelogs(cwd);
+      if (tracked) for (const f of tracked) found.add(prefix + f);
+      else addAll(prefix, (await gitRaw(["ls-files", "-z", "--cached", "--", ...CHANGELOG_SPECS], cwd)).stdout);
+      const r = await status;
+      const sub = subRepos.find((s) => s.path === repo);
       if (sub) sub.dirty = r.code === 0 ? r.stdout.length > 0 : null;
       // One repo without a status: no list of changes can be trusted.
       if (r.code !== 0) changed = undefined;
@@ -222,12 +229,8 @@ async function scanRepos(root: string, subRepos: SubRepo[], withDirty: boolean):
         // A rename or copy is followed by the path it came from.
         if (entry[0] === "R" || entry[0] === "C") changed?.push(prefix + (entries[++i] ?? ""));
       }
-    } else {
-      const r = await gitRaw(["ls-files", "-z", "--others", "--exclude-standard", "--", ...CHANGELOG_SPECS], cwd);
-      for (const f of r.stdout.split("\0")) if (f) found.add(prefix + f);
-    }
-  });
-  await Promise.all([tracked, ...untracked]);
+    }),
+  );
   return { dirs: runnableDirsOf(root, found, subRepos), changed };
 }
 
@@ -265,32 +268,30 @@ function refuseNonUtf8Dir(root: string, lossy: string): void {
 }
 
 /**
- * The tracked changelog.txt files of the root and every initialised sub-repo, read from their
- * index files (what `git ls-files --recurse-submodules` reads); undefined when one of them is
- * an index dt does not read, or GIT_INDEX_FILE points elsewhere: git answers then.
+ * The tracked changelog.txt files of the repo checked out at `dir`, read from its index file
+ * (what `git ls-files --cached` reads); undefined when it is an index dt does not read, or
+ * GIT_INDEX_FILE points elsewhere: git answers then.
  */
-function trackedChangelogs(root: string, subRepos: readonly SubRepo[]): string[] | undefined {
+function indexedChangelogs(dir: string): string[] | undefined {
   if (process.env.GIT_INDEX_FILE) return undefined;
-  const out: string[] = [];
-  for (const repo of [".", ...subRepos.filter((s) => s.initialised).map((s) => s.path)]) {
-    const gitDir = resolveGitDir(repo === "." ? root : join(root, repo));
-    const paths = gitDir && indexedPathsNamed(join(gitDir, "index"), "changelog.txt");
-    if (!paths) return undefined;
-    for (const p of paths) out.push(repo === "." ? p : `${repo}/${p}`);
-  }
-  return out;
+  const gitDir = resolveGitDir(dir);
+  return (gitDir && indexedPathsNamed(join(gitDir, "index"), "changelog.txt")) || undefined;
 }
 
 /** Runnable dirs of the whole workspace (see scanRepos). */
 export async function findRunnableDirs(root: string, subRepos: SubRepo[]): Promise<RunnableDir[]> {
-  return (await scanRepos(root, subRepos, false)).dirs;
+  return (await scanRepos(root, subRepos, "none")).dirs;
 }
 
-export async function scanWorkspace(start: string, options: { dirty?: boolean } = {}): Promise<Workspace> {
+/**
+ * The workspace around `start`. `status` says whose `git status` to read: "all" (the default)
+ * gives every sub-repo's dirty state and `changedFiles`; "sub-repos" only their dirty state
+ * (`dt ls`); "none" neither (`dirty` stays null).
+ */
+export async function scanWorkspace(start: string, options: { status?: StatusScope } = {}): Promise<Workspace> {
   const root = findWorkspaceRoot(start);
   const subRepos = findSubRepos(root);
-  const dirty = options.dirty !== false;
-  const { dirs: runnableDirs, changed } = await scanRepos(root, subRepos, dirty);
+  const { dirs: runnableDirs, changed } = await scanRepos(root, subRepos, options.status ?? "all");
   return changed ? { root, subRepos, runnableDirs, changedFiles: changed } : { root, subRepos, runnableDirs };
 }
 

@@ -44,7 +44,7 @@ beforeAll(() => {
 let withStatus = false;
 
 async function inputs(dir: string, extra: Partial<KeyRequest> = {}, at = root): Promise<CacheInputs> {
-  const ws = await scanWorkspace(at, { dirty: withStatus });
+  const ws = await scanWorkspace(at, { status: withStatus ? "all" : "none" });
   const index = await indexWorkspace(ws);
   const target = targetOf({ root: ws.root, path: dir, absPath: join(ws.root, dir) });
   return cacheInputs({ ws, target, index, info: IMAGE, stage: "local", suite: "fast", marker: "not slow", timeout: 5, pytestArgs: [], env: {}, ...extra });
@@ -110,7 +110,7 @@ describe(status ? "from a scan's status" : "listing each repo", () => {
 
     test("an untracked file has the id git gives it once committed", async () => {
       const undo = edit("apps/a/fresh.py", "F = 1\n");
-      const ws = await scanWorkspace(root, { dirty: false });
+      const ws = await scanWorkspace(root, { status: "none" });
       const index = await indexWorkspace(ws);
       const gitId = git(root, ["hash-object", "apps/a/fresh.py"]);
       expect(index.idOf("apps/a/fresh.py")).toBe(`-${gitId}`);
@@ -202,7 +202,7 @@ describe(status ? "from a scan's status" : "listing each repo", () => {
 
   describe("explainChanges", () => {
     test("names the changed, added and removed files, a moved sub-repo, the image and settings", async () => {
-      const ws = await scanWorkspace(root, { dirty: false });
+      const ws = await scanWorkspace(root, { status: "none" });
       const before = await inputs("apps/a");
       const files = new Map<string, [string, string][]>();
       const beforeIndex = await indexWorkspace(ws);
@@ -217,7 +217,7 @@ describe(status ? "from a scan's status" : "listing each repo", () => {
       writeFileSync(join(helpers, "h.py"), "H = 3\n");
       git(helpers, ["commit", "-qam", "explain"]);
       const now = await inputs("apps/a", { suite: "slow", info: { ...IMAGE, Config: { Labels: { [LABEL.contentDigest]: "sha256:c9" } } } });
-      const nowIndex = await indexWorkspace(await scanWorkspace(root, { dirty: false }));
+      const nowIndex = await indexWorkspace(await scanWorkspace(root, { status: "none" }));
       const lines = explainChanges({ key: before.key, at: "", inputs: before.inputs }, now, (d) => files.get(d), (s) => nowIndex.entries(s));
       expect(lines).toContain("apps/a/tests/test_a.py changed");
       expect(lines).toContain("apps/a/tests/test_added.py added");
@@ -249,8 +249,8 @@ describe("the two ways to list the files", () => {
     pending.push(() => git(root, ["checkout", "--", "conftest.py"]));
     symlinkSync("../../pylib/util.py", join(root, "apps/a/util_link.py"));
     pending.push(() => rmSync(join(root, "apps/a/util_link.py"), { force: true }));
-    const listed = await indexWorkspace(await scanWorkspace(root, { dirty: false }));
-    const scanned = await scanWorkspace(root, { dirty: true });
+    const listed = await indexWorkspace(await scanWorkspace(root, { status: "none" }));
+    const scanned = await scanWorkspace(root, { status: "all" });
     expect(scanned.changedFiles).toEqual(expect.arrayContaining(["apps/a/tests/test_a.py", "apps/a/untracked.py", "helpers/untracked_in_sub.py", "conftest.py"]));
     const fromStatus = await indexWorkspace(scanned);
     for (const scope of [{ path: ".", exclude: [] }, { path: "apps/a", exclude: ["apps/a/nested"] }]) {
