@@ -29,7 +29,7 @@ export default defineCommand({
     const asked = listing ? undefined : connected.then((e) => askEarly(e, root, named(last?.still ?? [])));
     // From the root found above: the scan's own lookup of it is then one stat, not a walk up from cwd.
     const ws = await scanWorkspace(root, { status: "sub-repos" });
-    const summaries = summarizeAll(ws.root, ws.runnableDirs).map((s, i) => ({ ...s, repo: ws.runnableDirs[i]!.repo }));
+    const summaries = summarizeAll(ws.root, ws.runnableDirs, process.env, last?.keys).map((s, i) => ({ ...s, repo: ws.runnableDirs[i]!.repo }));
     const engine =
       listing ??
       connected.then(async (e) => (summaries.length > FEW_DIRS ? engineImages(e) : engineImagesOf(e, ws.root, named(summaries), { asked: await asked })));

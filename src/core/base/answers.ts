@@ -60,7 +60,7 @@ function fileStamp(path: string): [number, number] {
   return [f.size, f.lastModified];
 }
 
-const compiled = () => Bun.main.startsWith("/$bunfs/") || Bun.main.startsWith("B:/~BUN/");
+const compiled = () => (Bun as unknown as { isStandaloneExecutable?: boolean }).isStandaloneExecutable === true;
 
 /** The answer file of a run of `argv` here, or undefined when answers are off. */
 export function answerFile(argv: readonly string[], env: Record<string, string | undefined> = process.env, cwd = process.cwd()): string | undefined {

@@ -79,8 +79,13 @@ function problemsOf(kind: RunnableProblem["kind"], e: unknown): RunnableProblem[
  * (what loadConfig reads for it, its changelog) are unchanged: `dt ls` then parses only the
  * dirs whose files changed, and loads no YAML parser when none did.
  */
-export function summarizeAll(root: string, dirs: readonly RunnableDir[], env: Record<string, string | undefined> = process.env): RunnableSummary[] {
-  const keys = dirs.map((d) => summaryKey(root, d.path, env));
+export function summarizeAll(
+  root: string,
+  dirs: readonly RunnableDir[],
+  env: Record<string, string | undefined> = process.env,
+  knownKeys: ReadonlyMap<string, string> = new Map(),
+): RunnableSummary[] {
+  const keys = dirs.map((d) => knownKeys.get(d.path) ?? summaryKey(root, d.path, env));
   const cached = readCache<Record<string, { key: string; summary: RunnableSummary }>>("ls", root, "", env) ?? {};
   let missed = false;
   const summaries = dirs.map((d, i) => {
@@ -99,12 +104,15 @@ const summaryKey = (root: string, path: string, env: Record<string, string | und
 /**
  * What summarizeAll saw last time in this workspace: how many dirs, and (when there were at
  * most `upTo`) the summaries whose files are still the same, known before git has said which
- * dirs there are now. Undefined when it never ran here.
+ * dirs there are now, with the keys computed for them (for summarizeAll, which then need not
+ * stamp those files again). Undefined when it never ran here.
  */
 export function lastSummaries(root: string, upTo: number, env: Record<string, string | undefined> = process.env) {
   const cached = readCache<Record<string, { key: string; summary: RunnableSummary }>>("ls", root, "", env);
   if (!cached) return undefined;
   const entries = Object.entries(cached);
-  const still = entries.length > upTo ? [] : entries.filter(([path, hit]) => hit.key === summaryKey(root, path, env)).map(([, hit]) => hit.summary);
-  return { count: entries.length, still };
+  const keys = new Map<string, string>();
+  if (entries.length <= upTo) for (const [path] of entries) keys.set(path, summaryKey(root, path, env));
+  const still = entries.filter(([path, hit]) => keys.get(path) === hit.key).map(([, hit]) => hit.summary);
+  return { count: entries.length, still, keys };
 }
