@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import { Writable } from "node:stream";
 import type { Attached, AttachStreams, AuthConfig, BuildBody, BuildQuery, ContainerConfig, ContainerSummary } from "../../src/core/engine/engine.ts";
-import type { Engine, EngineEvent, EngineInfo, ImageInfo, ImageSummary, ProgressStream, Waiting } from "../../src/core/engine/engine.ts";
+import type { Engine, EngineEvent, EngineInfo, EventFilter, ImageInfo, ImageSummary, ProgressStream, Waiting } from "../../src/core/engine/engine.ts";
 import { engineError } from "../../src/core/engine/engine-errors.ts";
 
 /** What a container does once started. The default: exits 0 with no output. */
@@ -105,11 +105,22 @@ export class FakeEngine implements Engine {
   private readonly eventLog: (EngineEvent & { time: number })[] = [];
   private down = false;
   private seq = 0;
+  /** Seconds added to the fake engine's clock (advance()). */
+  private clockOffset = 0;
 
   /** A second fake is another engine: a builder of dt.yaml at `host`, of `arch`. */
   constructor(options: { host?: string; arch?: string } = {}) {
     this.host = options.host ?? "unix:///fake/docker.sock";
     this.arch = options.arch ?? HOST_ARCH;
+  }
+
+  /** Moves the engine's clock (its events' times, imageState's time) `seconds` ahead. */
+  advance(seconds: number): void {
+    this.clockOffset += seconds;
+  }
+
+  private now(): number {
+    return Date.now() / 1000 + this.clockOffset;
   }
 
   /** From now on every call fails as an engine that went away does. */
@@ -132,6 +143,7 @@ export class FakeEngine implements Engine {
       RepoDigests: [],
     };
     this.images.set(image.Id, image);
+    this.log("create", image.Id, "image");
     for (const t of seed.tags ?? []) this.retag(image, t);
     return image;
   }
@@ -155,8 +167,9 @@ export class FakeEngine implements Engine {
 
   /** A tag names one image: giving it to another takes it from the first (which may end up dangling). */
   private retag(image: FakeImage, tag: string): void {
-    for (const other of this.images.values()) other.tags.delete(tag);
+    for (const other of this.images.values()) if (other.tags.delete(tag)) this.log("untag", other.Id, "image");
     image.tags.add(tag);
+    this.log("tag", image.Id, "image");
   }
 
   async version(): Promise<EngineInfo> {
@@ -164,19 +177,26 @@ export class FakeEngine implements Engine {
     return { version: "fake", apiVersion: "1.45", os: "linux", arch: this.arch, host: this.host };
   }
 
-  async imageCount(): Promise<number> {
-    this.record("imageCount");
-    return this.images.size;
+  async imageState(): Promise<{ images: number; time: number }> {
+    this.record("imageState");
+    return { images: this.images.size, time: this.now() };
   }
 
   async ping(): Promise<void> {
     this.record("ping");
   }
 
-  async events(filter: { since: number; until: number; container: string; events: string[] }): Promise<EngineEvent[]> {
+  async events(filter: EventFilter): Promise<EngineEvent[]> {
     this.record("events", filter);
     return this.eventLog
-      .filter((e) => e.id === filter.container && filter.events.includes(e.Action!) && e.time >= filter.since && e.time <= filter.until)
+      .filter(
+        (e) =>
+          (filter.container === undefined || e.id === filter.container) &&
+          (filter.type === undefined || e.Type === filter.type) &&
+          (filter.events === undefined || filter.events.includes(e.Action!)) &&
+          e.time >= filter.since &&
+          e.time <= filter.until,
+      )
       .map(({ time: _, ...e }) => e);
   }
 
@@ -207,6 +227,7 @@ export class FakeEngine implements Engine {
     const image = this.image(id);
     if (!image) throw refused(404, `No such image: ${id}`, `removing image ${id}`);
     this.images.delete(image.Id);
+    this.log("delete", image.Id, "image");
   }
 
   async build(body: BuildBody, query: BuildQuery): Promise<ProgressStream> {
@@ -369,8 +390,8 @@ export class FakeEngine implements Engine {
     return c;
   }
 
-  private log(action: string, id: string): void {
-    this.eventLog.push({ Action: action, id, time: Date.now() / 1000 });
+  private log(action: string, id: string, type: "container" | "image" = "container"): void {
+    this.eventLog.push({ Type: type, Action: action, id, time: this.now() });
   }
 
   private exit(c: FakeContainer, code: number, oomKilled: boolean, autoRemove = c.config.HostConfig.AutoRemove): void {

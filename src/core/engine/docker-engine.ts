@@ -20,6 +20,7 @@ import type {
   ContainerSummary,
   Engine,
   EngineEvent,
+  EventFilter,
   EngineInfo,
   ImageInfo,
   ImageSummary,
@@ -98,17 +99,21 @@ export class DockerEngine implements Engine {
     return { version: v.Version, apiVersion: v.ApiVersion, os: v.Os, arch: v.Arch, host: this.host };
   }
 
-  async imageCount(options: { timeoutMs?: number } = {}): Promise<number> {
-    const info = await this.ask<{ Images?: number }>("asking for its state", { method: "GET", path: "/info" }, (d) => d.info(), options.timeoutMs);
-    return info.Images ?? 0;
+  async imageState(options: { timeoutMs?: number } = {}): Promise<{ images: number; time: number }> {
+    const info = await this.ask<{ Images?: number; SystemTime?: string }>("asking for its state", { method: "GET", path: "/info" }, (d) => d.info(), options.timeoutMs);
+    const time = info.SystemTime ? Date.parse(info.SystemTime) : NaN;
+    return { images: info.Images ?? 0, time: (Number.isNaN(time) ? Date.now() : time) / 1000 };
   }
 
   async ping(options: { timeoutMs?: number } = {}): Promise<void> {
     await this.ask("pinging", { method: "GET", path: "/_ping" }, (d) => d.ping(), options.timeoutMs, "text");
   }
 
-  async events(filter: { since: number; until: number; container: string; events: string[] }): Promise<EngineEvent[]> {
-    const filters = { container: [filter.container], event: filter.events };
+  async events(filter: EventFilter): Promise<EngineEvent[]> {
+    const filters: Record<string, string[]> = {};
+    if (filter.container !== undefined) filters.container = [filter.container];
+    if (filter.type !== undefined) filters.type = [filter.type];
+    if (filter.events !== undefined) filters.event = filter.events;
     const path = `/events${q({ since: filter.since, until: filter.until, filters: JSON.stringify(filters) })}`;
     // Lines of JSON, not one document; `until` (in the past) ends the stream at once.
     const text = await this.ask<string>(
@@ -119,7 +124,7 @@ export class DockerEngine implements Engine {
         for await (const chunk of (await d.getEvents({ since: filter.since, until: filter.until, filters })) as unknown as AsyncIterable<Buffer>) body += chunk.toString();
         return body;
       },
-      CALL_DEADLINE_MS,
+      filter.timeoutMs ?? CALL_DEADLINE_MS,
       "text",
     );
     return text

@@ -128,9 +128,20 @@ export interface AuthConfig {
 export type ProgressStream = AsyncIterable<Uint8Array | string>;
 
 export interface EngineEvent {
+  Type?: string;
   Action?: string;
   status?: string;
   id?: string;
+}
+
+/** Which events: of one container, of one type of object, of some actions; `until` in the past ends the answer. */
+export interface EventFilter {
+  since: number;
+  until: number;
+  container?: string;
+  type?: "container" | "image";
+  events?: string[];
+  timeoutMs?: number;
 }
 
 export interface Engine {
@@ -140,11 +151,14 @@ export interface Engine {
   readonly socketPath: string | undefined;
 
   version(options?: { timeoutMs?: number }): Promise<EngineInfo>;
-  /** How many images the engine holds (dangling and intermediate ones too): it moves whenever one is made or removed. */
-  imageCount(options?: { timeoutMs?: number }): Promise<number>;
+  /**
+   * How many images the engine holds (dangling and intermediate ones too: it moves whenever one
+   * is made or removed) and the engine's clock, in seconds.
+   */
+  imageState(options?: { timeoutMs?: number }): Promise<{ images: number; time: number }>;
   /** Fails unless the engine answers within `timeoutMs` (default: a metadata call's deadline). */
   ping(options?: { timeoutMs?: number }): Promise<void>;
-  events(filter: { since: number; until: number; container: string; events: string[] }): Promise<EngineEvent[]>;
+  events(filter: EventFilter): Promise<EngineEvent[]>;
 
   /** Undefined when there is no such image; `timeoutMs` shortens the deadline (a listing's). */
   inspectImage(name: string, options?: { timeoutMs?: number }): Promise<ImageInfo | undefined>;

@@ -114,17 +114,30 @@ export async function engineImagesOf(
  * under another name (another `registry:` then), and says a dir never built is not. A listing
  * costs the engine about 1 ms per image it holds (0.3 s for ~300 here, on every `dt ls` while a
  * dir is unbuilt), so the answer is kept with the engine's image count, which moves whenever an
- * image is made or removed, and reused while the count stays.
+ * image is made or removed, and with the engine's clock: it is reused while the count is the
+ * same and the engine reports no image event since (an image made and another removed leave the
+ * count as it was). The engine keeps its last 256 events; only a change that many events ago,
+ * with the count back where it was, would go unseen.
  */
 async function localKeysListed(engine: Engine, root: string, user: string, timeoutMs: number): Promise<string[]> {
   const id = `${engine.host}\0${root}`;
-  const key = `${await engine.imageCount({ timeoutMs })}\0${user}`;
-  const known = readCache<string[]>("local-images", id, key);
-  if (known) return known;
+  const state = await engine.imageState({ timeoutMs });
+  const key = `${state.images}\0${user}`;
+  const known = readCache<{ keys: string[]; at: number }>("local-images", id, key);
+  if (known && Array.isArray(known.keys) && typeof known.at === "number" && (await noImageEvents(engine, known.at, state.time, timeoutMs))) return known.keys;
   const labels = [`${LABEL.workspace}=${root}`, `${LABEL.stage}=local`];
   const keys = (await engine.listImages({ labels, timeoutMs })).map((image) => localKeyOf(image, user)).filter((k): k is string => k !== undefined);
-  writeCache("local-images", id, key, keys);
+  writeCache("local-images", id, key, { keys, at: state.time });
   return keys;
+}
+
+/** No image was made, tagged, untagged or removed between `since` and `until` (engine clock; a second of margin). */
+async function noImageEvents(engine: Engine, since: number, until: number, timeoutMs: number): Promise<boolean> {
+  try {
+    return (await engine.events({ since: since - 1, until, type: "image", timeoutMs })).length === 0;
+  } catch {
+    return false;
+  }
 }
 
 /** Each dir's versioned local, dev and prod names: what engineImagesOf asks for. */

@@ -65,6 +65,7 @@ describe("engineImagesOf: a few dirs asked for by name", () => {
   test("a dir never built: the listing that says so is kept while the engine's image count stays, and made again once it moves", async () => {
     const engine = new FakeEngine();
     engine.addImage({ tags: ["busybox:latest"] });
+    engine.advance(5);
     expect(stagesIn(await engineImagesOf(engine, root, [dir]), root, dir)).toEqual({ local: false, dev: false, prod: false });
     expect(engine.callsTo("listImages").length).toBe(1);
     // The next `dt ls`: same count, no listing, same answer.
@@ -73,6 +74,25 @@ describe("engineImagesOf: a few dirs asked for by name", () => {
     // Built meanwhile under an earlier registry's name: the count moved, so it is listed and found.
     engine.addImage({ tags: [localName(null)], labels });
     expect(stagesIn(await engineImagesOf(engine, root, [dir]), root, dir)).toEqual({ local: true, dev: false, prod: false });
+    expect(engine.callsTo("listImages").length).toBe(2);
+  });
+
+  test("an image made and another removed between two runs (the count as it was): the engine's image events say so, and it is listed again", async () => {
+    const engine = new FakeEngine();
+    const other = engine.addImage({ tags: ["busybox:latest"] });
+    const built = engine.addImage({ tags: [localName(null)], labels });
+    engine.advance(5);
+    expect(stagesIn(await engineImagesOf(engine, root, [dir]), root, dir)).toEqual({ local: true, dev: false, prod: false });
+    engine.advance(5);
+    expect(stagesIn(await engineImagesOf(engine, root, [dir]), root, dir)).toEqual({ local: true, dev: false, prod: false });
+    expect(engine.callsTo("listImages").length).toBe(1);
+    // `docker rmi` of this dir's image and a pull of something else: two images, as before.
+    await engine.removeImage(built.Id);
+    engine.addImage({ tags: ["alpine:latest"] });
+    expect(engine.images.size).toBe(2);
+    expect(other.tags.size).toBe(1);
+    engine.advance(5);
+    expect(stagesIn(await engineImagesOf(engine, root, [dir]), root, dir)).toEqual({ local: false, dev: false, prod: false });
     expect(engine.callsTo("listImages").length).toBe(2);
   });
 
