@@ -183,6 +183,18 @@ describe("a change to anything it read: the next run reads again", () => {
   });
 });
 
+test("the values of the environment variables a run read are not written down, only their SHA-256", async () => {
+  const marker = "marker-value-7f3a9c";
+  const { file } = await keptAfter(["version"], pricer, { NO_COLOR: marker });
+  const text = readFileSync(file, "utf8");
+  expect(text).not.toContain(marker);
+  const answer = JSON.parse(text) as { env: [string, string | null][] };
+  expect(answer.env).toContainEqual(["NO_COLOR", new Bun.CryptoHasher("sha256").update(marker).digest("hex")]);
+  plant(file);
+  expect((await dt(["version"], { cwd: pricer, env: { ...env(), NO_COLOR: marker } })).stdout).toBe(MARK);
+  expect((await dt(["version"], { cwd: pricer, env: { ...env(), NO_COLOR: `${marker}x` } })).stdout).toBe("0.2.0\n");
+});
+
 describe("when nothing is kept or replayed", () => {
   test("DT_ANSWERS=off: nothing kept, nothing replayed", async () => {
     const { file } = await keptAfter(["version"], pricer);

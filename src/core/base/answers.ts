@@ -9,7 +9,8 @@
 // Only Bun's own calls here (Bun.file's size and mtime, Bun.mmap, Bun.hash), which cost nothing
 // to load. The rules, in docs/design.md ("Remembered answers"):
 // - the environment variables a run reads are recorded through a proxy of process.env, with
-//   their values (or their absence); a run that lists or sets variables is not kept;
+//   the SHA-256 of their values (or their absence); a run that lists or sets variables is not
+//   kept;
 // - a path read is stamped (size, mtime in ms) before it is read, so a change during the run
 //   is a mismatch next time, never a stale answer; a path looked at is stamped by what is there
 //   (nothing, a file, a directory);
@@ -43,7 +44,7 @@ export interface Answer {
   dt: string;
   /** dt's own size and mtime. */
   bin: [number, number];
-  /** Each environment variable the run read, with its value (null: unset). */
+  /** Each environment variable the run read, with the SHA-256 of its value (null: unset): a token read is not written down. */
   env: [string, string | null][];
   inputs: AnswerInput[];
   out: string;
@@ -54,6 +55,8 @@ export function pathState(path: string): PathState {
   // `dir/.` exists only when dir is a directory (or a link to one).
   return Bun.file(`${path}/.`).lastModified === NO_FILE_MTIME ? "file" : "dir";
 }
+
+const digestOf = (value: string | undefined) => (value === undefined ? null : new Bun.CryptoHasher("sha256").update(value).digest("hex"));
 
 function fileStamp(path: string): [number, number] {
   const f = Bun.file(path);
@@ -121,7 +124,7 @@ export async function replayAnswer(argv: readonly string[]): Promise<boolean> {
     return false;
   }
   if (answer.v !== 1 || answer.dt !== DT_VERSION || typeof answer.out !== "string" || !Array.isArray(answer.inputs) || !Array.isArray(answer.env)) return false;
-  for (const [name, value] of answer.env) if ((process.env[name] ?? null) !== value) return false;
+  for (const [name, digest] of answer.env) if (digestOf(process.env[name]) !== digest) return false;
   const [size, mtime] = fileStamp(process.execPath);
   if (answer.bin?.[0] !== size || answer.bin[1] !== mtime) return false;
   for (const input of answer.inputs) if (!(await holds(input))) return false;
@@ -154,7 +157,7 @@ export function startRecording(): void {
   const realEnv = process.env;
   const rec: Recording = { inputs: new Map(), env: new Map(), out: "", spoiled: false, realEnv };
   const note = (name: string | symbol) => {
-    if (typeof name === "string" && !rec.env.has(name)) rec.env.set(name, realEnv[name] ?? null);
+    if (typeof name === "string" && !rec.env.has(name)) rec.env.set(name, digestOf(realEnv[name]));
   };
   process.env = new Proxy(realEnv, {
     get: (target, name) => (note(name), Reflect.get(target, name)),
