@@ -7,17 +7,8 @@ import { workError } from "../core/base/errors.ts";
 let loaded: typeof NodeFs | undefined;
 const fs = () => (loaded ??= require("node:fs") as typeof NodeFs);
 
-/**
- * Terminal and output primitives that avoid `process.stdout`/`process.stderr`: in a compiled
- * Bun binary their first use costs about 20 ms each, which would double dt's start-up.
- */
-export function isTTY(fd: 0 | 1 | 2): boolean {
-  try {
-    return Boolean((process as unknown as { binding(name: string): { isTTY(fd: number): boolean } }).binding("tty_wrap").isTTY(fd));
-  } catch {
-    return false;
-  }
-}
+// Terminal and output primitives that avoid `process.stdout`/`process.stderr` (see core/base/tty.ts).
+export { isTTY } from "../core/base/tty.ts";
 
 /**
  * Writes all of `data` to `fd`, waiting out EAGAIN on a non-blocking pipe. Results that cannot

@@ -41,6 +41,7 @@ describe("start-up weight", () => {
       "src/core/base/errors.ts",
       "src/core/base/lifecycle.ts",
       "src/core/base/printable.ts",
+      "src/core/base/tty.ts",
       "src/ui/fd.ts",
       "src/ui/output.ts",
       "src/ui/text-width.ts",

@@ -23,6 +23,7 @@
 //   $XDG_CACHE_HOME or $HOME, and DT_ANSWERS=off turns them off.
 
 import { DT_VERSION } from "./dt-version.ts";
+import { isTTY } from "./tty.ts";
 
 /** What `Bun.file(p).lastModified` says when there is nothing at p (a unit test holds Bun to it). */
 export const NO_FILE_MTIME = 4503599627370495;
@@ -65,7 +66,11 @@ function fileStamp(path: string): [number, number] {
 
 const compiled = () => (Bun as unknown as { isStandaloneExecutable?: boolean }).isStandaloneExecutable === true;
 
-/** The answer file of a run of `argv` here, or undefined when answers are off. */
+/**
+ * The answer file of a run of `argv` here, or undefined when answers are off. The cache dir by
+ * home.ts's rule, less its temp-dir fallback (a dir other users could plant answers in) and
+ * without loading node:os and node:path.
+ */
 export function answerFile(argv: readonly string[], env: Record<string, string | undefined> = process.env, cwd = process.cwd()): string | undefined {
   if (env.DT_ANSWERS === "off") return undefined;
   const base = env.XDG_CACHE_HOME || (env.HOME ? `${env.HOME}/.cache` : undefined);
@@ -73,17 +78,9 @@ export function answerFile(argv: readonly string[], env: Record<string, string |
   return `${base}/dt/answers/${Bun.hash(`${process.execPath}\0${cwd}\0${argv.join("\0")}`).toString(16)}.json`;
 }
 
-function isTerminal(fd: number): boolean {
-  try {
-    return Boolean((process as unknown as { binding(name: string): { isTTY(fd: number): boolean } }).binding("tty_wrap").isTTY(fd));
-  } catch {
-    return true;
-  }
-}
-
 /** stdout is a pipe or a file (see the rules above). */
 function outputTakesAnswers(): boolean {
-  if (isTerminal(1)) return false;
+  if (isTTY(1)) return false;
   const out = Bun.file(1);
   return !(out.size === Infinity && out.lastModified === Bun.file("/dev/null").lastModified);
 }
@@ -190,6 +187,12 @@ export function noteLook(path: string): void {
   if (!recording || path.startsWith("/proc/")) return;
   const key = `e\0${path}`;
   if (!recording.inputs.has(key)) recording.inputs.set(key, ["e", path, pathState(path)]);
+}
+
+/** `path` is about to be stamped (stamp-cache): a directory counts by its existence there, as here. */
+export function noteStamp(path: string): void {
+  if (recording && pathState(path) === "dir") noteLook(path);
+  else noteRead(path);
 }
 
 export function noteParentName(name: string): void {

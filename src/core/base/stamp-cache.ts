@@ -4,7 +4,7 @@
 // `dt ls` on a small workspace, and a good share of `dt docker cmd`'s own time.
 import { statSync } from "node:fs";
 import { join } from "node:path";
-import { noteLook, noteRead } from "./answers.ts";
+import { noteStamp } from "./answers.ts";
 import { DT_VERSION } from "./dt-version.ts";
 import { readText, writeFileAtomic } from "./fs-util.ts";
 import { cacheBase } from "./home.ts";
@@ -16,10 +16,9 @@ type Env = Record<string, string | undefined>;
  * counts by its existence only (a `.git` dir's mtime moves with every git command).
  */
 export function stamp(path: string): string {
-  noteRead(path);
+  noteStamp(path);
   try {
     const s = statSync(path);
-    if (s.isDirectory()) noteLook(path);
     return s.isDirectory() ? "dir" : `${s.size}:${s.mtimeMs}:${s.ctimeMs}:${s.ino}`;
   } catch {
     return "-";

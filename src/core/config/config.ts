@@ -1,5 +1,3 @@
-import { statSync } from "node:fs";
-import { noteRead } from "../base/answers.ts";
 import { basename, dirname, join } from "node:path";
 import type { Alias, LineCounter, Node } from "yaml";
 import { DtError, DtErrors, usageError } from "../base/errors.ts";
@@ -10,7 +8,7 @@ import type { ConfigLayer } from "./layer.ts";
 import { readOlderConfig } from "./older-config.ts";
 import { OLDER_CONFIG_FILES } from "./older-config-files.ts";
 import { ALIAS_BUDGET, aliasBudgetError, aliasTargets, duplicateKeys, LINEAR_YAML } from "./yaml-guards.ts";
-import { throughCache } from "../base/stamp-cache.ts";
+import { keyOf, throughCache } from "../base/stamp-cache.ts";
 import { yaml } from "./yaml.ts";
 
 export type { DtConfig } from "./schema.ts";
@@ -260,21 +258,6 @@ interface RootFacts {
 
 const rootFactsCache = new Map<string, { stamp: string; facts: RootFacts }>();
 
-/** Size, mtime and inode of each file: changes whenever one of them does. */
-function stampOf(root: string, files: readonly string[]): string {
-  return files
-    .map((f) => {
-      noteRead(join(root, f));
-      try {
-        const st = statSync(join(root, f));
-        return `${st.mtimeMs}:${st.size}:${st.ino}`;
-      } catch {
-        return "-";
-      }
-    })
-    .join("|");
-}
-
 /**
  * The root's dt.yaml, its older config and the workspace name, parsed once per process while the
  * files stay the same (`dt ls` resolves the configuration of hundreds of dirs on top of them).
@@ -282,7 +265,7 @@ function stampOf(root: string, files: readonly string[]): string {
  * name (people keep several clones of one repo: orders1, orders2).
  */
 function rootFactsOf(root: string): RootFacts {
-  const stamp = stampOf(root, ["dt.yaml", ...OLDER_CONFIG_FILES, ".git/config"]);
+  const stamp = keyOf(["dt.yaml", ...OLDER_CONFIG_FILES, ".git/config"].map((f) => join(root, f)));
   const cached = rootFactsCache.get(root);
   if (cached?.stamp === stamp) return cached.facts;
   const dtYaml = dtYamlLayer(root, ".");
