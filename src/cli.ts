@@ -143,8 +143,9 @@ export async function runCli(argv: string[]): Promise<number> {
     return ExitCode.usage;
   }
   const json = wantsJson(command, resolved.rest);
-  // main.ts recorded what a run of version, config or setenv reads, to answer the next one alike.
-  const answered = resolved.path.length === 1 && ANSWERED_COMMANDS.has(resolved.path[0]!);
+  // main.ts recorded what a run of version, config, setenv or ls reads, to answer the next one alike.
+  // --verbose talk (timings, causes) is about this run only: such a run is not kept.
+  const answered = resolved.path.length === 1 && ANSWERED_COMMANDS.has(resolved.path[0]!) && !settings.verbose;
   if (!answered) dropRecording();
   try {
     const code = (await command.invoke(resolved.rest, { command: ["dt", ...resolved.path].join(" "), cwd: process.cwd() })) ?? ExitCode.ok;

@@ -41,9 +41,9 @@ if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {
   process.exit(0);
 }
 
-// version, config and setenv (answers.ts: ANSWERED_COMMANDS): the output of an earlier run, while
-// everything it read is unchanged.
-if (argv[0] === "version" || argv[0] === "config" || argv[0] === "setenv") {
+// version, config, setenv and ls (answers.ts: ANSWERED_COMMANDS): the output of an earlier run,
+// while everything it read is unchanged.
+if (argv[0] === "version" || argv[0] === "config" || argv[0] === "setenv" || argv[0] === "ls") {
   const { replayAnswer, startRecording } = await import("./core/base/answers.ts");
   if (await replayAnswer(argv)) process.exit(0);
   startRecording();

@@ -1,4 +1,6 @@
+import { isRecording, watchEngine } from "../core/base/answers.ts";
 import { ExitCode } from "../core/base/errors.ts";
+import { engineHost } from "../core/engine/engine-host.ts";
 import { defineCommand } from "./_define.ts";
 import { jsonArgs } from "./_shared.ts";
 
@@ -22,6 +24,10 @@ export default defineCommand({
     // dirs of the last run whose files are unchanged are known before git says which dirs
     // there are now. A dir whose config is invalid has no image name, so nothing to ask.
     const named = <T extends { image: string | null }>(list: readonly T[]) => list.filter((s): s is T & { image: string } => s.image !== null);
+    // A remembered answer (base/answers.ts) holds while the engine has had no image event since
+    // the last one before this run asked it anything.
+    const { promise: reached, resolve: reachedIs } = Promise.withResolvers<boolean>();
+    const watched = isRecording() ? watchEngine(engineHost(), reached) : undefined;
     const connected = connectEngine();
     const root = findWorkspaceRoot(cwd);
     const last = lastSummaries(root, FEW_DIRS);
@@ -50,6 +56,8 @@ export default defineCommand({
     }
     const images = await engine;
     const { engineProblem } = images;
+    reachedIs(!engineProblem);
+    await watched;
     // A dir whose config is invalid has no known image name: its stages are unknown, not "none".
     const runnable = summaries.map((s) => ({ ...s, stages: s.image === null ? null : stagesIn(images, ws.root, { ...s, image: s.image }) }));
     const invalid = runnable.some((r) => r.problems.length > 0);

@@ -1,4 +1,4 @@
-// Remembered answers of `dt version`, `dt config` and `dt setenv` (src/core/base/answers.ts), on
+// Remembered answers of `dt version`, `dt config`, `dt setenv` and `dt ls` (src/core/base/answers.ts), on
 // the compiled binary: a second run prints the first one's output only while everything the first
 // one read is unchanged. To tell a replay from a fresh run, a test plants a marker in the kept
 // answer: a run that prints it replayed, one that prints the truth read the files again.
@@ -47,7 +47,7 @@ async function keptAfter(args: string[], cwd: string, extraEnv: Record<string, s
 
 function plant(file: string): void {
   const answer = JSON.parse(readFileSync(file, "utf8"));
-  answer.out = MARK;
+  answer.out = [[1, MARK]];
   writeFileSync(file, JSON.stringify(answer));
 }
 
@@ -176,7 +176,7 @@ describe("a change to anything it read: the next run reads again", () => {
   test("another dt binary (a rebuild, an upgrade) never replays this one's answers", async () => {
     const { file } = await keptAfter(["version"], pricer);
     const answer = JSON.parse(readFileSync(file, "utf8"));
-    answer.out = MARK;
+    answer.out = [[1, MARK]];
     answer.bin = [answer.bin[0] + 1, answer.bin[1]];
     writeFileSync(file, JSON.stringify(answer));
     expect((await dt(["version"], { cwd: pricer, env: env() })).stdout).toBe("0.2.0\n");
@@ -203,7 +203,7 @@ describe("when nothing is kept or replayed", () => {
     expect(off.stdout).toBe("0.2.0\n");
   });
 
-  test("a run that warns on stderr is not kept; a file changed in the last 2 s is not kept", async () => {
+  test("a run with --verbose is not kept (its talk is about that run); a file changed in the last 2 s is not kept", async () => {
     rmSync(answersDir(), { recursive: true, force: true });
     // Outside a workspace, --verbose says so on stderr.
     const warned = await dt(["setenv", "--shell", "bash", "--verbose"], { cwd: testdir().path, env: env() });

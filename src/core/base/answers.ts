@@ -1,8 +1,9 @@
-// `dt version`, `dt config` and `dt setenv` print what a few files say. A run of one of them
-// keeps its whole output with a stamp of every path it looked at, and the next run with the same
-// binary, directory and arguments prints it again while every one of those paths, and every
-// environment variable it read, is as it was: main.ts answers then before the command table,
-// node:fs or any parser is loaded.
+// `dt version`, `dt config` and `dt setenv` print what a few files say, and `dt ls` what a few
+// files, git and the engine say. A run of one of them keeps its whole output with a stamp of
+// every path it looked at, and the next run with the same binary, directory and arguments prints
+// it again while every one of those paths, every environment variable it read, and (ls) every
+// directory git walked and the engine's image events are as they were: main.ts answers then
+// before the command table, node:fs or any parser is loaded.
 // node:fs alone costs ~1.3 ms and starts a JIT thread (docs/benchmarks.md, issue 20), which on
 // two cores is a third of what these commands cost.
 //
@@ -16,9 +17,18 @@
 //   (nothing, a file, a directory);
 // - an answer whose files changed in the last 2 s is not kept: a second change within the same
 //   millisecond and of the same size would keep the stamp;
-// - only a run that exits 0 and says nothing on stderr is kept, and only to a pipe or a file:
-//   on a terminal colours and widths are the terminal's, and on /dev/null dt cannot tell a
-//   closed stdout (an error) from one sent there on purpose;
+// - only a run that exits 0 is kept, and only to a pipe or a file: on a terminal colours and
+//   widths are the terminal's, and on /dev/null dt cannot tell a closed stdout (an error) from
+//   one sent there on purpose; what it said on stderr (a warning) is kept when stderr too is
+//   not a terminal, and is said again only where stderr is not one;
+// - a git process is run only through a witness (workspace/repo-witness.ts) that stamps what its
+//   answer depends on: the repo's index, refs and config files, each directory git walks (its
+//   mtime moves when an entry is added, removed or renamed) and, for a status, each tracked
+//   file; any other process spoils the recording;
+// - the engine (a unix socket) holds while the last event it had buffered before the run is
+//   still the first one it gives since then, with no image event after it: its buffer of 256
+//   events is a queue, so that event still being there means nothing was lost in between, and a
+//   restarted engine has lost it;
 // - only the compiled binary keeps answers (its own size and mtime are in each one), only under
 //   $XDG_CACHE_HOME or $HOME, and DT_ANSWERS=off turns them off.
 
@@ -27,8 +37,12 @@ import { isTTY } from "./tty.ts";
 
 /** What `Bun.file(p).lastModified` says when there is nothing at p (a unit test holds Bun to it). */
 export const NO_FILE_MTIME = 4503599627370495;
-export const ANSWERED_COMMANDS: ReadonlySet<string> = new Set(["version", "config", "setenv"]);
+export const ANSWERED_COMMANDS: ReadonlySet<string> = new Set(["version", "config", "setenv", "ls"]);
 const SETTLED_MS = 2000;
+/** How long the engine may take to say what happened since (a local engine: milliseconds). */
+const ENGINE_WAIT_MS = 2000;
+/** The name under which the environment variables git reads (GIT_*) are kept, as one digest. */
+const GIT_VARIABLES = "GIT_*";
 const KEPT_ANSWERS = 200;
 
 type PathState = "absent" | "file" | "dir";
@@ -38,17 +52,25 @@ export type AnswerInput =
   /** A path looked at: what was there. */
   | ["e", string, PathState]
   /** The name of the parent process (setenv writes for the shell that runs it). */
-  | ["p", string];
+  | ["p", string]
+  /**
+   * A path whose mtime (ms) is all a witness needs: a directory git walked (its mtime moves when
+   * an entry is added, removed or renamed), a file git compares (one stat, where "f" costs two).
+   */
+  | ["m", string, number]
+  /** The engine at a unix socket: the last event it had buffered before the run, as it sent it. */
+  | ["k", string, string];
 
 export interface Answer {
-  v: 1;
+  v: 2;
   dt: string;
   /** dt's own size and mtime. */
   bin: [number, number];
   /** Each environment variable the run read, with the SHA-256 of its value (null: unset): a token read is not written down. */
   env: [string, string | null][];
   inputs: AnswerInput[];
-  out: string;
+  /** What the run wrote, in order: to stdout (1) and stderr (2). */
+  out: [1 | 2, string][];
 }
 
 export function pathState(path: string): PathState {
@@ -93,16 +115,93 @@ async function parentName(): Promise<string | undefined> {
   }
 }
 
-async function holds(input: AnswerInput): Promise<boolean> {
+/** One digest of every GIT_* variable set (git reads them; dt cannot list which). */
+function gitVariables(env: Record<string, string | undefined>): string {
+  const set = Object.keys(env)
+    .filter((k) => k.startsWith("GIT_"))
+    .sort()
+    .map((k) => `${k}=${env[k]}`);
+  return digestOf(set.join("\0"))!;
+}
+
+const envDigest = (name: string) => (name === GIT_VARIABLES ? gitVariables(process.env) : digestOf(process.env[name]));
+
+/** `"since"` for the events after (and including) the event `line`, from its timeNano (beyond a double's precision). */
+export function sinceOf(line: string): string | undefined {
+  const nanos = /"timeNano":(\d{10,})/.exec(line)?.[1];
+  return nanos && `${nanos.slice(0, -9)}.${nanos.slice(-9)}`;
+}
+
+/**
+ * The engine's buffered events (from `since` on, else all) up to now, each as the JSON line it
+ * sent; "absent" when there is no socket at `socket`, undefined when it does not answer that
+ * (refused, a timeout, not a 200). Its own small request: the engine client is not loaded here.
+ */
+export function engineEvents(socket: string, since?: string): Promise<string[] | "absent" | undefined> {
+  const now = Date.now();
+  const until = `${Math.floor(now / 1000)}.${String(now % 1000).padStart(3, "0")}999999`;
+  const path = `/events?${since ? `since=${since}&` : ""}until=${until}`;
+  return new Promise((resolve) => {
+    const decoder = new TextDecoder();
+    let text = "";
+    let done = false;
+    const finish = (value: string[] | "absent" | undefined) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      resolve(value);
+    };
+    const timer = setTimeout(() => finish(undefined), ENGINE_WAIT_MS);
+    Bun.connect({
+      unix: socket,
+      socket: {
+        open: (s) => void s.write(`GET ${path} HTTP/1.0\r\nHost: docker\r\nUser-Agent: dt\r\n\r\n`),
+        data: (_s, chunk) => void (text += decoder.decode(chunk, { stream: true })),
+        close: () => {
+          const head = text.indexOf("\r\n\r\n");
+          const ok = head > 0 && /^HTTP\/1\.[01] 200 /.test(text) && !/\r\ntransfer-encoding:/i.test(text.slice(0, head));
+          finish(ok ? text.slice(head + 4).split("\n").filter((l) => l.length > 0) : undefined);
+        },
+        error: () => finish(undefined),
+      },
+    }).then(
+      (s) => (done ? s.end() : undefined),
+      (e: { code?: string }) => finish(e?.code === "ENOENT" ? "absent" : undefined),
+    );
+  });
+}
+
+/** The engine still has `anchor` first in line since it, and no image event came after it. */
+export async function engineHolds(socket: string, anchor: string): Promise<boolean> {
+  const since = sinceOf(anchor);
+  const events = since ? await engineEvents(socket, since) : undefined;
+  return Array.isArray(events) && events[0] === anchor && !events.slice(1).some((e) => e.includes('"Type":"image"'));
+}
+
+/** Whether a file, path or directory input holds; the others (the parent's name, the engine) are asked for in `slowHolds`. */
+function holds(input: AnswerInput): boolean {
   switch (input[0]) {
     case "f": {
-      const [size, mtime] = fileStamp(input[1]);
-      return size === input[2] && mtime === input[3];
+      const f = Bun.file(input[1]);
+      return f.lastModified === input[3] && f.size === input[2];
     }
     case "e":
       return pathState(input[1]) === input[2];
+    case "m":
+      return Bun.file(input[1]).lastModified === input[2];
+    default:
+      return true;
+  }
+}
+
+async function slowHolds(input: AnswerInput): Promise<boolean> {
+  switch (input[0]) {
     case "p":
       return (await parentName()) === input[1];
+    case "k":
+      return engineHolds(input[1], input[2]);
+    default:
+      return true;
   }
 }
 
@@ -120,13 +219,17 @@ export async function replayAnswer(argv: readonly string[]): Promise<boolean> {
   } catch {
     return false;
   }
-  if (answer.v !== 1 || answer.dt !== DT_VERSION || typeof answer.out !== "string" || !Array.isArray(answer.inputs) || !Array.isArray(answer.env)) return false;
-  for (const [name, digest] of answer.env) if (digestOf(process.env[name]) !== digest) return false;
+  if (answer.v !== 2 || answer.dt !== DT_VERSION || !Array.isArray(answer.out) || !Array.isArray(answer.inputs) || !Array.isArray(answer.env)) return false;
+  if (answer.out.some(([fd]) => fd === 2) && isTTY(2)) return false;
+  // The engine's answer takes longest: asked first, checked last.
+  const slow = answer.inputs.filter((i) => i[0] === "k" || i[0] === "p").map(slowHolds);
+  for (const [name, digest] of answer.env) if (envDigest(name) !== digest) return false;
   const [size, mtime] = fileStamp(process.execPath);
   if (answer.bin?.[0] !== size || answer.bin[1] !== mtime) return false;
-  for (const input of answer.inputs) if (!(await holds(input))) return false;
+  for (const input of answer.inputs) if (!holds(input)) return false;
+  if (!(await Promise.all(slow)).every(Boolean)) return false;
   try {
-    await Bun.write(Bun.stdout, answer.out);
+    for (const [fd, text] of answer.out) await Bun.write(fd === 2 ? Bun.stderr : Bun.stdout, text);
   } catch {
     return false;
   }
@@ -136,8 +239,8 @@ export async function replayAnswer(argv: readonly string[]): Promise<boolean> {
 interface Recording {
   inputs: Map<string, AnswerInput>;
   env: Map<string, string | null>;
-  out: string;
-  /** Said something on stderr, listed or set environment variables: not to be kept. */
+  out: [1 | 2, string][];
+  /** Said something on a terminal's stderr, listed or set environment variables, ran a process unwitnessed: not to be kept. */
   spoiled: boolean;
   realEnv: NodeJS.ProcessEnv;
 }
@@ -152,7 +255,7 @@ let recording: Recording | undefined;
 export function startRecording(): void {
   if (!compiled() || !outputTakesAnswers()) return;
   const realEnv = process.env;
-  const rec: Recording = { inputs: new Map(), env: new Map(), out: "", spoiled: false, realEnv };
+  const rec: Recording = { inputs: new Map(), env: new Map(), out: [], spoiled: false, realEnv };
   const note = (name: string | symbol) => {
     if (typeof name === "string" && !rec.env.has(name)) rec.env.set(name, digestOf(realEnv[name]));
   };
@@ -199,24 +302,63 @@ export function noteParentName(name: string): void {
   recording?.inputs.set("p", ["p", name]);
 }
 
+/** The answer depends on `path` as git sees it: a directory's entries (git walked it), a file's mtime (git compares it). */
+export function noteMtime(path: string): void {
+  if (recording && !recording.inputs.has(`f\0${path}`)) recording.inputs.set(`m\0${path}`, ["m", path, Bun.file(path).lastModified]);
+}
+
+/** A git process is about to run: it reads every GIT_* variable, which the proxy cannot see. */
+export function noteGitVariables(): void {
+  if (recording) recording.env.set(GIT_VARIABLES, gitVariables(recording.realEnv));
+}
+
+/** The run did something an answer cannot vouch for: it is not kept. */
+export function spoilRecording(): void {
+  if (recording) recording.spoiled = true;
+}
+
+/** The environment without the recording's proxy: for a child process, which gets all of it. */
+export const unrecordedEnv = (): NodeJS.ProcessEnv => recording?.realEnv ?? process.env;
+
+/**
+ * The engine at `host` is about to be asked about images: the last event it has buffered is the
+ * answer's witness (see above), taken before any question so that a change made meanwhile comes
+ * after it. No socket there is a witness too (an engine started later has one). The promise
+ * settles once it is noted; `reached` then says whether the run's own questions were answered,
+ * and an answer whose engine changed its mind in between is not kept.
+ */
+export async function watchEngine(host: string, reached: Promise<boolean>): Promise<void> {
+  const rec = recording;
+  if (!rec) return;
+  const socket = host.startsWith("unix://") ? host.slice("unix://".length) : undefined;
+  const events = socket ? await engineEvents(socket) : undefined;
+  const answered = await reached;
+  if (socket && events === "absent" && !answered) rec.inputs.set(`e\0${socket}`, ["e", socket, "absent"]);
+  else if (socket && Array.isArray(events) && events.length > 0 && answered) rec.inputs.set(`k\0${socket}`, ["k", socket, events.at(-1)!]);
+  else rec.spoiled = true;
+}
+
 export function noteOutput(fd: number, data: string | Uint8Array): void {
   if (!recording) return;
-  if (fd !== 1) recording.spoiled = true;
-  else recording.out += typeof data === "string" ? data : new TextDecoder().decode(data);
+  if (fd !== 1 && (fd !== 2 || isTTY(2))) recording.spoiled = true;
+  else recording.out.push([fd, typeof data === "string" ? data : new TextDecoder().decode(data)]);
 }
 
 /**
  * Ends the recording; the answer is kept (with `write`, atomic) when the run may be answered
- * again: nothing said on stderr and no file it read changed in the last 2 s.
+ * again: nothing spoilt it and no file or directory it read changed in the last 2 s.
  */
 export function keepAnswer(argv: readonly string[], write: (path: string, text: string) => void, prune: (dir: string, keep: number) => void): void {
   const done = dropRecording();
   if (!done || done.spoiled) return;
   const settled = Date.now() - SETTLED_MS;
-  for (const input of done.inputs.values()) if (input[0] === "f" && input[3] !== NO_FILE_MTIME && input[3] > settled) return;
+  for (const input of done.inputs.values()) {
+    if (input[0] === "f" && input[3] !== NO_FILE_MTIME && input[3] > settled) return;
+    if (input[0] === "m" && input[2] !== NO_FILE_MTIME && input[2] > settled) return;
+  }
   const file = answerFile(argv);
   if (!file) return;
-  const answer: Answer = { v: 1, dt: DT_VERSION, bin: fileStamp(process.execPath), env: [...done.env], inputs: [...done.inputs.values()], out: done.out };
+  const answer: Answer = { v: 2, dt: DT_VERSION, bin: fileStamp(process.execPath), env: [...done.env], inputs: [...done.inputs.values()], out: done.out };
   try {
     write(file, JSON.stringify(answer));
     prune(file.slice(0, file.lastIndexOf("/")), KEPT_ANSWERS);

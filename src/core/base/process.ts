@@ -1,3 +1,4 @@
+import { spoilRecording, unrecordedEnv } from "./answers.ts";
 import { envError } from "./errors.ts";
 
 export interface RunResult {
@@ -10,15 +11,21 @@ export interface RunOptions {
   cwd?: string;
   env?: Record<string, string | undefined>;
   stdin?: string;
+  /**
+   * What this process says is vouched for by a witness of what it reads (answers.ts), so that a
+   * remembered answer may rest on it; any other process keeps the run from being remembered.
+   */
+  witnessed?: boolean;
 }
 
 /** Runs a program from an argv array (never a shell string) and collects its output. */
 export async function run(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
   let proc: Bun.Subprocess<"pipe" | "ignore", "pipe", "pipe">;
+  if (!options.witnessed) spoilRecording();
   try {
     proc = Bun.spawn([...argv], {
       cwd: options.cwd,
-      env: options.env ? { ...process.env, ...options.env } : undefined,
+      env: { ...unrecordedEnv(), ...options.env },
       stdin: options.stdin === undefined ? "ignore" : "pipe",
       stdout: "pipe",
       stderr: "pipe",

@@ -51,7 +51,7 @@ export class DockerEngine implements Engine {
 
   constructor(readonly host: string) {
     this.socketPath = host.startsWith("unix://") ? host.slice("unix://".length) : undefined;
-    this.address = plainEngineAddress({ ...process.env, DOCKER_HOST: host });
+    this.address = plainEngineAddress(process.env, host);
   }
 
   private dockerode(): Promise<Docker> {

@@ -40,8 +40,7 @@ export const wantsTls = (env = process.env) => Boolean(env.DOCKER_TLS_VERIFY || 
  * Where dt can talk HTTP to the engine itself: its unix socket, or a tcp:// address without
  * TLS. Null for TLS and ssh:// engines, which only dockerode handles.
  */
-export function plainEngineAddress(env = process.env): PlainEngineAddress | null {
-  const host = engineHost(env);
+export function plainEngineAddress(env = process.env, host = engineHost(env)): PlainEngineAddress | null {
   if (host.startsWith("unix://")) return { unix: host.slice("unix://".length) };
   if (!host.startsWith("tcp://") || wantsTls(env)) return null;
   const url = new URL(`http://${host.slice("tcp://".length)}`);

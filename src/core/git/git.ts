@@ -5,9 +5,9 @@ import { redactUrls } from "../base/url.ts";
 /** Options every git call of dt carries: no pager, no prompts, stable output. */
 const GIT_ENV = { GIT_TERMINAL_PROMPT: "0", GIT_PAGER: "cat", LC_ALL: "C" };
 
-export async function gitRaw(args: readonly string[], cwd: string): Promise<RunResult> {
+export async function gitRaw(args: readonly string[], cwd: string, options: { witnessed?: boolean } = {}): Promise<RunResult> {
   try {
-    return await run(["git", ...args], { cwd, env: GIT_ENV });
+    return await run(["git", ...args], { cwd, env: GIT_ENV, witnessed: options.witnessed });
   } catch (e) {
     if (e instanceof DtError) {
       throw envError("git is not installed or not on PATH", { hint: "install git (Debian: apt-get install git)" });

@@ -3,10 +3,12 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { usageError } from "../base/errors.ts";
 import { exists, isDir, isFile, readText } from "../base/fs-util.ts";
 import { publicUrl } from "../base/url.ts";
+import { isRecording } from "../base/answers.ts";
 import { gitRaw } from "../git/git.ts";
 import { parseGitmodules } from "../git/gitmodules.ts";
 import { bytesAsText, rawPath, REPLACEMENT } from "../base/raw-names.ts";
 import { indexedPathsNamed } from "../git/index-file.ts";
+import { witnessRepo } from "./repo-witness.ts";
 
 export interface SubRepo {
   /** Path relative to the workspace root, with `/` separators. */
@@ -203,18 +205,25 @@ async function scanRepos(root: string, subRepos: SubRepo[], scope: StatusScope):
     for (const f of nulSeparated.split("\0")) if (f) found.add(prefix + f);
   };
   const repos = [".", ...subRepos.filter((s) => s.initialised).map((s) => s.path)];
+  // A remembered answer (dt ls) rests on what each repo's witness writes down of what git read.
+  const witnessed = isRecording();
   await Promise.all(
     repos.map(async (repo) => {
       const cwd = repo === "." ? root : join(root, repo);
       const prefix = repo === "." ? "" : `${repo}/`;
-      if (scope === "none" || (scope === "sub-repos" && repo === ".")) {
-        addAll(prefix, (await gitRaw(["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", ...CHANGELOG_SPECS], cwd)).stdout);
+      const wantStatus = !(scope === "none" || (scope === "sub-repos" && repo === "."));
+      const gitDir = witnessed ? resolveGitDir(cwd) : undefined;
+      const witness = witnessed ? witnessRepo(cwd, gitDir ? { gitDir, commonDir: resolveCommonDir(gitDir) } : undefined, nestedRepos(root, repo, subRepos), wantStatus) : undefined;
+      if (!wantStatus) {
+        addAll(prefix, (await gitRaw(["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", ...CHANGELOG_SPECS], cwd, { witnessed })).stdout);
+        await witness;
         return;
       }
-      const status = gitRaw(["status", "--porcelain", "-z", "--ignore-submodules=all", "--untracked-files=all"], cwd);
+      const status = gitRaw(["status", "--porcelain", "-z", "--ignore-submodules=all", "--untracked-files=all"], cwd, { witnessed });
       const tracked = indexedChangelogs(cwd);
       if (tracked) for (const f of tracked) found.add(prefix + f);
-      else addAll(prefix, (await gitRaw(["ls-files", "-z", "--cached", "--", ...CHANGELOG_SPECS], cwd)).stdout);
+      else addAll(prefix, (await gitRaw(["ls-files", "-z", "--cached", "--", ...CHANGELOG_SPECS], cwd, { witnessed })).stdout);
+      await witness;
       const r = await status;
       const sub = subRepos.find((s) => s.path === repo);
       if (sub) sub.dirty = r.code === 0 ? r.stdout.length > 0 : null;
@@ -232,6 +241,11 @@ async function scanRepos(root: string, subRepos: SubRepo[], scope: StatusScope):
     }),
   );
   return { dirs: runnableDirsOf(root, found, subRepos), changed };
+}
+
+/** The absolute paths of the sub-repos inside `repo` (the root: "."), which its own walk leaves to them. */
+function nestedRepos(root: string, repo: string, subRepos: readonly SubRepo[]): string[] {
+  return subRepos.filter((s) => s.path !== repo && (repo === "." || s.path.startsWith(`${repo}/`))).map((s) => join(root, s.path));
 }
 
 /** The dirs of `found` changelogs that also have devops/, sorted, the root first. */
