@@ -79,7 +79,8 @@ export function pathState(path: string): PathState {
   return Bun.file(`${path}/.`).lastModified === NO_FILE_MTIME ? "file" : "dir";
 }
 
-const digestOf = (value: string | undefined) => (value === undefined ? null : new Bun.CryptoHasher("sha256").update(value).digest("hex"));
+// Bun.SHA256.hash: the same digest as a CryptoHasher, without the hasher's set-up (~0.5 ms on a replay).
+const digestOf = (value: string | undefined) => (value === undefined ? null : Bun.SHA256.hash(value, "hex"));
 
 function fileStamp(path: string): [number, number] {
   const f = Bun.file(path);
