@@ -151,7 +151,7 @@ export async function runCli(argv: string[]): Promise<number> {
     const code = (await command.invoke(resolved.rest, { command: ["dt", ...resolved.path].join(" "), cwd: process.cwd() })) ?? ExitCode.ok;
     if (answered && code === ExitCode.ok) {
       const { pruneOldest, writeFileAtomic } = await import("./core/base/fs-util.ts");
-      keepAnswer(argv, (path, text) => writeFileAtomic(path, text, 0o600), pruneOldest);
+      keepAnswer(argv, (path, text) => writeFileAtomic(path, text, 0o600, { cache: true }), pruneOldest);
     }
     return code;
   } catch (error) {

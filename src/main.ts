@@ -46,7 +46,7 @@ if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {
 if (argv[0] === "version" || argv[0] === "config" || argv[0] === "setenv" || argv[0] === "ls") {
   const { replayAnswer, startRecording } = await import("./core/base/answers.ts");
   if (await replayAnswer(argv)) process.exit(0);
-  startRecording();
+  startRecording(argv);
 }
 
 const { runCli, reportError } = await import("./cli.ts");

@@ -239,7 +239,7 @@ describe("every path a run looks at is in its answer (strace of the run that kee
     test(`dt ${args.join(" ")}`, () => {
       rmSync(answersDir(), { recursive: true, force: true });
       const trace = join(testdir().path, "trace");
-      const r = Bun.spawnSync(["strace", "-f", "-qq", "-o", trace, "-e", "trace=openat,open,stat,lstat,newfstatat,statx,access,faccessat,faccessat2,readlink,readlinkat", ...dtArgv(), ...args], {
+      const r = Bun.spawnSync(["strace", "-f", "-qq", "-s", "4096", "-o", trace, "-e", "trace=openat,open,stat,lstat,newfstatat,statx,access,faccessat,faccessat2,readlink,readlinkat", ...dtArgv(), ...args], {
         cwd: pricer,
         env: { ...gitEnv(), NO_COLOR: "1", ...clean(env()) },
         stdout: "pipe",

@@ -9,7 +9,7 @@
 // To tell a replay from a fresh run, a test plants a marker in the kept answer: a run that prints
 // it replayed, one that prints the truth read again.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { appendFileSync, lutimesSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { dt, dtArgv } from "../support/dt.ts";
 import { cleanupAll, git, gitEnv, testdir } from "../support/fixtures.ts";
@@ -46,7 +46,9 @@ function settle(): void {
       const path = join(entry.parentPath, entry.name);
       // A sub-repo's .git is a file (a pointer to its git dir): a file of the work tree.
       if (skipGit && (path.includes("/.git/") || (path.endsWith("/.git") && entry.isDirectory()))) continue;
-      if (!entry.isSymbolicLink()) utimesSync(path, then, then);
+      // A link's own mtime too: git compares it (lstat), and one newer than the index is racy.
+      if (entry.isSymbolicLink()) lutimesSync(path, then, then);
+      else utimesSync(path, then, then);
     }
     utimesSync(dir, then, then);
   };
@@ -259,7 +261,7 @@ describe("dt ls with no engine there", () => {
   test("every path dt itself looks at is in the answer (strace of the run that keeps it; git's own reads are the witness's)", () => {
     rmSync(answersDir(), { recursive: true, force: true });
     const trace = join(testdir().path, "trace");
-    const r = Bun.spawnSync(["strace", "-f", "-qq", "-o", trace, "-e", "trace=execve,openat,open,stat,lstat,newfstatat,statx,access,faccessat,faccessat2,readlink,readlinkat", ...dtArgv(), "ls"], {
+    const r = Bun.spawnSync(["strace", "-f", "-qq", "-s", "4096", "-o", trace, "-e", "trace=execve,openat,open,stat,lstat,newfstatat,statx,access,faccessat,faccessat2,readlink,readlinkat", ...dtArgv(), "ls"], {
       cwd: ws,
       env: { ...gitEnv(), NO_COLOR: "1", ...clean(env()) },
       stdout: "pipe",

@@ -22,6 +22,8 @@ export interface Behaviour {
   oom?: boolean;
   /** The engine shuts down while it runs: SIGTERM to it (exit 143, a "kill" event), then no answers. */
   engineStops?: boolean;
+  /** The engine shuts down while it runs and closes the wait's connection before it says the container ended (ECONNRESET). */
+  engineDropsWait?: boolean;
   /** The engine refuses to start it, with this message (as a refused privileged container). */
   refuseStart?: string;
 }
@@ -43,7 +45,7 @@ export interface FakeContainer {
   exitCode: number;
   oomKilled: boolean;
   streams?: AttachStreams;
-  waiters: { condition: "next-exit" | "removed"; resolve: (code: number) => void }[];
+  waiters: { condition: "next-exit" | "removed"; resolve: (code: number) => void; reject: (error: unknown) => void }[];
   /** Settles when its output has ended: at its exit. */
   output: PromiseWithResolvers<void>;
 }
@@ -329,6 +331,11 @@ export class FakeEngine implements Engine {
         this.log("oom", id);
         return this.exit(c, 137, true);
       }
+      if (b.engineDropsWait) {
+        this.down = true;
+        for (const w of c.waiters.splice(0)) w.reject(engineError(Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" }), "waiting for the container"));
+        return;
+      }
       if (b.engineStops) {
         this.log("kill", id);
         // It answers every wait, before AutoRemove gets a turn, and stops answering at all a
@@ -346,7 +353,7 @@ export class FakeEngine implements Engine {
     this.record("waitContainer", id, condition);
     const c = this.container(id, "waiting for the container");
     if (c.state === "removed" || (condition === "next-exit" && c.state === "exited")) return { exitCode: Promise.resolve(c.exitCode) };
-    return { exitCode: new Promise((resolve) => c.waiters.push({ condition, resolve })) };
+    return { exitCode: new Promise((resolve, reject) => c.waiters.push({ condition, resolve, reject })) };
   }
 
   async inspectContainer(id: string): Promise<{ oomKilled: boolean } | undefined> {

@@ -239,6 +239,8 @@ export async function replayAnswer(argv: readonly string[]): Promise<boolean> {
 
 interface Recording {
   inputs: Map<string, AnswerInput>;
+  /** The "m" inputs, kept apart: hundreds of them, each noted once by the witness that walks. */
+  mtimes: AnswerInput[];
   env: Map<string, string | null>;
   out: [1 | 2, string][];
   /** Said something on a terminal's stderr, listed or set environment variables, ran a process unwitnessed: not to be kept. */
@@ -253,10 +255,11 @@ let recording: Recording | undefined;
  * it before anything else loads (modules read the environment as they load); cli.ts keeps the
  * answer, or drops the recording for a command that is not answered.
  */
-export function startRecording(): void {
-  if (!compiled() || !outputTakesAnswers()) return;
+export function startRecording(argv: readonly string[]): void {
+  // Nowhere to keep it (DT_ANSWERS=off, no cache dir): a recording would only cost (dt ls's witness).
+  if (!compiled() || !outputTakesAnswers() || !answerFile(argv)) return;
   const realEnv = process.env;
-  const rec: Recording = { inputs: new Map(), env: new Map(), out: [], spoiled: false, realEnv };
+  const rec: Recording = { inputs: new Map(), mtimes: [], env: new Map(), out: [], spoiled: false, realEnv };
   const note = (name: string | symbol) => {
     if (typeof name === "string" && !rec.env.has(name)) rec.env.set(name, digestOf(realEnv[name]));
   };
@@ -305,7 +308,7 @@ export function noteParentName(name: string): void {
 
 /** The answer depends on `path` as git sees it: a directory's entries (git walked it), a file's mtime (git compares it). */
 export function noteMtime(path: string): void {
-  if (recording && !recording.inputs.has(`f\0${path}`)) recording.inputs.set(`m\0${path}`, ["m", path, Bun.file(path).lastModified]);
+  recording?.mtimes.push(["m", path, Bun.file(path).lastModified]);
 }
 
 /** A git process is about to run: it reads every GIT_* variable, which the proxy cannot see. */
@@ -353,13 +356,14 @@ export function keepAnswer(argv: readonly string[], write: (path: string, text: 
   const done = dropRecording();
   if (!done || done.spoiled) return;
   const settled = Date.now() - SETTLED_MS;
-  for (const input of done.inputs.values()) {
+  const inputs = [...done.inputs.values(), ...done.mtimes];
+  for (const input of inputs) {
     if (input[0] === "f" && input[3] !== NO_FILE_MTIME && input[3] > settled) return;
     if (input[0] === "m" && input[2] !== NO_FILE_MTIME && input[2] > settled) return;
   }
   const file = answerFile(argv);
   if (!file) return;
-  const answer: Answer = { v: 2, dt: DT_VERSION, bin: fileStamp(process.execPath), env: [...done.env], inputs: [...done.inputs.values()], out: done.out };
+  const answer: Answer = { v: 2, dt: DT_VERSION, bin: fileStamp(process.execPath), env: [...done.env], inputs, out: done.out };
   try {
     write(file, JSON.stringify(answer));
     prune(file.slice(0, file.lastIndexOf("/")), KEPT_ANSWERS);

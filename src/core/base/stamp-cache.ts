@@ -49,7 +49,7 @@ export function readCache<T>(kind: string, id: string, key: string, env: Env = p
 
 export function writeCache(kind: string, id: string, key: string, value: unknown, env: Env = process.env): void {
   try {
-    writeFileAtomic(cacheFile(kind, id, env), JSON.stringify({ key: `${binaryKey()}\0${key}`, value }));
+    writeFileAtomic(cacheFile(kind, id, env), JSON.stringify({ key: `${binaryKey()}\0${key}`, value }), undefined, { cache: true });
   } catch {
     // An unwritable cache only costs speed.
   }

@@ -78,6 +78,15 @@ export const engineBodyMessage = (body: string) => {
   }
 };
 
+/**
+ * The engine's connection broke or went away (what a container's wait sees when the engine
+ * shuts down under it before it can say the container ended).
+ */
+export function lostEngine(error: unknown): boolean {
+  const code = (error instanceof DtError ? (error.cause as NodeJS.ErrnoException | undefined) : undefined)?.code;
+  return code === "ECONNRESET" || code === "EPIPE" || code === "ECONNREFUSED" || code === "ENOENT";
+}
+
 /** The error of a command whose engine shut down under it (exit 3, with how to start it again). */
 export function engineStoppedError(exitCode: number): DtError {
   const signal = exitCode > 128 ? ` (the command got signal ${exitCode - 128})` : "";

@@ -12,6 +12,14 @@ const OID_BYTES = 20; // SHA-1; a SHA-256 repo fails the entry check below and f
  * anything that does not parse): ask git then.
  */
 export function indexedPathsNamed(file: string, name: string): string[] | undefined {
+  return indexedPaths(file, (path) => path === name || path.endsWith(`/${name}`));
+}
+
+/** The mode git gives a gitlink (a sub-repo's commit) in its index. */
+export const GITLINK_MODE = 0o160000;
+
+/** The paths in the index `file` that `keep` (given each path, as latin1, and its mode) keeps; undefined as above. */
+export function indexedPaths(file: string, keep: (latin1Path: string, mode: number) => boolean): string[] | undefined {
   let buf: Buffer;
   try {
     buf = readFileSync(file);
@@ -57,7 +65,7 @@ export function indexedPathsNamed(file: string, name: string): string[] | undefi
     // The flags hold the name's length (capped at 0xFFF): a misread entry shows here.
     if ((flags & 0xfff) !== Math.min(path.length, 0xfff)) return undefined;
     previous = path;
-    if (path === name || path.endsWith(`/${name}`)) found.push(Buffer.from(path, "latin1").toString("utf8"));
+    if (keep(path, buf.readUInt32BE(start + 24))) found.push(Buffer.from(path, "latin1").toString("utf8"));
   }
   // Extensions: a split index keeps entries in another file, a sparse one collapses dirs.
   while (at + 8 <= buf.length - OID_BYTES) {

@@ -4,7 +4,7 @@ import type { Writable } from "node:stream";
 import { DtError } from "../base/errors.ts";
 import { interruptedBy, onCleanup } from "../base/lifecycle.ts";
 import type { ContainerConfig, Engine, OutputSink } from "../engine/engine.ts";
-import { engineStoppedError } from "../engine/engine-errors.ts";
+import { engineStoppedError, lostEngine } from "../engine/engine-errors.ts";
 
 /** Labels on every container dt starts: found and cleaned by label, never by name. */
 export const CONTAINER_LABEL = {
@@ -211,6 +211,11 @@ export async function runContainerFully(engine: Engine, spec: RunSpec, io: Conta
     let exitCode: number;
     try {
       exitCode = await waited;
+    } catch (error) {
+      // The engine went away with the container running (its shutdown closed the wait before
+      // it said the container ended): that is what happened, not an engine never reached.
+      if (lostEngine(error) && !interruptedBy()) return { exitCode: -1, oomKilled: false, engineStopped: true };
+      throw error;
     } finally {
       stopStdin();
     }

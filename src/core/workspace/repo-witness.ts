@@ -2,12 +2,14 @@
 // can be checked with stats instead of git: the runnable dirs come from the repo's index (its
 // tracked changelogs) and from the directories git walks (its untracked ones), a sub-repo's dirty
 // state from those and from each tracked file. Recorded only while an answer is being recorded,
-// with git's help (which directories are ignored, which config files count); checked by
-// answers.ts alone.
+// from the scan's own `git status --ignored=matching` (which directories git does not walk), the
+// index file (which files it tracks) and the config files (git is asked which other files count
+// only when one names any); checked by answers.ts alone.
 import { readdirSync, readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { isRecording, noteMtime, noteGitVariables, noteRead, spoilRecording } from "../base/answers.ts";
 import { gitRaw } from "../git/git.ts";
+import { GITLINK_MODE, indexedPaths } from "../git/index-file.ts";
 
 /** The git config and ignore files git may read besides those `git config --list` names (a file created later counts too). */
 function userGitFiles(env: NodeJS.ProcessEnv): string[] {
@@ -37,6 +39,15 @@ function configFiles(repoDir: string, listing: string, home: string | undefined)
   return files;
 }
 
+/** Whether a config file names another file git reads (an include, an excludes file): only then is git asked which. */
+function namesOtherFiles(file: string): boolean {
+  try {
+    return /^\s*\[\s*include|^\s*excludesfile\s*=/im.test(readFileSync(file, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
 /** The ref file HEAD names (`ref: refs/heads/x`), if any. */
 function headRef(gitDir: string): string | undefined {
   try {
@@ -46,55 +57,68 @@ function headRef(gitDir: string): string | undefined {
   }
 }
 
+/** What a scan of the repo learnt from git that the witness needs: the directories it ignores (`git status --ignored=matching`). */
+export interface RepoScan {
+  repoDir: string;
+  gitDir: string;
+  commonDir: string;
+  /** Paths git reported as ignored, from the repo's top; a directory ends with `/`. */
+  ignored: readonly string[];
+  /** The other repos inside this one (absolute), whose own directories are theirs. */
+  nested: readonly string[];
+  /** The answer holds the repo's dirty state: each tracked file counts. */
+  trackedFiles: boolean;
+}
+
 /**
- * Writes down, into the recording under way, what git's answer about the repo at `repoDir`
- * depends on: its git dir's index and HEAD, the refs, excludes and config of its common dir; the user's git files; every
- * directory git walks (`nested`: the other repos inside, whose own directories are theirs) with
- * each .gitignore and .gitattributes; with `trackedFiles` (a status: the dirty state) each
+ * Writes down, into the recording under way, what git's answer about a repo depends on: its git
+ * dir's index and HEAD, the refs, excludes and config of its common dir; the user's git files;
+ * every directory git walks with each .gitignore and .gitattributes; with `trackedFiles` each
  * tracked file too. Anything that cannot be written down spoils the recording.
  */
-export async function witnessRepo(
-  repoDir: string,
-  dirs: { gitDir: string; commonDir: string } | undefined,
-  nested: readonly string[],
-  trackedFiles: boolean,
-): Promise<void> {
+export async function witnessRepo(scan: RepoScan): Promise<void> {
   if (!isRecording()) return;
-  if (!dirs) return spoilRecording();
-  const { gitDir, commonDir } = dirs;
+  const { repoDir, gitDir, commonDir } = scan;
   noteGitVariables();
   const env = process.env;
   // Which git answers is PATH's to say (read through the recording, so it is in the answer).
   void env.PATH;
-  const [ignored, config, tracked] = await Promise.all([
-    gitRaw(["ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"], repoDir, { witnessed: true }),
-    gitRaw(["config", "-z", "--list", "--show-origin"], repoDir, { witnessed: true }),
-    trackedFiles ? gitRaw(["ls-files", "-z", "--stage"], repoDir, { witnessed: true }) : undefined,
-  ]);
-  // `git config --list` exits 1 when no config file has anything.
-  if (ignored.code !== 0 || (config.code !== 0 && config.stdout !== "") || (tracked && tracked.code !== 0)) return spoilRecording();
 
   // A linked worktree has its own index and HEAD, and shares refs, config and excludes (commondir).
   for (const name of ["index", "HEAD", "commondir"]) noteRead(join(gitDir, name));
   for (const name of ["packed-refs", "config", "info/exclude", "info/attributes"]) noteRead(join(commonDir, name));
   const ref = headRef(gitDir);
   if (ref) noteRead(join(commonDir, ref));
-  for (const file of [...userGitFiles(env), ...configFiles(repoDir, config.stdout, env.HOME)]) noteRead(file);
+  const configs = [join(commonDir, "config"), ...userGitFiles(env)];
+  for (const file of configs) noteRead(file);
+  if (configs.some(namesOtherFiles)) {
+    const listing = await gitRaw(["config", "-z", "--list", "--show-origin"], repoDir, { witnessed: true });
+    // `git config --list` exits 1 when no config file has anything.
+    if (listing.code !== 0 && listing.stdout !== "") return spoilRecording();
+    for (const file of configFiles(repoDir, listing.stdout, env.HOME)) noteRead(file);
+  }
 
-  const skipped = new Set(ignored.stdout.split("\0").filter((p) => p.endsWith("/")));
-  const others = new Set(nested);
   try {
-    walk(repoDir, "", skipped, others);
+    walk(repoDir, "", new Set(scan.ignored.filter((p) => p.endsWith("/"))), new Set(scan.nested));
   } catch {
     return spoilRecording();
   }
-  if (tracked) {
-    for (const line of tracked.stdout.split("\0")) {
-      const tab = line.indexOf("\t");
-      // A gitlink (mode 160000) is a nested repo: --ignore-submodules=all leaves it out of the status.
-      if (tab > 0 && !line.startsWith("160000 ")) noteMtime(join(repoDir, line.slice(tab + 1)));
-    }
+  if (scan.trackedFiles) {
+    const tracked = indexedPaths(join(gitDir, "index"), (_path, mode) => mode !== GITLINK_MODE) ?? (await trackedByGit(repoDir));
+    if (!tracked) return spoilRecording();
+    // A gitlink is a nested repo: --ignore-submodules=all leaves it out of the status.
+    for (const path of tracked) noteMtime(join(repoDir, path));
   }
+}
+
+/** The tracked files, gitlinks left out, from git itself (an index dt does not read). */
+async function trackedByGit(repoDir: string): Promise<string[] | undefined> {
+  const r = await gitRaw(["ls-files", "-z", "--stage"], repoDir, { witnessed: true });
+  if (r.code !== 0) return undefined;
+  return r.stdout
+    .split("\0")
+    .filter((line) => line.includes("\t") && !line.startsWith("160000 "))
+    .map((line) => line.slice(line.indexOf("\t") + 1));
 }
 
 /** Notes each directory under `rel` that git walks: not .git, not an ignored one, not inside another repo. */

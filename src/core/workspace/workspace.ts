@@ -3,7 +3,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { usageError } from "../base/errors.ts";
 import { exists, isDir, isFile, readText } from "../base/fs-util.ts";
 import { publicUrl } from "../base/url.ts";
-import { isRecording } from "../base/answers.ts";
+import { isRecording, spoilRecording } from "../base/answers.ts";
 import { gitRaw } from "../git/git.ts";
 import { parseGitmodules } from "../git/gitmodules.ts";
 import { bytesAsText, rawPath, REPLACEMENT } from "../base/raw-names.ts";
@@ -205,38 +205,50 @@ async function scanRepos(root: string, subRepos: SubRepo[], scope: StatusScope):
     for (const f of nulSeparated.split("\0")) if (f) found.add(prefix + f);
   };
   const repos = [".", ...subRepos.filter((s) => s.initialised).map((s) => s.path)];
-  // A remembered answer (dt ls) rests on what each repo's witness writes down of what git read.
+  // A remembered answer (dt ls) rests on what each repo's witness writes down of what git read:
+  // a recorded run asks every repo for its status with what it ignores (the directories the
+  // witness need not walk), in the one git process a repo costs anyway.
   const witnessed = isRecording();
   await Promise.all(
     repos.map(async (repo) => {
       const cwd = repo === "." ? root : join(root, repo);
       const prefix = repo === "." ? "" : `${repo}/`;
       const wantStatus = !(scope === "none" || (scope === "sub-repos" && repo === "."));
-      const gitDir = witnessed ? resolveGitDir(cwd) : undefined;
-      const witness = witnessed ? witnessRepo(cwd, gitDir ? { gitDir, commonDir: resolveCommonDir(gitDir) } : undefined, nestedRepos(root, repo, subRepos), wantStatus) : undefined;
-      if (!wantStatus) {
-        addAll(prefix, (await gitRaw(["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", ...CHANGELOG_SPECS], cwd, { witnessed })).stdout);
-        await witness;
+      if (!wantStatus && !witnessed) {
+        addAll(prefix, (await gitRaw(["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", ...CHANGELOG_SPECS], cwd)).stdout);
         return;
       }
-      const status = gitRaw(["status", "--porcelain", "-z", "--ignore-submodules=all", "--untracked-files=all"], cwd, { witnessed });
+      const status = gitRaw(["status", "--porcelain", "-z", "--ignore-submodules=all", "--untracked-files=all", ...(witnessed ? ["--ignored=matching"] : [])], cwd, { witnessed });
       const tracked = indexedChangelogs(cwd);
       if (tracked) for (const f of tracked) found.add(prefix + f);
       else addAll(prefix, (await gitRaw(["ls-files", "-z", "--cached", "--", ...CHANGELOG_SPECS], cwd, { witnessed })).stdout);
-      await witness;
       const r = await status;
-      const sub = subRepos.find((s) => s.path === repo);
-      if (sub) sub.dirty = r.code === 0 ? r.stdout.length > 0 : null;
-      // One repo without a status: no list of changes can be trusted.
-      if (r.code !== 0) changed = undefined;
+      const ignored: string[] = [];
+      const changes: string[] = [];
       const entries = r.stdout.split("\0");
       for (let i = 0; i < entries.length; i++) {
         const entry = entries[i]!;
         if (!entry) continue;
+        if (entry.startsWith("!! ")) {
+          ignored.push(entry.slice(3));
+          continue;
+        }
         if (entry.startsWith("?? ")) found.add(prefix + entry.slice(3));
-        changed?.push(prefix + entry.slice(3));
+        changes.push(prefix + entry.slice(3));
         // A rename or copy is followed by the path it came from.
-        if (entry[0] === "R" || entry[0] === "C") changed?.push(prefix + (entries[++i] ?? ""));
+        if (entry[0] === "R" || entry[0] === "C") changes.push(prefix + (entries[++i] ?? ""));
+      }
+      if (wantStatus) {
+        const sub = subRepos.find((s) => s.path === repo);
+        if (sub) sub.dirty = r.code === 0 ? changes.length > 0 : null;
+        // One repo without a status: no list of changes can be trusted.
+        if (r.code !== 0) changed = undefined;
+        for (const c of changes) changed?.push(c);
+      }
+      if (witnessed) {
+        const gitDir = resolveGitDir(cwd);
+        if (r.code !== 0 || !gitDir) spoilRecording();
+        else await witnessRepo({ repoDir: cwd, gitDir, commonDir: resolveCommonDir(gitDir), ignored, nested: nestedRepos(root, repo, subRepos), trackedFiles: wantStatus });
       }
     }),
   );

@@ -78,6 +78,16 @@ describe("runContainer", () => {
     expect(engine.callsTo("ping").length).toBeGreaterThanOrEqual(1);
   });
 
+  // The same e2e test, when the engine's shutdown closes the wait before it says the container ended.
+  test("the engine going away with the wait still open is the same: it stopped while the container was running", async () => {
+    const { engine, io, spec } = setup({ engineDropsWait: true });
+    const e = await dtRejectionOf(runContainer(engine, spec, io));
+    expect(e.exitCode).toBe(3);
+    expect(e.message).toContain("stopped while the container was running");
+    expect(e.message).not.toContain("not reachable");
+    expect(e.hint).toContain(START_HINT);
+  });
+
   // e2e: docker.test.ts "--dind asks for a privileged container; an engine that refuses one is exit 3 with the reason"
   test("a start the engine refuses: the created container is removed, the error names the image and, with --dind, why", async () => {
     const { engine, io, spec, gone } = setup({ refuseStart: "privileged mode is incompatible with user namespaces" }, { dind: true });
