@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { recordedPaths, traceRecording } from "../support/answer-trace.ts";
 import { dt, dtArgv } from "../support/dt.ts";
 import { cleanupAll, git, gitEnv, testdir } from "../support/fixtures.ts";
 
@@ -231,34 +232,14 @@ describe("when nothing is kept or replayed", () => {
 });
 
 describe("every path a run looks at is in its answer (strace of the run that keeps it)", () => {
-  // The runtime's own files, dt itself and its caches are not inputs; O_PATH opens are realpath's.
-  const notInputs = (path: string) =>
-    /^\/(proc|sys|dev|etc|usr|lib|lib64|bin|sbin)\//.test(path) || path.startsWith(cache) || path === dtArgv()[0] || /\.so(\.|$)/.test(path);
-
   for (const args of [["version"], ["config"], ["setenv", "--shell", "bash"], ["setenv"]]) {
     test(`dt ${args.join(" ")}`, () => {
       rmSync(answersDir(), { recursive: true, force: true });
-      const trace = join(testdir().path, "trace");
-      const r = Bun.spawnSync(["strace", "-f", "-qq", "-s", "4096", "-o", trace, "-e", "trace=openat,open,stat,lstat,newfstatat,statx,access,faccessat,faccessat2,readlink,readlinkat", ...dtArgv(), ...args], {
-        cwd: pricer,
-        env: { ...gitEnv(), NO_COLOR: "1", ...clean(env()) },
-        stdout: "pipe",
-      });
-      expect(r.exitCode).toBe(0);
-      const files = answerFiles();
-      expect(files.length).toBe(1);
-      const answer = JSON.parse(readFileSync(files[0]!, "utf8")) as { inputs: [string, string, ...unknown[]][] };
-      const recorded = new Set(answer.inputs.filter((i) => i[0] !== "p").map((i) => i[1]));
-      const touched = new Set<string>();
-      for (const line of readFileSync(trace, "utf8").split("\n")) {
-        if (line.includes("O_PATH")) continue;
-        const m = /"(\/[^"]*)"/.exec(line);
-        if (!m) continue;
-        const path = m[1]!.replace(/\/\.$/, "");
-        if (!notInputs(path)) touched.add(path);
-      }
-      expect(touched.size).toBeGreaterThan(3);
-      expect([...touched].filter((p) => !recorded.has(p))).toEqual([]);
+      const run = traceRecording(args, { cwd: pricer, env: clean(env()), cache });
+      expect(run.code).toBe(0);
+      expect(run.answers.length).toBe(1);
+      expect(run.touched.length).toBeGreaterThan(3);
+      expect(run.touched.filter((p) => !recordedPaths(run.answers[0]!).has(p))).toEqual([]);
     });
   }
 });

@@ -11,6 +11,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { appendFileSync, lutimesSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { recordedPaths, traceRecording } from "../support/answer-trace.ts";
 import { dt, dtArgv } from "../support/dt.ts";
 import { cleanupAll, git, gitEnv, testdir } from "../support/fixtures.ts";
 import { startSecondEngine, type SecondEngine } from "../support/second-engine.ts";
@@ -260,35 +261,17 @@ describe("dt ls with no engine there", () => {
 
   test("every path dt itself looks at is in the answer (strace of the run that keeps it; git's own reads are the witness's)", () => {
     rmSync(answersDir(), { recursive: true, force: true });
-    const trace = join(testdir().path, "trace");
-    const r = Bun.spawnSync(["strace", "-f", "-qq", "-s", "4096", "-o", trace, "-e", "trace=execve,openat,open,stat,lstat,newfstatat,statx,access,faccessat,faccessat2,readlink,readlinkat", ...dtArgv(), "ls"], {
-      cwd: ws,
-      env: { ...gitEnv(), NO_COLOR: "1", ...clean(env()) },
-      stdout: "pipe",
-    });
-    expect(r.exitCode).toBe(0);
-    const files = answerFiles();
-    expect(files.length).toBe(1);
-    const answer = JSON.parse(readFileSync(files[0]!, "utf8")) as { inputs: [string, string, ...unknown[]][]; env: [string, string | null][] };
-    const recorded = new Set(answer.inputs.filter((i) => i[0] !== "p").map((i) => i[1]));
+    const run = traceRecording(["ls"], { cwd: ws, env: clean(env()), cache });
+    expect(run.code).toBe(0);
+    expect(run.answers.length).toBe(1);
+    expect(run.gitRuns).toBeGreaterThan(1);
+    const answer = run.answers[0]!;
+    const recorded = recordedPaths(answer);
     // The search for git along PATH: PATH itself is in the answer.
     expect(answer.env.map(([name]) => name)).toContain("PATH");
     for (const dir of (process.env.PATH ?? "").split(":")) recorded.add(join(dir, "git"));
-    const lines = readFileSync(trace, "utf8").split("\n");
-    const gitPids = new Set(lines.filter((l) => /execve\("[^"]*\/git"/.test(l)).map((l) => l.split(" ")[0]));
-    expect(gitPids.size).toBeGreaterThan(1);
-    const notInputs = (path: string) =>
-      /^\/(proc|sys|dev|etc|usr|lib|lib64|bin|sbin)\//.test(path) || path.startsWith(cache) || path === dtArgv()[0] || /\.so(\.|$)/.test(path) || path.startsWith("/tmp/bunfs");
-    const touched = new Set<string>();
-    for (const line of lines) {
-      if (line.includes("O_PATH") || gitPids.has(line.split(" ")[0]) || line.includes("execve(")) continue;
-      const m = /"(\/[^"]*)"/.exec(line);
-      if (!m) continue;
-      const path = m[1]!.replace(/\/\.$/, "");
-      if (!notInputs(path)) touched.add(path);
-    }
-    expect(touched.size).toBeGreaterThan(10);
-    expect([...touched].filter((p) => !recorded.has(p))).toEqual([]);
+    expect(run.touched.length).toBeGreaterThan(10);
+    expect(run.touched.filter((p) => !recorded.has(p))).toEqual([]);
   });
 });
 
