@@ -13,7 +13,7 @@ import { appendFileSync, lutimesSync, mkdirSync, readdirSync, readFileSync, rmSy
 import { join } from "node:path";
 import { recordedPaths, traceRecording } from "../support/answer-trace.ts";
 import { dt, dtArgv } from "../support/dt.ts";
-import { cleanupAll, git, gitEnv, testdir } from "../support/fixtures.ts";
+import { addSubmodule, cleanupAll, git, gitEnv, makeRepo, runnableFiles, testdir } from "../support/fixtures.ts";
 import { startSecondEngine, type SecondEngine } from "../support/second-engine.ts";
 import { testbed } from "../support/testbed.ts";
 
@@ -40,7 +40,7 @@ const answerFiles = () => {
  * only once what they read settled (2 s), and git rewrites an index older than the files it
  * lists (it cannot tell their changes from its own writes), which would unsettle it again.
  */
-function settle(): void {
+function settle(root = ws, subRepos = ["helpers_root"]): void {
   const age = (dir: string, ms: number, skipGit: boolean) => {
     const then = new Date(Date.now() - ms);
     for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
@@ -53,10 +53,10 @@ function settle(): void {
     }
     utimesSync(dir, then, then);
   };
-  age(ws, 7_200_000, true);
-  git(ws, ["status", "--porcelain"]);
-  git(join(ws, "helpers_root"), ["status", "--porcelain"]);
-  age(join(ws, ".git"), 3_600_000, false);
+  age(root, 7_200_000, true);
+  git(root, ["status", "--porcelain"]);
+  for (const sub of subRepos) git(join(root, sub), ["status", "--porcelain"]);
+  age(join(root, ".git"), 3_600_000, false);
 }
 
 /** Runs `dt ls` (stdout a pipe) after which exactly one answer is kept; plants the marker in it and checks it is replayed. */
@@ -273,6 +273,23 @@ describe("dt ls with no engine there", () => {
     expect(run.touched.length).toBeGreaterThan(10);
     expect(run.touched.filter((p) => !recorded.has(p))).toEqual([]);
   });
+});
+
+test("a sub-repo with more tracked files than an answer may note (8,000): nothing is kept, and ls says what a run without answers says", async () => {
+  const tmp = testdir().path;
+  const files: Record<string, string> = {};
+  for (let i = 0; i < 8100; i++) files[`lib/m${i % 50}/f${i}.py`] = "";
+  const upstream = makeRepo(join(tmp, "big-upstream"), files);
+  const root = makeRepo(join(tmp, "big"), { ...runnableFiles("big") });
+  addSubmodule(root, upstream, "bigsub");
+  settle(root, ["bigsub"]);
+  rmSync(answersDir(), { recursive: true, force: true });
+  const first = await dt(["ls"], { cwd: root, env: env() });
+  expect(first.code).toBe(0);
+  expect(first.stdout).toMatch(/bigsub\s+\w+\s+\S+\s+clean/);
+  expect(answerFiles()).toEqual([]);
+  const off = await dt(["ls"], { cwd: root, env: env({ DT_ANSWERS: "off" }) });
+  expect(off.stdout).toBe(first.stdout);
 });
 
 describe("dt ls and the engine's images (a private engine)", () => {

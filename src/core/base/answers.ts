@@ -39,6 +39,12 @@ import { isTTY } from "./tty.ts";
 export const NO_FILE_MTIME = 4503599627370495;
 export const ANSWERED_COMMANDS: ReadonlySet<string> = new Set(["version", "config", "setenv", "ls"]);
 const SETTLED_MS = 2000;
+/**
+ * The most paths a witness may note: a replay stats each (~5-10 µs with Bun.file, where git's
+ * own lstat costs 1-2 µs), so beyond this a replay would cost about what git does and the
+ * answer is not worth keeping (docs/benchmarks.md, issue 20).
+ */
+export const MOST_NOTED_PATHS = 8000;
 /** How long the engine may take to say what happened since (a local engine: milliseconds). */
 const ENGINE_WAIT_MS = 2000;
 /** The name under which the environment variables git reads (GIT_*) are kept, as one digest. */
@@ -308,7 +314,10 @@ export function noteParentName(name: string): void {
 
 /** The answer depends on `path` as git sees it: a directory's entries (git walked it), a file's mtime (git compares it). */
 export function noteMtime(path: string): void {
-  recording?.mtimes.push(["m", path, Bun.file(path).lastModified]);
+  const rec = recording;
+  if (!rec || rec.spoiled) return;
+  if (rec.mtimes.length >= MOST_NOTED_PATHS) rec.spoiled = true;
+  else rec.mtimes.push(["m", path, Bun.file(path).lastModified]);
 }
 
 /** A git process is about to run: it reads every GIT_* variable, which the proxy cannot see. */
@@ -316,9 +325,9 @@ export function noteGitVariables(): void {
   if (recording) recording.env.set(GIT_VARIABLES, gitVariables(recording.realEnv));
 }
 
-/** The run did something an answer cannot vouch for: it is not kept. */
+/** The run did something an answer cannot vouch for: it is not kept, and nothing more is noted. */
 export function spoilRecording(): void {
-  if (recording) recording.spoiled = true;
+  dropRecording();
 }
 
 /** The environment without the recording's proxy: for a child process, which gets all of it. */
@@ -372,5 +381,5 @@ export function keepAnswer(argv: readonly string[], write: (path: string, text: 
   }
 }
 
-/** Whether a recording is on (tests). */
-export const isRecording = () => recording !== undefined;
+/** Whether a recording is on and may still be kept (a witness need not note more for a spoilt one). */
+export const isRecording = () => recording !== undefined && !recording.spoiled;

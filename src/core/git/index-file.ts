@@ -2,7 +2,7 @@
 // `changelog.txt` files of every repo of a workspace; a `git ls-files --recurse-submodules`
 // for them is two more processes, and on a 2-core machine starting a process costs more than
 // reading the index (documented in git's Documentation/gitformat-index.txt).
-import { readFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 
 const OID_BYTES = 20; // SHA-1; a SHA-256 repo fails the entry check below and falls back to git
 
@@ -13,6 +13,21 @@ const OID_BYTES = 20; // SHA-1; a SHA-256 repo fails the entry check below and f
  */
 export function indexedPathsNamed(file: string, name: string): string[] | undefined {
   return indexedPaths(file, (path) => path === name || path.endsWith(`/${name}`));
+}
+
+/** How many entries the index `file` holds, from its 12-byte header; undefined when it has none dt reads. */
+export function indexEntryCount(file: string): number | undefined {
+  const head = Buffer.alloc(12);
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, "r");
+    if (readSync(fd, head, 0, 12, 0) !== 12 || head.toString("latin1", 0, 4) !== "DIRC") return undefined;
+    return head.readUInt32BE(8);
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 /** The mode git gives a gitlink (a sub-repo's commit) in its index. */

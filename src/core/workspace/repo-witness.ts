@@ -7,7 +7,7 @@
 // only when one names any); checked by answers.ts alone.
 import { readdirSync, readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
-import { isRecording, noteMtime, noteGitVariables, noteRead, spoilRecording } from "../base/answers.ts";
+import { isRecording, MOST_NOTED_PATHS, noteMtime, noteGitVariables, noteRead, spoilRecording } from "../base/answers.ts";
 import { gitRaw } from "../git/git.ts";
 import { GITLINK_MODE, indexedPaths } from "../git/index-file.ts";
 
@@ -105,7 +105,7 @@ export async function witnessRepo(scan: RepoScan): Promise<void> {
   }
   if (scan.trackedFiles) {
     const tracked = indexedPaths(join(gitDir, "index"), (_path, mode) => mode !== GITLINK_MODE) ?? (await trackedByGit(repoDir));
-    if (!tracked) return spoilRecording();
+    if (!tracked || tracked.length > MOST_NOTED_PATHS) return spoilRecording();
     // A gitlink is a nested repo: --ignore-submodules=all leaves it out of the status.
     for (const path of tracked) noteMtime(join(repoDir, path));
   }
@@ -125,6 +125,8 @@ async function trackedByGit(repoDir: string): Promise<string[] | undefined> {
 function walk(repoDir: string, rel: string, ignored: ReadonlySet<string>, others: ReadonlySet<string>): void {
   const abs = rel ? join(repoDir, rel) : repoDir;
   noteMtime(abs);
+  // Too many paths to be worth an answer (answers.ts: MOST_NOTED_PATHS): the recording is spoilt.
+  if (!isRecording()) return;
   for (const entry of readdirSync(abs, { withFileTypes: true })) {
     if (!entry.isDirectory()) {
       if (entry.name === ".gitignore" || entry.name === ".gitattributes") noteRead(join(abs, entry.name));

@@ -3,11 +3,11 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { usageError } from "../base/errors.ts";
 import { exists, isDir, isFile, readText } from "../base/fs-util.ts";
 import { publicUrl } from "../base/url.ts";
-import { isRecording, spoilRecording } from "../base/answers.ts";
+import { isRecording, MOST_NOTED_PATHS, spoilRecording } from "../base/answers.ts";
 import { gitRaw } from "../git/git.ts";
 import { parseGitmodules } from "../git/gitmodules.ts";
 import { bytesAsText, rawPath, REPLACEMENT } from "../base/raw-names.ts";
-import { indexedPathsNamed } from "../git/index-file.ts";
+import { indexedPathsNamed, indexEntryCount } from "../git/index-file.ts";
 import { witnessRepo } from "./repo-witness.ts";
 
 export interface SubRepo {
@@ -208,7 +208,7 @@ async function scanRepos(root: string, subRepos: SubRepo[], scope: StatusScope):
   // A remembered answer (dt ls) rests on what each repo's witness writes down of what git read:
   // a recorded run asks every repo for its status with what it ignores (the directories the
   // witness need not walk), in the one git process a repo costs anyway.
-  const witnessed = isRecording();
+  const witnessed = isRecording() && witnessFits(root, repos);
   await Promise.all(
     repos.map(async (repo) => {
       const cwd = repo === "." ? root : join(root, repo);
@@ -253,6 +253,24 @@ async function scanRepos(root: string, subRepos: SubRepo[], scope: StatusScope):
     }),
   );
   return { dirs: runnableDirsOf(root, found, subRepos), changed };
+}
+
+/**
+ * Whether the witnesses of these repos would note few enough paths to be worth an answer: each
+ * sub-repo's tracked files, and the root's directories (taken as one per 8 tracked files). A
+ * bigger workspace is not recorded at all, so its run costs no more than one that keeps nothing.
+ */
+function witnessFits(root: string, repos: readonly string[]): boolean {
+  let paths = 0;
+  for (const repo of repos) {
+    const gitDir = resolveGitDir(repo === "." ? root : join(root, repo));
+    const count = gitDir ? indexEntryCount(join(gitDir, "index")) : undefined;
+    if (count === undefined) return false;
+    paths += repo === "." ? count / 8 : count;
+  }
+  if (paths <= MOST_NOTED_PATHS) return true;
+  spoilRecording();
+  return false;
 }
 
 /** The absolute paths of the sub-repos inside `repo` (the root: "."), which its own walk leaves to them. */
