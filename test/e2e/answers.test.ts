@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { recordedPaths, traceRecording } from "../support/answer-trace.ts";
+import { answerFilesIn, recordedPaths, traceRecording } from "../support/answer-trace.ts";
 import { dt, dtArgv } from "../support/dt.ts";
 import { cleanupAll, git, gitEnv, testdir } from "../support/fixtures.ts";
 
@@ -28,13 +28,7 @@ function settle(dir: string): void {
 
 const env = () => ({ XDG_CACHE_HOME: cache, USER: "dttest", DT_REGISTRY: undefined, SHELL: "/bin/bash" });
 const answersDir = () => join(cache, "dt", "answers");
-const answerFiles = () => {
-  try {
-    return readdirSync(answersDir()).map((f) => join(answersDir(), f));
-  } catch {
-    return [];
-  }
-};
+const answerFiles = () => answerFilesIn(cache);
 
 /** Runs dt (stdout a pipe), after which exactly one answer is kept; that answer's file. */
 async function keptAfter(args: string[], cwd: string, extraEnv: Record<string, string | undefined> = {}) {

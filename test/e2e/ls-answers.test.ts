@@ -11,7 +11,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { appendFileSync, lutimesSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { recordedPaths, traceRecording } from "../support/answer-trace.ts";
+import { answerFilesIn, recordedPaths, traceRecording } from "../support/answer-trace.ts";
 import { dt, dtArgv } from "../support/dt.ts";
 import { addSubmodule, cleanupAll, git, gitEnv, makeRepo, runnableFiles, testdir } from "../support/fixtures.ts";
 import { startSecondEngine, type SecondEngine } from "../support/second-engine.ts";
@@ -27,13 +27,7 @@ const MARK = "PLANTED-ANSWER\n";
 
 const env = (extra: Record<string, string | undefined> = {}) => ({ XDG_CACHE_HOME: cache, USER: "dttest", DT_REGISTRY: undefined, DOCKER_HOST: `unix://${noEngine}`, ...extra });
 const answersDir = () => join(cache, "dt", "answers");
-const answerFiles = () => {
-  try {
-    return readdirSync(answersDir()).map((f) => join(answersDir(), f));
-  } catch {
-    return [];
-  }
-};
+const answerFiles = () => answerFilesIn(cache);
 
 /**
  * Every file of the workspace two hours old and every git dir one hour old: answers are kept

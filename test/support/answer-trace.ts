@@ -31,14 +31,7 @@ export function traceRecording(args: string[], options: { cwd: string; env: Reco
     env: { ...gitEnv(), NO_COLOR: "1", ...options.env },
     stdout: "pipe",
   });
-  const answersDir = join(options.cache, "dt", "answers");
-  let names: string[] = [];
-  try {
-    names = readdirSync(answersDir);
-  } catch {
-    // None kept.
-  }
-  const answers = names.map((n) => JSON.parse(readFileSync(join(answersDir, n), "utf8")) as KeptAnswer);
+  const answers = answerFilesIn(options.cache).map((f) => JSON.parse(readFileSync(f, "utf8")) as KeptAnswer);
   const lines = readFileSync(trace, "utf8").split("\n");
   const gitPids = new Set(lines.filter((l) => /execve\("[^"]*\/git"/.test(l)).map((l) => l.split(" ")[0]));
   const notInputs = (path: string) =>
@@ -53,6 +46,16 @@ export function traceRecording(args: string[], options: { cwd: string; env: Reco
     if (!notInputs(path)) touched.add(path);
   }
   return { code: r.exitCode ?? -1, answers, touched: [...touched], gitRuns: gitPids.size };
+}
+
+/** The answer files kept under the cache dir `cache`. */
+export function answerFilesIn(cache: string): string[] {
+  const dir = join(cache, "dt", "answers");
+  try {
+    return readdirSync(dir).map((f) => join(dir, f));
+  } catch {
+    return [];
+  }
 }
 
 /** The paths an answer vouches for. */
