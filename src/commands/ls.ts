@@ -1,4 +1,4 @@
-import { isRecording, watchEngine } from "../core/base/answers.ts";
+import { watchEngine } from "../core/base/answers.ts";
 import { ExitCode } from "../core/base/errors.ts";
 import { engineHost } from "../core/engine/engine-host.ts";
 import { defineCommand } from "./_define.ts";
@@ -27,7 +27,7 @@ export default defineCommand({
     // A remembered answer (base/answers.ts) holds while the engine has had no image event since
     // the last one before this run asked it anything.
     const { promise: reached, resolve: reachedIs } = Promise.withResolvers<boolean>();
-    const watched = isRecording() ? watchEngine(engineHost(), reached) : undefined;
+    const watched = watchEngine(engineHost(), reached);
     const connected = connectEngine();
     const root = findWorkspaceRoot(cwd);
     const last = lastSummaries(root, FEW_DIRS);

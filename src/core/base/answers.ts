@@ -249,8 +249,6 @@ interface Recording {
   mtimes: AnswerInput[];
   env: Map<string, string | null>;
   out: [1 | 2, string][];
-  /** Said something on a terminal's stderr, listed or set environment variables, ran a process unwitnessed: not to be kept. */
-  spoiled: boolean;
   realEnv: NodeJS.ProcessEnv;
 }
 
@@ -265,18 +263,27 @@ export function startRecording(argv: readonly string[]): void {
   // Nowhere to keep it (DT_ANSWERS=off, no cache dir): a recording would only cost (dt ls's witness).
   if (!compiled() || !outputTakesAnswers() || !answerFile(argv)) return;
   const realEnv = process.env;
-  const rec: Recording = { inputs: new Map(), mtimes: [], env: new Map(), out: [], spoiled: false, realEnv };
+  const rec: Recording = { inputs: new Map(), mtimes: [], env: new Map(), out: [], realEnv };
   const note = (name: string | symbol) => {
     if (typeof name === "string" && !rec.env.has(name)) rec.env.set(name, digestOf(realEnv[name]));
   };
   process.env = new Proxy(realEnv, {
     get: (target, name) => (note(name), Reflect.get(target, name)),
     has: (target, name) => (note(name), Reflect.has(target, name)),
-    ownKeys: (target) => ((rec.spoiled = true), Reflect.ownKeys(target)),
-    set: (target, name, value) => ((rec.spoiled = true), Reflect.set(target, name, value)),
-    deleteProperty: (target, name) => ((rec.spoiled = true), Reflect.deleteProperty(target, name)),
+    ownKeys: (target) => (spoil(rec), Reflect.ownKeys(target)),
+    set: (target, name, value) => (spoil(rec), Reflect.set(target, name, value)),
+    deleteProperty: (target, name) => (spoil(rec), Reflect.deleteProperty(target, name)),
   });
   recording = rec;
+}
+
+/**
+ * The run did something its answer cannot vouch for (listed or set environment variables, said
+ * something on a terminal's stderr, ran a process unwitnessed, noted too many paths): it is not
+ * kept, and nothing more is noted. `rec`: the recording that saw it, if it is still the one on.
+ */
+function spoil(rec: Recording | undefined = recording): void {
+  if (rec !== undefined && rec === recording) dropRecording();
 }
 
 /** Ends the recording without keeping anything; process.env is the real one again. */
@@ -315,8 +322,8 @@ export function noteParentName(name: string): void {
 /** The answer depends on `path` as git sees it: a directory's entries (git walked it), a file's mtime (git compares it). */
 export function noteMtime(path: string): void {
   const rec = recording;
-  if (!rec || rec.spoiled) return;
-  if (rec.mtimes.length >= MOST_NOTED_PATHS) rec.spoiled = true;
+  if (!rec) return;
+  if (rec.mtimes.length >= MOST_NOTED_PATHS) spoil(rec);
   else rec.mtimes.push(["m", path, Bun.file(path).lastModified]);
 }
 
@@ -325,10 +332,8 @@ export function noteGitVariables(): void {
   if (recording) recording.env.set(GIT_VARIABLES, gitVariables(recording.realEnv));
 }
 
-/** The run did something an answer cannot vouch for: it is not kept, and nothing more is noted. */
-export function spoilRecording(): void {
-  dropRecording();
-}
+/** The run did something its answer cannot vouch for (see spoil). */
+export const spoilRecording = (): void => spoil();
 
 /** The environment without the recording's proxy: for a child process, which gets all of it. */
 export const unrecordedEnv = (): NodeJS.ProcessEnv => recording?.realEnv ?? process.env;
@@ -348,12 +353,12 @@ export async function watchEngine(host: string, reached: Promise<boolean>): Prom
   const answered = await reached;
   if (socket && events === "absent" && !answered) rec.inputs.set(`e\0${socket}`, ["e", socket, "absent"]);
   else if (socket && Array.isArray(events) && events.length > 0 && answered) rec.inputs.set(`k\0${socket}`, ["k", socket, events.at(-1)!]);
-  else rec.spoiled = true;
+  else spoil(rec);
 }
 
 export function noteOutput(fd: number, data: string | Uint8Array): void {
   if (!recording) return;
-  if (fd !== 1 && (fd !== 2 || isTTY(2))) recording.spoiled = true;
+  if (fd !== 1 && (fd !== 2 || isTTY(2))) spoil();
   else recording.out.push([fd, typeof data === "string" ? data : new TextDecoder().decode(data)]);
 }
 
@@ -363,7 +368,7 @@ export function noteOutput(fd: number, data: string | Uint8Array): void {
  */
 export function keepAnswer(argv: readonly string[], write: (path: string, text: string) => void, prune: (dir: string, keep: number) => void): void {
   const done = dropRecording();
-  if (!done || done.spoiled) return;
+  if (!done) return;
   const settled = Date.now() - SETTLED_MS;
   const inputs = [...done.inputs.values(), ...done.mtimes];
   for (const input of inputs) {
@@ -381,5 +386,5 @@ export function keepAnswer(argv: readonly string[], write: (path: string, text: 
   }
 }
 
-/** Whether a recording is on and may still be kept (a witness need not note more for a spoilt one). */
-export const isRecording = () => recording !== undefined && !recording.spoiled;
+/** Whether a recording is on (a spoilt one is off: a witness need not note more for it). */
+export const isRecording = () => recording !== undefined;

@@ -205,10 +205,16 @@ async function scanRepos(root: string, subRepos: SubRepo[], scope: StatusScope):
     for (const f of nulSeparated.split("\0")) if (f) found.add(prefix + f);
   };
   const repos = [".", ...subRepos.filter((s) => s.initialised).map((s) => s.path)];
+  // Each repo's git dir, looked up once, and only for the repos that need it.
+  const gitDirs = new Map<string, string | undefined>();
+  const gitDirOf = (repo: string) => {
+    if (!gitDirs.has(repo)) gitDirs.set(repo, resolveGitDir(repo === "." ? root : join(root, repo)));
+    return gitDirs.get(repo);
+  };
   // A remembered answer (dt ls) rests on what each repo's witness writes down of what git read:
   // a recorded run asks every repo for its status with what it ignores (the directories the
   // witness need not walk), in the one git process a repo costs anyway.
-  const witnessed = isRecording() && witnessFits(root, repos);
+  const witnessed = isRecording() && witnessFits(repos.map((repo) => [repo, gitDirOf(repo)]));
   await Promise.all(
     repos.map(async (repo) => {
       const cwd = repo === "." ? root : join(root, repo);
@@ -219,7 +225,8 @@ async function scanRepos(root: string, subRepos: SubRepo[], scope: StatusScope):
         return;
       }
       const status = gitRaw(["status", "--porcelain", "-z", "--ignore-submodules=all", "--untracked-files=all", ...(witnessed ? ["--ignored=matching"] : [])], cwd, { witnessed });
-      const tracked = indexedChangelogs(cwd);
+      const gitDir = gitDirOf(repo);
+      const tracked = indexedChangelogs(gitDir);
       if (tracked) for (const f of tracked) found.add(prefix + f);
       else addAll(prefix, (await gitRaw(["ls-files", "-z", "--cached", "--", ...CHANGELOG_SPECS], cwd, { witnessed })).stdout);
       const r = await status;
@@ -246,7 +253,6 @@ async function scanRepos(root: string, subRepos: SubRepo[], scope: StatusScope):
         for (const c of changes) changed?.push(c);
       }
       if (witnessed) {
-        const gitDir = resolveGitDir(cwd);
         if (r.code !== 0 || !gitDir) spoilRecording();
         else await witnessRepo({ repoDir: cwd, gitDir, commonDir: resolveCommonDir(gitDir), ignored, nested: nestedRepos(root, repo, subRepos), trackedFiles: wantStatus });
       }
@@ -260,10 +266,9 @@ async function scanRepos(root: string, subRepos: SubRepo[], scope: StatusScope):
  * sub-repo's tracked files, and the root's directories (taken as one per 8 tracked files). A
  * bigger workspace is not recorded at all, so its run costs no more than one that keeps nothing.
  */
-function witnessFits(root: string, repos: readonly string[]): boolean {
+function witnessFits(gitDirs: readonly [repo: string, gitDir: string | undefined][]): boolean {
   let paths = 0;
-  for (const repo of repos) {
-    const gitDir = resolveGitDir(repo === "." ? root : join(root, repo));
+  for (const [repo, gitDir] of gitDirs) {
     const count = gitDir ? indexEntryCount(join(gitDir, "index")) : undefined;
     if (count === undefined) return false;
     paths += repo === "." ? count / 8 : count;
@@ -312,13 +317,12 @@ function refuseNonUtf8Dir(root: string, lossy: string): void {
 }
 
 /**
- * The tracked changelog.txt files of the repo checked out at `dir`, read from its index file
- * (what `git ls-files --cached` reads); undefined when it is an index dt does not read, or
+ * The tracked changelog.txt files of the repo whose git dir is `gitDir`, read from its index
+ * file (what `git ls-files --cached` reads); undefined when it is an index dt does not read, or
  * GIT_INDEX_FILE points elsewhere: git answers then.
  */
-function indexedChangelogs(dir: string): string[] | undefined {
+function indexedChangelogs(gitDir: string | undefined): string[] | undefined {
   if (process.env.GIT_INDEX_FILE) return undefined;
-  const gitDir = resolveGitDir(dir);
   return (gitDir && indexedPathsNamed(join(gitDir, "index"), "changelog.txt")) || undefined;
 }
 
