@@ -48,7 +48,7 @@ function socketGroup(): number | undefined {
 }
 
 /** dt as the other uid, without HOME (and without USER/LOGNAME), in `cwd`; killed after `timeoutMs`. */
-export async function asOtherUser(args: string[], cwd: string, timeoutMs = 25_000): Promise<DtResult> {
+export async function asOtherUser(args: string[], cwd: string, timeoutMs = 60_000): Promise<DtResult> {
   const group = socketGroup();
   const env: Record<string, string | undefined> = { ...gitEnv(), NO_COLOR: "1" };
   for (const key of ["HOME", "USER", "LOGNAME"]) delete env[key];
