@@ -114,9 +114,17 @@ function outputTakesAnswers(): boolean {
   return !(out.size === Infinity && out.lastModified === Bun.file("/dev/null").lastModified);
 }
 
+/**
+ * The parent's command name, read as a stream: Bun's text() of a file whose size stat does not
+ * tell (procfs says 0) starts its thread pool, a few ms on two cores; a stream reads it here.
+ */
 async function parentName(): Promise<string | undefined> {
   try {
-    return (await Bun.file(`/proc/${process.ppid}/comm`).text()).trim();
+    const reader = Bun.file(`/proc/${process.ppid}/comm`).stream().getReader();
+    let text = "";
+    const decoder = new TextDecoder();
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) text += decoder.decode(chunk.value, { stream: true });
+    return text.trim();
   } catch {
     return undefined;
   }
