@@ -108,6 +108,43 @@ describe("the engine's events, as a remembered dt ls checks them (a stand-in eng
     });
   }
 
+  test("sent: called once the request is out, before the answer (the replay stats while the engine answers)", async () => {
+    const socket = join(testdir().path, "slow.sock");
+    const order: string[] = [];
+    let answer = () => {};
+    const server = Bun.listen({
+      unix: socket,
+      socket: {
+        data(s) {
+          order.push("asked");
+          answer = () => {
+            s.write(`HTTP/1.0 200 OK\r\n\r\n${anchor}\n`);
+            s.end();
+          };
+        },
+      },
+    });
+    try {
+      const events = engineEvents(socket, "1796211163.631093113", () => order.push("sent"));
+      while (!order.includes("asked")) await Bun.sleep(1);
+      expect(order).toEqual(["sent", "asked"]);
+      answer();
+      expect(await events).toEqual([anchor]);
+      expect(order).toEqual(["sent", "asked"]);
+    } finally {
+      server.stop(true);
+    }
+  });
+
+  test("sent: called too when there is nothing to send to", async () => {
+    let sent = 0;
+    expect(await engineEvents(join(testdir().path, "none.sock"), undefined, () => sent++)).toBe("absent");
+    expect(sent).toBe(1);
+    // An anchor without a time: nothing is asked.
+    expect(await engineHolds(join(testdir().path, "none.sock"), '{"Type":"container"}', () => sent++)).toBe(false);
+    expect(sent).toBe(2);
+  });
+
   test("no socket there: absent; a file that is not a socket: no answer", async () => {
     const dir = testdir().path;
     expect(await engineEvents(join(dir, "none.sock"))).toBe("absent");
