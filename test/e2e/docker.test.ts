@@ -84,6 +84,32 @@ describe("dt docker build", () => {
     }
   });
 
+  // unit: build-image.test.ts "the Dockerfile is built without labels ..."; label-dockerfile.test.ts
+  test("dt's labels go on in one step after the Dockerfile's own, read back exactly from a path with quotes, $ and a backslash", async () => {
+    const name = `${repos[0]}-labels`;
+    const ws = makeRepo(join(testdir().path, `it's "q" $HOME \\b wörk`), {
+      "dt.yaml": `name: ${name}\nbase_image: ${testbed().images.busybox}\n`,
+      "changelog.txt": `# ${name}-0.1.0\n- 2026-11-01\n- First\n`,
+      "devops/.keep": "",
+    });
+    repos.push(name);
+    const r = await dt(["docker", "build"], { cwd: ws, env });
+    expect(r.code).toBe(0);
+    // The classic builder makes a step (a container made and committed) of each /build label.
+    expect(r.stderr).not.toMatch(/Step \d+\/\d+ : LABEL/);
+    expect(r.stderr).toMatch(/^build local: labelling the image \(1\d labels\)$/m);
+    const tag = `${name}:${localTag(ws, USER, "0.1.0")}`;
+    const labels = await imageLabels(tag);
+    expect(labels!["dev.dt.workspace"]).toBe(ws);
+    expect(labels!["dev.dt.stage"]).toBe("local");
+    expect(labels!["org.opencontainers.image.version"]).toBe("0.1.0");
+    // The image without them is its untagged parent, removed with it.
+    const parent = (await docker.getImage(tag).inspect()).Parent;
+    const info = await docker.getImage(parent).inspect();
+    expect(info.RepoTags ?? []).toEqual([]);
+    expect(info.Config.Labels?.["dev.dt.workspace"]).toBeUndefined();
+  });
+
   test("dt ls shows which stages of the current version are built locally", async () => {
     const { result, json } = await dtJson(["ls", "--json"], { cwd: root, env });
     expect(result.code).toBe(0);

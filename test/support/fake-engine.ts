@@ -264,6 +264,14 @@ export class FakeEngine implements Engine {
     if (typeof query.t === "string") yield line({ stream: `Successfully tagged ${query.t}\n` });
   }
 
+  async labelImage(image: string, labels: Readonly<Record<string, string>>, query: BuildQuery): Promise<ProgressStream> {
+    this.record("labelImage", image, labels, query);
+    const from = this.image(image);
+    if (!from) return lines([line({ errorDetail: { message: `No such image: ${image}` }, error: `No such image: ${image}` })]);
+    const out = [line({ stream: `Step 1/2 : FROM ${image}\n` }), line({ stream: "Step 2/2 : LABEL ...\n" })];
+    return this.finishBuild(out, { ...query, labels: { ...from.labels, ...labels }, ...(query.platform ? {} : { platform: `linux/${from.Architecture}` }) });
+  }
+
   async push(repository: string, tag: string, auth: AuthConfig | undefined): Promise<ProgressStream> {
     this.record("push", repository, tag, auth);
     const image = this.image(`${repository}:${tag}`);

@@ -5,7 +5,7 @@ import { closeSync, openSync, readSync } from "node:fs";
 import { collectContextYielding, contentDigest, contextDigest, type CollectedContext } from "./context.ts";
 import type { ContextEntry } from "./context-entry.ts";
 import { parseDockerignore } from "./dockerignore.ts";
-import type { Engine, ImageInfo, ProgressStream } from "../engine/engine.ts";
+import type { BuildQuery, Engine, ImageInfo, ProgressStream } from "../engine/engine.ts";
 import { engineError } from "../engine/engine-errors.ts";
 import { envError, usageError, workError } from "../base/errors.ts";
 import { withFileLockAsync } from "../base/file-lock.ts";
@@ -260,21 +260,24 @@ async function buildUnlocked(engine: Engine, target: Target, options: BuildOptio
   const bytes = tarSize(context.entries);
   // What the engine waits for before its first step; as `docker build` says it.
   onEvent({ kind: "step", text: `sending the build context: ${plural(context.entries.length, "entry", "entries")}, ${(bytes / 1e6).toFixed(1)} MB` });
+  const platform: BuildQuery = options.platform ? { platform: options.platform } : {};
   const stream = await engine.build(
     { length: bytes, lentChunks: () => lentTarChunks(context.entries), stream: () => packContext(context.entries) },
     {
-      t: versioned(ref),
       dockerfile,
       buildargs: buildArgs,
-      labels,
       nocache: options.noCache ?? false,
       rm: true,
       forcerm: true,
-      ...(options.platform ? { platform: options.platform } : {}),
+      ...platform,
       ...(options.network ? { networkmode: options.network } : {}),
     },
   );
-  const id = await followBuild(stream, onEvent, versioned(ref));
+  const unlabelled = await followBuild(stream, onEvent, versioned(ref));
+  // The labels in a step of their own (see labelImage); the image above stays untagged, as the
+  // parent of this one: removing this one removes it.
+  onEvent({ kind: "step", text: `labelling the image (${plural(Object.keys(labels).length, "label")})` });
+  const id = await followBuild(await engine.labelImage(unlabelled, labels, { t: versioned(ref), ...platform }), () => {}, versioned(ref));
   await tag(engine, id, ref);
   const built = { ...result, id, skipped: false };
   await options.afterBuild?.(built);

@@ -166,6 +166,11 @@ export interface Engine {
   tagImage(source: string, repository: string, tag: string): Promise<void>;
   removeImage(id: string): Promise<void>;
   build(body: BuildBody, query: BuildQuery): Promise<ProgressStream>;
+  /**
+   * Builds `image` + `labels` in one LABEL step (query: t, platform) and streams it as build
+   * does: /build's own `labels` would cost a step per label.
+   */
+  labelImage(image: string, labels: Readonly<Record<string, string>>, query: BuildQuery): Promise<ProgressStream>;
   push(repository: string, tag: string, auth: AuthConfig | undefined): Promise<ProgressStream>;
   pull(reference: string, options: { auth?: AuthConfig; platform?: string }): Promise<ProgressStream>;
 

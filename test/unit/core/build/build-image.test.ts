@@ -13,6 +13,27 @@ import { cleanupAll } from "../../../support/fixtures.ts";
 afterAll(cleanupAll);
 
 describe("buildImage", () => {
+  // e2e: docker.test.ts "dt's labels go on in one step after the Dockerfile's own"
+  test("the Dockerfile is built without labels; dt's labels go on in one labelling build of that image, which gets the tags", async () => {
+    const engine = new FakeEngine();
+    const { target } = runnableTarget();
+    const events: BuildEvent[] = [];
+    const built = await buildImage(engine, target, { stage: "local" }, (e) => events.push(e));
+    const [query] = engine.builds.map((b) => b.query);
+    expect(query!.labels).toBeUndefined();
+    expect(query!.t).toBeUndefined();
+    const calls = engine.callsTo("labelImage") as [string, Record<string, string>, Record<string, unknown>][];
+    expect(calls.length).toBe(1);
+    const [from, labels, labelQuery] = calls[0]!;
+    expect(from).not.toBe(built.id);
+    expect(engine.image(from!)).toBeDefined();
+    expect(labels![LABEL.contextDigest]).toBe(built.contextDigest);
+    expect(labelQuery!.t).toBe(versioned(target.ref("local")));
+    expect(engine.image(versioned(target.ref("local")))?.Id).toBe(built.id);
+    expect(engine.image(built.id)?.labels[LABEL.stage]).toBe("local");
+    expect(events.filter((e) => e.kind === "step").at(-1)).toEqual({ kind: "step", text: `labelling the image (${Object.keys(labels!).length} labels)` });
+  });
+
   // e2e: docker.test.ts "building again is skipped and says so; touching a file in the context rebuilds"
   test("an unchanged dir is not built again, its tags come back to the image; a changed file builds anew", async () => {
     const engine = new FakeEngine();
