@@ -6,7 +6,7 @@
 #   bench/run.sh --no-build   measures the binary already there (or DT_BIN)
 #
 # Env: DT_BIN, BENCH_OUT (keeps the hyperfine JSON; default a temp dir), STARTUP_ROUNDS, STARTUP_RUNS,
-# LS_ROUNDS, LS_RUNS, BENCHES (default: startup ls real docker-cmd pack test test-cache release setenv),
+# LS_ROUNDS, LS_RUNS, BENCHES (default: startup ls real docker-cmd build pack test test-cache release setenv),
 # STARTUP_TARGET, LS_TARGET, DT_BENCH_CACHE (where the generated workspace is cached).
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -30,7 +30,7 @@ fi
 
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%Y-%m-%dT%H:%MZ)"
 failed=()
-for bench in ${BENCHES:-startup ls real docker-cmd pack test test-cache release setenv}; do
+for bench in ${BENCHES:-startup ls real docker-cmd build pack test test-cache release setenv}; do
   "$here/$bench.sh"
   rc=$?
   # 1 = a target missed (recorded in the summary); anything else = the bench could not run.
