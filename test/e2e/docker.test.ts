@@ -110,6 +110,25 @@ describe("dt docker build", () => {
     expect(info.Config.Labels?.["dev.dt.workspace"]).toBeUndefined();
   });
 
+  // unit: build-image.test.ts "an image with ONBUILD triggers is not built FROM for its labels ..."
+  test("an image with ONBUILD triggers keeps them: its labels go on in the same build, the triggers never run", async () => {
+    const name = `${repos[0]}-onbuild`;
+    const ws = makeRepo(join(testdir().path, "onbuild"), {
+      "dt.yaml": `name: ${name}\nbase_image: ${testbed().images.busybox}\n`,
+      "changelog.txt": `# ${name}-0.1.0\n- 2026-11-01\n- First\n`,
+      "devops/docker_build/dev.Dockerfile": "ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nONBUILD RUN touch /onbuild-ran\n",
+    });
+    repos.push(name);
+    const r = await dt(["docker", "build", "--no-cache"], { cwd: ws, env });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^build local: labelling the image \(1\d labels, a step each: it has ONBUILD triggers\)$/m);
+    const info = await docker.getImage(`${name}:${localTag(ws, USER, "0.1.0")}`).inspect();
+    expect(info.Config.OnBuild).toEqual(["RUN touch /onbuild-ran"]);
+    expect(info.Config.Labels?.["dev.dt.workspace"]).toBe(ws);
+    const ran = await dt(["docker", "cmd", "--", "test", "-e", "/onbuild-ran"], { cwd: ws, env });
+    expect(ran.code).toBe(1);
+  });
+
   test("dt ls shows which stages of the current version are built locally", async () => {
     const { result, json } = await dtJson(["ls", "--json"], { cwd: root, env });
     expect(result.code).toBe(0);

@@ -35,6 +35,7 @@ export interface FakeImage {
   labels: Record<string, string>;
   Architecture: string;
   RepoDigests: string[];
+  onBuild?: string[];
 }
 
 export interface FakeContainer {
@@ -99,6 +100,8 @@ export class FakeEngine implements Engine {
   readonly remote = new Map<string, { Id: string; labels?: Record<string, string> }>();
   /** Set to make the next builds fail at a step, as a RUN that exits non-zero does. */
   buildFailure: { step: number; message: string; output?: string[] } | undefined;
+  /** The ONBUILD triggers that every image the fake builds from here on declares. */
+  onBuildTriggers: string[] | undefined;
   /** Set to end push or pull streams with this error line. */
   pushError: string | undefined;
   pullError: string | undefined;
@@ -206,8 +209,8 @@ export class FakeEngine implements Engine {
     this.record("inspectImage", name);
     const image = this.image(name);
     if (!image) return undefined;
-    const { Id, Architecture, RepoDigests, labels } = image;
-    return { Id, Os: "linux", Architecture, RepoDigests, RepoTags: [...image.tags], Created: new Date().toISOString(), Size: 1, Config: { Labels: labels } };
+    const { Id, Architecture, RepoDigests, labels, onBuild } = image;
+    return { Id, Os: "linux", Architecture, RepoDigests, RepoTags: [...image.tags], Created: new Date().toISOString(), Size: 1, Config: { Labels: labels, OnBuild: onBuild ?? null } };
   }
 
   async listImages(filter: { labels?: string[]; dangling?: boolean } = {}): Promise<ImageSummary[]> {
@@ -258,6 +261,7 @@ export class FakeEngine implements Engine {
   private async *finishBuild(out: string[], query: BuildQuery): ProgressStream {
     yield* out;
     const image = this.addImage({ labels: query.labels as Record<string, string>, arch: String(query.platform ?? "").split("/")[1] || undefined });
+    if (this.onBuildTriggers) image.onBuild = [...this.onBuildTriggers];
     if (typeof query.t === "string") this.retag(image, query.t);
     yield line({ aux: { ID: image.Id } });
     yield line({ stream: `Successfully built ${image.Id.slice(7, 19)}\n` });

@@ -261,27 +261,47 @@ async function buildUnlocked(engine: Engine, target: Target, options: BuildOptio
   // What the engine waits for before its first step; as `docker build` says it.
   onEvent({ kind: "step", text: `sending the build context: ${plural(context.entries.length, "entry", "entries")}, ${(bytes / 1e6).toFixed(1)} MB` });
   const platform: BuildQuery = options.platform ? { platform: options.platform } : {};
-  const stream = await engine.build(
-    { length: bytes, lentChunks: () => lentTarChunks(context.entries), stream: () => packContext(context.entries) },
-    {
-      dockerfile,
-      buildargs: buildArgs,
-      nocache: options.noCache ?? false,
-      rm: true,
-      forcerm: true,
-      ...platform,
-      ...(options.network ? { networkmode: options.network } : {}),
-    },
-  );
-  const unlabelled = await followBuild(stream, onEvent, versioned(ref));
-  // The labels in a step of their own (see labelImage); the image above stays untagged, as the
-  // parent of this one: removing this one removes it.
-  onEvent({ kind: "step", text: `labelling the image (${plural(Object.keys(labels).length, "label")})` });
-  const id = await followBuild(await engine.labelImage(unlabelled, labels, { t: versioned(ref), ...platform }), () => {}, versioned(ref));
+  const body = { length: bytes, lentChunks: () => lentTarChunks(context.entries), stream: () => packContext(context.entries) };
+  const query: BuildQuery = {
+    dockerfile,
+    buildargs: buildArgs,
+    nocache: options.noCache ?? false,
+    rm: true,
+    forcerm: true,
+    ...platform,
+    ...(options.network ? { networkmode: options.network } : {}),
+  };
+  const unlabelled = await followBuild(await engine.build(body, query), onEvent, versioned(ref));
+  const id = await putLabels(engine, unlabelled, labels, { t: versioned(ref), ...platform }, () => engine.build(body, { ...query, nocache: false, labels, t: versioned(ref) }), onEvent);
   await tag(engine, id, ref);
   const built = { ...result, id, skipped: false };
   await options.afterBuild?.(built);
   return built;
+}
+
+/**
+ * dt's labels on the image just built, in one step of a build FROM it (Engine.labelImage); the
+ * image built stays untagged as the labelled one's parent and goes when it is removed. An image
+ * with ONBUILD triggers is built again with /build's own labels instead (`again`, every
+ * Dockerfile step from the cache, then a step per label): FROM it would run its triggers and
+ * leave the labelled image without them.
+ */
+async function putLabels(
+  engine: Engine,
+  unlabelled: string,
+  labels: Record<string, string>,
+  query: BuildQuery,
+  again: () => Promise<ProgressStream>,
+  onEvent: (e: BuildEvent) => void,
+): Promise<string> {
+  const count = plural(Object.keys(labels).length, "label");
+  const name = String(query.t);
+  if ((await engine.inspectImage(unlabelled))?.Config?.OnBuild?.length) {
+    onEvent({ kind: "step", text: `labelling the image (${count}, a step each: it has ONBUILD triggers)` });
+    return followBuild(await again(), () => {}, name);
+  }
+  onEvent({ kind: "step", text: `labelling the image (${count})` });
+  return followBuild(await engine.labelImage(unlabelled, labels, query), () => {}, name);
 }
 
 /** A failure to reach a registry (a FROM image's pull), not a mistake in the Dockerfile. */

@@ -21,7 +21,8 @@ export interface ImageInfo {
   Architecture: string;
   Created: string;
   Size: number;
-  Config?: { Labels?: Record<string, string> | null } | null;
+  /** OnBuild: the image's ONBUILD triggers, which a build FROM it runs (and does not pass on). */
+  Config?: { Labels?: Record<string, string> | null; OnBuild?: string[] | null } | null;
 }
 
 /** One entry of `GET /images/json`. */

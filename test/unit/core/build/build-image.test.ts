@@ -111,6 +111,25 @@ describe("buildImage", () => {
     expect(engine.callsTo("build").length).toBe(0);
   });
 
+  // e2e: docker.test.ts "an image with ONBUILD triggers keeps them ..."
+  test("an image with ONBUILD triggers is not built FROM for its labels: it is built again with /build's labels, from the cache", async () => {
+    const engine = new FakeEngine();
+    const { target } = runnableTarget();
+    engine.onBuildTriggers = ["RUN touch /onbuild-ran"];
+    const events: BuildEvent[] = [];
+    const built = await buildImage(engine, target, { stage: "local", noCache: true }, (e) => events.push(e));
+    expect(engine.callsTo("labelImage")).toEqual([]);
+    const [first, again] = engine.builds.map((b) => b.query);
+    expect(first!.labels).toBeUndefined();
+    expect({ nocache: again!.nocache, t: again!.t, digest: (again!.labels as Record<string, string>)[LABEL.contextDigest] }).toEqual({
+      nocache: false,
+      t: versioned(target.ref("local")),
+      digest: built.contextDigest,
+    });
+    expect(engine.image(versioned(target.ref("local")))?.Id).toBe(built.id);
+    expect(events.filter((e) => e.kind === "step").at(-1)?.text).toMatch(/^labelling the image \(\d+ labels, a step each: it has ONBUILD triggers\)$/);
+  });
+
   test("afterBuild sees the image once built, and again when a build is skipped", async () => {
     const engine = new FakeEngine();
     const { target } = runnableTarget();
