@@ -199,8 +199,11 @@ export function engineEvents(socket: string, since?: string, sent?: () => void):
 /** The engine still has `anchor` first in line since it, and no image event came after it. */
 export async function engineHolds(socket: string, anchor: string, sent?: () => void): Promise<boolean> {
   const since = sinceOf(anchor);
-  if (!since) sent?.();
-  const events = since ? await engineEvents(socket, since, sent) : undefined;
+  if (!since) {
+    sent?.();
+    return false;
+  }
+  const events = await engineEvents(socket, since, sent);
   return Array.isArray(events) && events[0] === anchor && !events.slice(1).some((e) => e.includes('"Type":"image"'));
 }
 
@@ -248,8 +251,7 @@ export async function replayAnswer(argv: readonly string[]): Promise<boolean> {
   if (answer.v !== 2 || answer.dt !== DT_VERSION || !Array.isArray(answer.out) || !Array.isArray(answer.inputs) || !Array.isArray(answer.env)) return false;
   if (answer.out.some(([fd]) => fd === 2) && isTTY(2)) return false;
   // The engine's answer takes longest: asked first, checked last.
-  let requestSent = () => {};
-  const engineAsked = new Promise<void>((resolve) => (requestSent = resolve));
+  const { promise: engineAsked, resolve: requestSent } = Promise.withResolvers<void>();
   const slow = answer.inputs.filter((i) => i[0] === "k" || i[0] === "p").map((i) => slowHolds(i, requestSent));
   for (const [name, digest] of answer.env) if (envDigest(name) !== digest) return false;
   const [size, mtime] = fileStamp(process.execPath);

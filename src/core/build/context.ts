@@ -324,7 +324,7 @@ function ownEntry(w: Walker, path: string): ContextEntry | null {
   return entryFor(w, path, abs, stats);
 }
 
-function injectedEntry(path: string, file: InjectedFile): ContextEntry {
+export function injectedEntry(path: string, file: InjectedFile): ContextEntry {
   const content = Buffer.from(file.text, "utf8");
   return { path, type: "file", mode: file.mode & 0o7777, size: content.byteLength, mtimeMs: INJECTED_MTIME_MS, content };
 }

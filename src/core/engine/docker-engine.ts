@@ -171,10 +171,13 @@ export class DockerEngine implements Engine {
   }
 
   async labelImage(image: string, labels: Readonly<Record<string, string>>, query: BuildQuery): Promise<ProgressStream> {
-    const [{ labelDockerfile }, { lentTarChunks, packContext, tarSize }] = await Promise.all([import("../build/label-dockerfile.ts"), import("../build/tar-writer.ts")]);
+    const [{ labelDockerfile }, { injectedEntry }, { lentTarChunks, packContext, tarSize }] = await Promise.all([
+      import("../build/label-dockerfile.ts"),
+      import("../build/context.ts"),
+      import("../build/tar-writer.ts"),
+    ]);
     const dockerfile = labelDockerfile(image, labels);
-    const content = new TextEncoder().encode(dockerfile ?? `FROM ${image}\n`);
-    const entries = [{ path: "Dockerfile", type: "file" as const, mode: 0o644, size: content.byteLength, mtimeMs: 0, content }];
+    const entries = [injectedEntry("Dockerfile", { text: dockerfile ?? `FROM ${image}\n`, mode: 0o644 })];
     const body = { length: tarSize(entries), lentChunks: () => lentTarChunks(entries), stream: () => packContext(entries) };
     // A label no Dockerfile word can hold goes the slow way, as a step of its own.
     return this.build(body, { ...query, dockerfile: "Dockerfile", rm: true, forcerm: true, ...(dockerfile === undefined ? { labels: { ...labels } } : {}) });
